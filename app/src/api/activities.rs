@@ -1,0 +1,47 @@
+//! Activities over the API. Filters: `kind`, `company`, `deal`, `contact`, `open_tasks`;
+//! sorts: `occurred` (default newest first), `created`, `due`.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::types::{Activity, ActivityInput, ApiError, ListQuery, Page};
+
+#[server(prefix = "/api", endpoint = "list_activities", input = Json)]
+pub async fn list_activities(
+    workspace: String,
+    query: ListQuery,
+) -> Result<Page<Activity>, ApiError> {
+    let scope = super::scope(&workspace).await?;
+    Ok(crate::backend::repo::activities::list(&super::state()?.db, &scope, &query).await?)
+}
+
+#[server(prefix = "/api", endpoint = "create_activity", input = Json)]
+pub async fn create_activity(
+    workspace: String,
+    input: ActivityInput,
+) -> Result<Activity, ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize(Action::Write)?;
+    Ok(crate::backend::repo::activities::create(&super::state()?.db, &auth, &input).await?)
+}
+
+#[server(prefix = "/api", endpoint = "update_activity", input = Json)]
+pub async fn update_activity(
+    workspace: String,
+    id: i64,
+    input: ActivityInput,
+) -> Result<Activity, ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize(Action::Write)?;
+    Ok(crate::backend::repo::activities::update(&super::state()?.db, &auth, id, &input).await?)
+}
+
+#[server(prefix = "/api", endpoint = "delete_activity", input = Json)]
+pub async fn delete_activity(workspace: String, id: i64) -> Result<(), ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize(Action::Write)?;
+    Ok(crate::backend::repo::activities::delete(&super::state()?.db, &auth, id).await?)
+}

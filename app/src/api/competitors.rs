@@ -1,0 +1,39 @@
+//! Competitor links over the API.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::types::{ApiError, Competitor, CompetitorInput};
+
+/// The companies `company_id` competes with, highest threat first.
+#[server(prefix = "/api", endpoint = "list_competitors", input = Json)]
+pub async fn list_competitors(
+    workspace: String,
+    company_id: i64,
+) -> Result<Vec<Competitor>, ApiError> {
+    let scope = super::scope(&workspace).await?;
+    Ok(
+        crate::backend::repo::competitors::of_company(&super::state()?.db, &scope, company_id)
+            .await?,
+    )
+}
+
+/// Adds a competitor (or changes its threat level and notes).
+#[server(prefix = "/api", endpoint = "save_competitor", input = Json)]
+pub async fn save_competitor(
+    workspace: String,
+    input: CompetitorInput,
+) -> Result<Competitor, ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize(Action::Write)?;
+    Ok(crate::backend::repo::competitors::upsert(&super::state()?.db, &auth, &input).await?)
+}
+
+#[server(prefix = "/api", endpoint = "delete_competitor", input = Json)]
+pub async fn delete_competitor(workspace: String, id: i64) -> Result<(), ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize(Action::Write)?;
+    Ok(crate::backend::repo::competitors::delete(&super::state()?.db, &auth, id).await?)
+}

@@ -1,0 +1,48 @@
+//! CSV imports over the API. Upload with `POST /api/imports/upload?workspace=…&entity=…&filename=…`
+//! (the raw file as the body), then check and run with these functions; the per-row error
+//! report is at `GET /api/imports/{id}/errors.csv?workspace=…`.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::types::{ApiError, ImportCheck, ImportOptions, ImportOutcome, ImportPreview};
+
+/// The uploaded file's preview again, optionally re-read with or without a header row.
+#[server(prefix = "/api", endpoint = "get_import_preview", input = Json)]
+pub async fn get_import_preview(
+    workspace: String,
+    id: i64,
+    has_header: Option<bool>,
+) -> Result<ImportPreview, ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    scope.authorize(Action::Write)?;
+    Ok(crate::backend::import::get_preview(&super::state()?.db, &scope, id, has_header).await?)
+}
+
+/// Checks every row with this mapping; writes nothing.
+#[server(prefix = "/api", endpoint = "check_import", input = Json)]
+pub async fn check_import(
+    workspace: String,
+    id: i64,
+    options: ImportOptions,
+) -> Result<ImportCheck, ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    scope.authorize(Action::Write)?;
+    Ok(crate::backend::import::check(&super::state()?.db, &scope, id, &options).await?)
+}
+
+/// Imports all rows in one transaction — or, with invalid rows, nothing (unless
+/// `skip_invalid`), answering with the problems and the error-report link.
+#[server(prefix = "/api", endpoint = "run_import", input = Json)]
+pub async fn run_import(
+    workspace: String,
+    id: i64,
+    options: ImportOptions,
+) -> Result<ImportOutcome, ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize(Action::Write)?;
+    Ok(crate::backend::import::run(&super::state()?.db, &auth, id, &options).await?)
+}

@@ -1,0 +1,32 @@
+//! Market metrics over the API. Filters: `company`, `segment`, `metric`, `since`
+//! (YYYY-MM-DD); sorts: `observed` (default newest first), `value`.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::types::{ApiError, ListQuery, MetricInput, MetricPoint, Page};
+
+#[server(prefix = "/api", endpoint = "list_metrics", input = Json)]
+pub async fn list_metrics(
+    workspace: String,
+    query: ListQuery,
+) -> Result<Page<MetricPoint>, ApiError> {
+    let scope = super::scope(&workspace).await?;
+    Ok(crate::backend::repo::metrics::list(&super::state()?.db, &scope, &query).await?)
+}
+
+#[server(prefix = "/api", endpoint = "create_metric", input = Json)]
+pub async fn create_metric(workspace: String, input: MetricInput) -> Result<MetricPoint, ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize(Action::Write)?;
+    Ok(crate::backend::repo::metrics::create(&super::state()?.db, &auth, &input).await?)
+}
+
+#[server(prefix = "/api", endpoint = "delete_metric", input = Json)]
+pub async fn delete_metric(workspace: String, id: i64) -> Result<(), ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize(Action::Write)?;
+    Ok(crate::backend::repo::metrics::delete(&super::state()?.db, &auth, id).await?)
+}

@@ -1,0 +1,70 @@
+//! Server functions by area. Each is a stable JSON endpoint under `/api/` (explicit endpoint
+//! names, no hashes) that browser and scripts share. They authenticate, validate, call the
+//! backend and map its errors into `ApiError` — nothing else.
+//!
+//! Conventions: POST, JSON body with named arguments; workspace-scoped functions take the
+//! workspace slug as `workspace`; lists take `page`/`per_page` and answer with `Page<T>`.
+
+pub mod activities;
+pub mod audit;
+pub mod auth;
+pub mod companies;
+pub mod competitors;
+pub mod contacts;
+pub mod deals;
+pub mod demo;
+pub mod imports;
+pub mod members;
+pub mod metrics;
+pub mod signals;
+pub mod system;
+pub mod tokens;
+pub mod workspaces;
+
+#[cfg(feature = "ssr")]
+mod ctx {
+    use leptos::prelude::use_context;
+
+    use crate::backend::auth::{Principal, RequestMeta, Scope};
+    use crate::backend::AppState;
+    use crate::types::ApiError;
+
+    pub(crate) fn state() -> Result<AppState, ApiError> {
+        use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("AppState missing from the server-function context");
+            ApiError::internal()
+        })
+    }
+
+    fn parts() -> Option<http::request::Parts> {
+        use_context::<http::request::Parts>()
+    }
+
+    /// The signed-in caller, if any (resolved by the server's auth middleware).
+    pub(crate) fn maybe_principal() -> Option<Principal> {
+        parts().and_then(|p| p.extensions.get::<Principal>().cloned())
+    }
+
+    pub(crate) fn principal() -> Result<Principal, ApiError> {
+        maybe_principal().ok_or_else(ApiError::unauthorized)
+    }
+
+    pub(crate) fn request_meta() -> RequestMeta {
+        parts()
+            .and_then(|p| p.extensions.get::<RequestMeta>().cloned())
+            .unwrap_or_default()
+    }
+
+    /// The caller's Scope in workspace `slug` (NotFound if they have none there).
+    pub(crate) async fn scope(slug: &str) -> Result<Scope, ApiError> {
+        let principal = principal()?;
+        let state = state()?;
+        Ok(
+            crate::backend::auth::resolve_scope(&state.db, &principal, slug, &request_meta())
+                .await?,
+        )
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) use ctx::*;

@@ -1,0 +1,29 @@
+//! Market signals over the API. Filters: `company`, `source` (news/social/review), `tone`
+//! (positive/neutral/negative); sorts: `published` (default newest first), `sentiment`.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::types::{ApiError, ListQuery, Page, Signal, SignalInput};
+
+#[server(prefix = "/api", endpoint = "list_signals", input = Json)]
+pub async fn list_signals(workspace: String, query: ListQuery) -> Result<Page<Signal>, ApiError> {
+    let scope = super::scope(&workspace).await?;
+    Ok(crate::backend::repo::signals::list(&super::state()?.db, &scope, &query).await?)
+}
+
+#[server(prefix = "/api", endpoint = "create_signal", input = Json)]
+pub async fn create_signal(workspace: String, input: SignalInput) -> Result<Signal, ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize(Action::Write)?;
+    Ok(crate::backend::repo::signals::create(&super::state()?.db, &auth, &input).await?)
+}
+
+#[server(prefix = "/api", endpoint = "delete_signal", input = Json)]
+pub async fn delete_signal(workspace: String, id: i64) -> Result<(), ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize(Action::Write)?;
+    Ok(crate::backend::repo::signals::delete(&super::state()?.db, &auth, id).await?)
+}

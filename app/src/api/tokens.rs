@@ -1,0 +1,42 @@
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::types::{ApiError, ApiTokenInfo, CreatedApiToken};
+
+/// Creates a personal API token for this workspace. The token is in the answer once and
+/// never again.
+#[server(prefix = "/api", endpoint = "create_api_token", input = Json)]
+pub async fn create_api_token(
+    workspace: String,
+    name: String,
+    expires_in_days: Option<u32>,
+) -> Result<CreatedApiToken, ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize(Action::ManageOwnTokens)?;
+    Ok(
+        crate::backend::repo::api_tokens::create(
+            &super::state()?.db,
+            &auth,
+            &name,
+            expires_in_days,
+        )
+        .await?,
+    )
+}
+
+/// The caller's tokens for this workspace (prefix, created, last used, expiry, revoked).
+#[server(prefix = "/api", endpoint = "list_api_tokens", input = Json)]
+pub async fn list_api_tokens(workspace: String) -> Result<Vec<ApiTokenInfo>, ApiError> {
+    let scope = super::scope(&workspace).await?;
+    Ok(crate::backend::repo::api_tokens::list(&super::state()?.db, &scope).await?)
+}
+
+/// Revokes a token at once.
+#[server(prefix = "/api", endpoint = "revoke_api_token", input = Json)]
+pub async fn revoke_api_token(workspace: String, id: i64) -> Result<ApiTokenInfo, ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize(Action::ManageOwnTokens)?;
+    Ok(crate::backend::repo::api_tokens::revoke(&super::state()?.db, &auth, id).await?)
+}

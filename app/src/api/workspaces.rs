@@ -1,0 +1,46 @@
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::types::{ApiError, WorkspaceSummary};
+
+/// The workspaces the caller belongs to (an API token sees only its own).
+#[server(prefix = "/api", endpoint = "list_workspaces", input = Json)]
+pub async fn list_workspaces() -> Result<Vec<WorkspaceSummary>, ApiError> {
+    Ok(super::auth::current_session()
+        .await?
+        .ok_or_else(ApiError::unauthorized)?
+        .workspaces)
+}
+
+/// Creates a workspace with the caller as its owner. `slug` is optional (derived from the
+/// name when omitted) and must be unused.
+#[server(prefix = "/api", endpoint = "create_workspace", input = Json)]
+pub async fn create_workspace(
+    name: String,
+    slug: Option<String>,
+) -> Result<WorkspaceSummary, ApiError> {
+    use crate::backend::{auth::Via, entity::users, workspaces, Error};
+    use sea_orm::EntityTrait;
+
+    let principal = super::principal()?;
+    if matches!(principal.via, Via::Token { .. }) {
+        return Err(Error::Forbidden(
+            "an API token belongs to one workspace and cannot create others".into(),
+        )
+        .into());
+    }
+    let state = super::state()?;
+    let user = users::Entity::find_by_id(principal.user_id)
+        .one(&state.db)
+        .await
+        .map_err(Error::from)?
+        .ok_or_else(ApiError::unauthorized)?;
+    Ok(workspaces::create(
+        &state.db,
+        &user,
+        &name,
+        slug.as_deref(),
+        super::request_meta().ip,
+    )
+    .await?)
+}

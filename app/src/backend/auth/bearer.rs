@@ -1,0 +1,49 @@
+//! `Authorization: Bearer hf_…` — API tokens for scripts. Each failure has its own message
+//! so a script's author knows whether to fix, renew or replace the token.
+
+use chrono::{Duration, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use super::tokens::hash_token;
+use crate::backend::entity::{api_tokens, users};
+use crate::backend::{Error, Result};
+
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+/// The token and its owner, or Unauthorized saying what is wrong with it.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<(api_tokens::Model, users::Model)> {
+    let unknown = || Error::Unauthorized("the API token is not valid".into());
+    if !token.starts_with(crate::backend::repo::api_tokens::PREFIX) || token.len() > 128 {
+        return Err(unknown());
+    }
+    let row = api_tokens::Entity::find()
+        .filter(api_tokens::Column::TokenHash.eq(hash_token(token)))
+        .one(db)
+        .await?
+        .ok_or_else(unknown)?;
+    let now = Utc::now();
+    if row.revoked_at.is_some() {
+        return Err(Error::Unauthorized("the API token has been revoked".into()));
+    }
+    if row.expires_at.is_some_and(|e| e <= now) {
+        return Err(Error::Unauthorized("the API token has expired".into()));
+    }
+    let user = users::Entity::find_by_id(row.user_id)
+        .one(db)
+        .await?
+        .ok_or_else(unknown)?;
+    if row.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY) {
+        api_tokens::Entity::update_many()
+            .col_expr(
+                api_tokens::Column::LastUsedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(api_tokens::Column::Id.eq(row.id))
+            .exec(db)
+            .await?;
+    }
+    Ok((row, user))
+}

@@ -1,0 +1,18 @@
+//! Identity and access: passwords, sessions, OAuth providers, API tokens, roles and the Scope.
+
+pub mod accounts;
+pub mod bearer;
+pub mod crypto;
+pub mod oauth;
+pub mod password;
+pub mod permissions;
+pub mod principal;
+pub mod providers;
+pub mod rate_limit;
+pub mod scope;
+pub mod sessions;
+pub mod tokens;
+
+pub use permissions::{allowed, Action};
+pub use principal::{Principal, RequestMeta, Via};
+pub use scope::{resolve as resolve_scope, Authorized, Scope};

@@ -1,0 +1,235 @@
+//! Connecting to the database and keeping its schema current.
+//!
+//! One `DATABASE_URL` picks the backend: `sqlite://path?mode=rwc` (the embedded default) or
+//! `postgres://…`. Everything above this module is backend-agnostic.
+
+use std::{path::Path, time::Duration};
+
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+    TransactionTrait,
+};
+use sea_orm_migration::MigrationStatus;
+
+use crate::types::{DatabaseBackend, MigrationInfo};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("DATABASE_URL must start with sqlite:// or postgres:// (got `{0}`)")]
+    UnsupportedUrl(String),
+    #[error("could not create the directory for the SQLite file {path}: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("could not connect to the database: {0}")]
+    Connect(#[from] DbErr),
+}
+
+/// How many pooled connections to open. SQLite in WAL mode serves many readers at once; its
+/// writers queue on `busy_timeout` instead of failing.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+pub fn backend_of(url: &str) -> Option<DatabaseBackend> {
+    if url.starts_with("sqlite:") {
+        Some(DatabaseBackend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Some(DatabaseBackend::Postgres)
+    } else {
+        None
+    }
+}
+
+/// The file behind a `sqlite://` URL, if it names one (not `:memory:`).
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.contains(":memory:")).then_some(path)
+}
+
+pub async fn connect(url: &str, pool: PoolSettings) -> Result<DatabaseConnection, ConnectError> {
+    let backend = backend_of(url).ok_or_else(|| ConnectError::UnsupportedUrl(redact(url)))?;
+    let mut url = url.to_owned();
+    if backend == DatabaseBackend::Sqlite {
+        if let Some(file) = sqlite_file(&url) {
+            if let Some(dir) = Path::new(file)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir).map_err(|source| ConnectError::CreateDir {
+                    path: file.to_owned(),
+                    source,
+                })?;
+            }
+        }
+        // Create the file on first run unless the URL says otherwise.
+        if !url.contains("mode=") {
+            url.push_str(if url.contains('?') {
+                "&mode=rwc"
+            } else {
+                "?mode=rwc"
+            });
+        }
+    }
+
+    let mut opts = ConnectOptions::new(url);
+    opts.max_connections(pool.max_connections)
+        .min_connections(1)
+        .acquire_timeout(pool.acquire_timeout)
+        .sqlx_logging(true)
+        .sqlx_logging_level(tracing::log::LevelFilter::Debug)
+        .sqlx_slow_statements_logging_settings(
+            tracing::log::LevelFilter::Warn,
+            Duration::from_millis(500),
+        )
+        .map_sqlx_sqlite_opts(|o| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    Ok(Database::connect(opts).await?)
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..scheme_end], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub fn backend(db: &DatabaseConnection) -> DatabaseBackend {
+    match db.get_database_backend() {
+        DbBackend::Postgres => DatabaseBackend::Postgres,
+        _ => DatabaseBackend::Sqlite,
+    }
+}
+
+/// Applies every pending migration. On PostgreSQL several processes may start at once, so
+/// they take turns through an advisory lock; SQLite has one writer anyway.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    const LOCK_KEY: i64 = 0x4859_5045_5246; // "HYPERF"
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            // An advisory lock belongs to one session: hold it on one dedicated connection.
+            let conn = db.begin().await?;
+            conn.execute_raw(Statement::from_string(
+                DbBackend::Postgres,
+                format!("SELECT pg_advisory_xact_lock({LOCK_KEY})"),
+            ))
+            .await?;
+            let result = Migrator::up(&conn, None).await;
+            match result {
+                Ok(()) => conn.commit().await,
+                Err(e) => {
+                    let _ = conn.rollback().await;
+                    Err(e)
+                }
+            }
+        }
+        _ => Migrator::up(db, None).await,
+    }
+}
+
+/// Every known migration and whether it has been applied, without creating anything.
+pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<MigrationInfo>, DbErr> {
+    Ok(Migrator::get_migration_with_status_read_only(db)
+        .await?
+        .into_iter()
+        .map(|m| MigrationInfo {
+            name: m.name().to_owned(),
+            applied: m.status() == MigrationStatus::Applied,
+        })
+        .collect())
+}
+
+/// The database server's version string.
+pub async fn server_version(db: &DatabaseConnection) -> Result<String, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => "SHOW server_version",
+        _ => "SELECT sqlite_version()",
+    };
+    let row = db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("server version".into()))?;
+    row.try_get_by_index::<String>(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_backends_by_scheme() {
+        assert_eq!(
+            backend_of("sqlite://data/x.db"),
+            Some(DatabaseBackend::Sqlite)
+        );
+        assert_eq!(backend_of("sqlite::memory:"), Some(DatabaseBackend::Sqlite));
+        assert_eq!(
+            backend_of("postgres://u@h/db"),
+            Some(DatabaseBackend::Postgres)
+        );
+        assert_eq!(
+            backend_of("postgresql://u@h/db"),
+            Some(DatabaseBackend::Postgres)
+        );
+        assert_eq!(backend_of("mysql://u@h/db"), None);
+    }
+
+    #[test]
+    fn finds_the_sqlite_file() {
+        assert_eq!(
+            sqlite_file("sqlite://data/x.db?mode=rwc"),
+            Some("data/x.db")
+        );
+        assert_eq!(sqlite_file("sqlite:/tmp/y.db"), Some("/tmp/y.db"));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/hf"),
+            "postgres://app:***@db:5432/hf"
+        );
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[tokio::test]
+    async fn migrates_a_fresh_sqlite_file_and_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/nested/db.sqlite", dir.path().display());
+        let db = connect(&url, PoolSettings::default()).await.unwrap();
+        migrate(&db).await.unwrap();
+        let first = migration_status(&db).await.unwrap();
+        assert!(!first.is_empty() && first.iter().all(|m| m.applied));
+        migrate(&db).await.unwrap();
+        assert_eq!(migration_status(&db).await.unwrap(), first);
+        assert!(server_version(&db).await.unwrap().starts_with('3'));
+    }
+}

@@ -1,0 +1,23 @@
+//! SeaORM entities: the schema as SeaORM sees it, one module per table. Behaviour lives in
+//! the services and repositories, not here.
+
+pub mod activities;
+pub mod api_tokens;
+pub mod audit_log;
+pub mod companies;
+pub mod company_tags;
+pub mod competitors;
+pub mod contacts;
+pub mod deals;
+pub mod identities;
+pub mod imports;
+pub mod invitations;
+pub mod market_metrics;
+pub mod memberships;
+pub mod oauth_states;
+pub mod pipeline_stages;
+pub mod pipelines;
+pub mod sessions;
+pub mod signals;
+pub mod users;
+pub mod workspaces;

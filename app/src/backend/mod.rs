@@ -1,0 +1,19 @@
+//! Everything that touches the database, the queue, AI providers and integrations.
+//! Compiled only with the `ssr` feature: the browser bundle never contains it.
+
+pub mod audit;
+pub mod auth;
+pub mod csv_import;
+pub mod db;
+pub mod demo;
+pub mod entity;
+pub mod error;
+pub mod export;
+pub mod import;
+pub mod repo;
+pub mod state;
+pub mod system;
+pub mod workspaces;
+
+pub use error::{Error, Result};
+pub use state::{AppState, AuthConfig};

@@ -1,0 +1,133 @@
+//! What every list query shares: paging, free-text search patterns, sort direction, and the
+//! checks that keep an unknown filter or sort from being silently ignored.
+
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, LikeExpr, NullOrdering, SimpleExpr},
+    EntityTrait, Order, QueryOrder, Select,
+};
+
+use crate::backend::{Error, Result};
+use crate::types::{ListQuery, PageRequest};
+
+pub fn page_request(q: &ListQuery) -> PageRequest {
+    PageRequest {
+        page: q.page.unwrap_or(1),
+        per_page: q.per_page.unwrap_or(50),
+    }
+    .normalised()
+}
+
+/// The search text, lower-cased and trimmed, if any (at most 200 characters).
+pub fn search_term(q: &ListQuery) -> Option<String> {
+    q.search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.to_lowercase().chars().take(200).collect())
+}
+
+/// `LIKE '%term%'` with the term's own `%`, `_` and `\` taken literally.
+pub fn contains(col: impl sea_orm::sea_query::IntoColumnRef, term: &str) -> SimpleExpr {
+    let escaped: String = term
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    Expr::col(col).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}
+
+/// Refuses filters the endpoint does not know, so a typo in a script is an error rather
+/// than an unfiltered (and misleading) answer.
+pub fn check_filters(q: &ListQuery, allowed: &[&str]) -> Result<()> {
+    let unknown: Vec<&str> = q
+        .filters
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !allowed.contains(k))
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::field(
+            "filters",
+            format!(
+                "unknown filter {}; available: {}",
+                unknown.join(", "),
+                allowed.join(", ")
+            ),
+        ))
+    }
+}
+
+pub fn unknown_sort(field: &str, allowed: &[&str]) -> Error {
+    Error::field(
+        "sort",
+        format!(
+            "cannot sort by `{field}`; available: {}",
+            allowed.join(", ")
+        ),
+    )
+}
+
+/// Orders by `col` then by id (so pages never overlap), NULLs last in both directions and on
+/// both databases.
+pub fn order<E: EntityTrait>(
+    select: Select<E>,
+    col: impl sea_orm::ColumnTrait,
+    id: impl sea_orm::ColumnTrait,
+    desc: bool,
+) -> Select<E> {
+    let dir = if desc { Order::Desc } else { Order::Asc };
+    select
+        .order_by_with_nulls(col, dir.clone(), NullOrdering::Last)
+        .order_by(id, dir)
+}
+
+pub fn parse_i64(q: &ListQuery, key: &str) -> Result<Option<i64>> {
+    match q.filter(key) {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| Error::field("filters", format!("`{key}` must be a number"))),
+    }
+}
+
+pub fn parse_date(q: &ListQuery, key: &str) -> Result<Option<chrono::NaiveDate>> {
+    match q.filter(key) {
+        None => Ok(None),
+        Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| {
+                Error::field("filters", format!("`{key}` must be a date like 2026-01-31"))
+            }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_filters_are_named() {
+        let mut q = ListQuery::default();
+        q.filters.insert("industy".into(), "x".into());
+        let Err(Error::Validation(f)) = check_filters(&q, &["industry"]) else {
+            panic!()
+        };
+        assert!(f[0].message.contains("industy") && f[0].message.contains("industry"));
+    }
+
+    #[test]
+    fn paging_is_clamped() {
+        let q = ListQuery {
+            page: Some(0),
+            per_page: Some(10_000),
+            ..Default::default()
+        };
+        let p = page_request(&q);
+        assert_eq!((p.page, p.per_page), (1, 200));
+    }
+}

@@ -1,0 +1,15 @@
+//! Repositories: the only code that builds queries over workspace data. Every function takes
+//! a `&Scope` (reads) or an `&Authorized` (writes) and filters by its workspace itself.
+
+pub mod activities;
+pub mod api_tokens;
+pub mod companies;
+pub mod competitors;
+pub mod contacts;
+pub mod deals;
+pub mod invitations;
+pub mod list;
+pub mod members;
+pub mod metrics;
+pub mod pipelines;
+pub mod signals;

@@ -1,0 +1,32 @@
+//! Serde types shared by the browser and the server. Nothing here touches the database:
+//! SeaORM models stay in `backend::entity`; server functions return these.
+
+mod auth;
+mod data;
+mod error;
+mod import;
+mod page;
+mod system;
+mod values;
+
+pub use auth::{
+    ApiTokenInfo, AuditEntry, CreatedApiToken, CreatedInvitation, CurrentUser, Invitation,
+    InvitationPreview, InvitationStatus, Member, ProviderButton, Role, SessionInfo, SignInOptions,
+    WorkspaceSummary,
+};
+pub use data::{
+    group_thousands, Activity, ActivityInput, ActivityKind, BoardColumn, Company, CompanyInput,
+    CompanySource, CompanySummary, Competitor, CompetitorInput, Contact, ContactInput, Currency,
+    Deal, DealInput, DemoDataReport, Facets, ListQuery, MetricInput, MetricPoint, MetricSeries,
+    Money, Pipeline, Signal, SignalInput, SignalSource, Stage, StageInput, StageKind, ThreatLevel,
+};
+pub use error::{ApiError, ErrorCode, FieldError};
+pub use import::{
+    ImportCheck, ImportEntity, ImportField, ImportOptions, ImportOutcome, ImportPreview,
+    PreviewRow, RowProblem,
+};
+pub use page::{Page, PageRequest};
+pub use system::{DatabaseBackend, MigrationInfo, SystemStatus};
+pub use values::{
+    parse_country, parse_name, parse_optional_text, parse_web_url, Domain, Email, Slug,
+};

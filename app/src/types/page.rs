@@ -1,0 +1,67 @@
+use serde::{Deserialize, Serialize};
+
+/// One page of a list, with the total across all pages. Every list endpoint answers with this.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    /// 1-based.
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> u64 {
+        if self.per_page == 0 {
+            0
+        } else {
+            self.total.div_ceil(self.per_page)
+        }
+    }
+
+    pub fn has_next(&self) -> bool {
+        self.page < self.pages()
+    }
+}
+
+/// Page request parameters shared by list endpoints: `page` is 1-based; `per_page` is
+/// clamped to 1..=200 by the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRequest {
+    #[serde(default = "one")]
+    pub page: u64,
+    #[serde(default = "fifty")]
+    pub per_page: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+fn fifty() -> u64 {
+    50
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self {
+            page: 1,
+            per_page: 50,
+        }
+    }
+}
+
+impl PageRequest {
+    pub const MAX_PER_PAGE: u64 = 200;
+
+    pub fn normalised(self) -> Self {
+        Self {
+            page: self.page.max(1),
+            per_page: self.per_page.clamp(1, Self::MAX_PER_PAGE),
+        }
+    }
+
+    pub fn offset(self) -> u64 {
+        let n = self.normalised();
+        (n.page - 1) * n.per_page
+    }
+}

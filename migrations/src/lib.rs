@@ -1,0 +1,27 @@
+//! Every schema change of Hyperformant, forward-only, written once for SQLite and PostgreSQL.
+//!
+//! Migrations are append-only: a released migration is never edited; a change is a new file.
+//! `down` is deliberately not implemented (forward-only), so a mistaken rollback cannot drop data.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_identity;
+mod m20261123_000002_auth;
+mod m20261123_000003_workspace_data;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_identity::Migration),
+            Box::new(m20261123_000002_auth::Migration),
+            Box::new(m20261123_000003_workspace_data::Migration),
+        ]
+    }
+}
+
+/// The roles a membership can hold, in one place so the CHECK constraint and the
+/// application enum cannot drift apart (app's `Role` has a test against this list).
+pub const ROLES: [&str; 4] = ["owner", "admin", "member", "viewer"];

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# List endpoints under load: seeds a workspace with N companies and M deals (default 100k /
+# 1M) on SQLite and on PostgreSQL, then measures the companies and deals lists at their
+# server-function endpoints with wrk (64 connections) and prints p50/p95/p99 and requests/s.
+#
+#   make bench                         # both databases, 100k companies, 1M deals
+#   BENCH_COMPANIES=10000 BENCH_DEALS=100000 BENCH_BACKENDS=sqlite scripts/bench-lists.sh
+#
+# Needs the release build (make release) and wrk (installed from Debian's packages if
+# missing). PostgreSQL: a throwaway database on BENCH_PG_URL (default 127.0.0.1:5432),
+# dropped afterwards. wrk and the server share this machine's cores: the figures are for
+# the whole machine, load generator included.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+COMPANIES=${BENCH_COMPANIES:-100000}
+DEALS=${BENCH_DEALS:-1000000}
+BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
+DURATION=${BENCH_DURATION:-20s}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+PORT=${BENCH_PORT:-3200}
+PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
+SERVER=./target/release/server
+
+[ -x "$SERVER" ] || { echo "no release build: run 'make release' first" >&2; exit 1; }
+if ! command -v wrk >/dev/null; then
+  echo "==> installing wrk (Debian package)"
+  apt-get install -y wrk >/dev/null
+fi
+
+tmp=$(mktemp -d)
+server_pid=""
+pg_db=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  [ -n "$pg_db" ] && psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $pg_db" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+cat >"$tmp/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = os.getenv("BENCH_BODY")
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %.2f %.2f %.2f %.0f %d\n",
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.requests / (summary.duration / 1e6),
+    e.connect + e.read + e.write + e.timeout + e.status))
+end
+LUA
+
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+start_server() {
+  DATABASE_URL="$1" SEED_DEMO=false LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT=target/site \
+    DATA_DIR="$tmp/data" SECRET_KEY_FILE="$tmp/secret.key" RUST_LOG=warn SIGN_IN_ATTEMPTS_PER_IP=1000 \
+    "$SERVER" serve >"$tmp/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  cat "$tmp/server.log" >&2
+  exit 1
+}
+
+api() { # endpoint json [cookie]
+  curl -fsS -X POST "http://127.0.0.1:$PORT/api/$1" -H 'content-type: application/json' \
+    -H "origin: http://127.0.0.1:$PORT" -b "$tmp/cookies" -d "$2"
+}
+
+measure() { # label body
+  local out
+  out=$(BENCH_BODY="$2" BENCH_TOKEN="$token" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s "$tmp/post.lua" \
+    "http://127.0.0.1:$PORT/api/$3" | grep '^RESULT')
+  read -r _ p50 p95 p99 rps errors <<<"$out"
+  printf '| %-8s | %-44s | %7s | %7s | %7s | %7s | %6s |\n' "$backend" "$1" "$p50" "$p95" "$p99" "$rps" "$errors"
+}
+
+results=()
+for backend in $BACKENDS; do
+  case $backend in
+    sqlite) url="sqlite://$tmp/bench.db" ;;
+    postgres)
+      pg_db="hf_bench_$$"
+      psql "$PG_URL/postgres" -qc "CREATE DATABASE $pg_db" >/dev/null
+      url="$PG_URL/$pg_db" ;;
+    *) echo "unknown backend $backend" >&2; exit 1 ;;
+  esac
+  start_server "$url"
+  rm -f "$tmp/cookies"
+  curl -fsS -o /dev/null -c "$tmp/cookies" -X POST "http://127.0.0.1:$PORT/auth/signup" \
+    -H "origin: http://127.0.0.1:$PORT" --data-urlencode "email=bench@example.com" \
+    --data-urlencode "name=Bench" --data-urlencode "password=correct horse battery"
+  slug=$(api current_session '{}' | json 'd["workspaces"][0]["slug"]')
+  token=$(api create_api_token "{\"workspace\":\"$slug\",\"name\":\"bench\"}" | json 'd["token"]')
+
+  echo "==> $backend: seeding $COMPANIES companies and $DEALS deals into $slug" >&2
+  seed_start=$(date +%s.%N)
+  DATABASE_URL="$url" RUST_LOG=warn "$SERVER" seed --demo --workspace "$slug" \
+    --companies "$COMPANIES" --deals "$DEALS" >&2
+  seed_secs=$(python3 -c "import time; print(round(time.time() - $seed_start, 1))")
+  [ "$backend" = postgres ] && psql "$url" -qc "ANALYZE" >/dev/null
+
+  pipeline=$(api list_pipelines "{\"workspace\":\"$slug\"}" | json 'd[0]["id"]')
+  companies_body="{\"workspace\":\"$slug\",\"query\":{\"filters\":{\"industry\":\"Software\"},\"sort\":\"name\",\"per_page\":50}}"
+  companies_emp_body="{\"workspace\":\"$slug\",\"query\":{\"filters\":{\"country\":\"DE\"},\"sort\":\"-employees\",\"per_page\":50}}"
+  deals_body="{\"workspace\":\"$slug\",\"query\":{\"filters\":{\"pipeline\":\"$pipeline\"},\"sort\":\"-amount\",\"per_page\":50}}"
+  deals_status_body="{\"workspace\":\"$slug\",\"query\":{\"filters\":{\"status\":\"open\"},\"sort\":\"-updated\",\"per_page\":50}}"
+  # One warm-up pass so neither database is measured cold.
+  for pair in "list_companies:$companies_body" "list_deals:$deals_body"; do
+    BENCH_BODY="${pair#*:}" BENCH_TOKEN="$token" wrk -t1 -c4 -d2s -s "$tmp/post.lua" \
+      "http://127.0.0.1:$PORT/api/${pair%%:*}" >/dev/null
+  done
+  results+=("$(measure "companies: industry=Software, sort name" "$companies_body" list_companies)")
+  results+=("$(measure "companies: country=DE, sort -employees" "$companies_emp_body" list_companies)")
+  results+=("$(measure "deals: pipeline=New business, sort -amount" "$deals_body" list_deals)")
+  results+=("$(measure "deals: status=open, sort -updated" "$deals_status_body" list_deals)")
+  results+=("$(printf '| %-8s | %-44s | %s s |' "$backend" "seed $COMPANIES companies + $DEALS deals" "$seed_secs")")
+
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+done
+
+echo
+echo "$COMPANIES companies, $DEALS deals; wrk -t2 -c$CONNECTIONS -d$DURATION; 50 rows a page with total count; times in ms"
+echo
+echo "| backend  | request                                      |     p50 |     p95 |     p99 |   req/s | errors |"
+echo "|----------|----------------------------------------------|---------|---------|---------|---------|--------|"
+printf '%s\n' "${results[@]}"

@@ -1,0 +1,271 @@
+//! Configuration: command-line flags, each backed by an environment variable (and `.env`,
+//! loaded by `main`). The README's configuration table lists every one of them; keep the
+//! two in step (`server --help` prints the same list).
+
+use std::{path::PathBuf, time::Duration};
+
+use clap::{Args, ValueEnum};
+use leptos_config::LeptosOptions;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Readable lines for a terminal.
+    #[default]
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum AppEnv {
+    /// The embedded default: a generated secret key file is fine.
+    #[default]
+    Development,
+    /// Refuses to start without SECRET_KEY.
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum PasswordSignIn {
+    /// On when no OAuth provider is configured, off otherwise.
+    #[default]
+    Auto,
+    On,
+    Off,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct Config {
+    /// Database to use: `sqlite://path/to/file.db` (created on first run) or `postgres://…`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/hyperformant.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Pooled database connections per process.
+    #[arg(
+        long,
+        env = "DATABASE_MAX_CONNECTIONS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub database_max_connections: u32,
+
+    /// Apply pending migrations when `serve` starts (`migrate` always does).
+    #[arg(long, env = "MIGRATE_ON_START", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub migrate_on_start: bool,
+
+    /// `human` or `json`.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Human, global = true)]
+    pub log_format: LogFormat,
+
+    /// The runtime site settings (address, site root, bundle name) for a server started
+    /// without cargo-leptos. `LEPTOS_*` variables override any value in it.
+    #[arg(
+        long,
+        env = "LEPTOS_CONFIG",
+        default_value = "Leptos.toml",
+        global = true
+    )]
+    pub leptos_config: PathBuf,
+
+    /// Largest request body a server function accepts, in bytes.
+    #[arg(long, env = "API_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
+    pub api_max_body_bytes: usize,
+
+    /// How long a shutdown waits for requests in flight before it stops anyway, in seconds.
+    #[arg(
+        long,
+        env = "SHUTDOWN_GRACE_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub shutdown_grace_seconds: u64,
+
+    /// Where uploads (CSV imports) and other files the server keeps are stored.
+    #[arg(long, env = "DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// When `serve` starts on a database with no workspaces, create a "Demo workspace" filled
+    /// with demo data; the first account to sign up becomes its owner.
+    #[arg(long, env = "SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub seed_demo: bool,
+
+    /// Largest CSV file an import accepts, in bytes.
+    #[arg(long, env = "IMPORT_MAX_BYTES", default_value_t = 25 * 1024 * 1024, global = true)]
+    pub import_max_bytes: u64,
+
+    /// `development` or `production` (production requires SECRET_KEY).
+    #[arg(long, env = "APP_ENV", value_enum, default_value_t = AppEnv::Development, global = true)]
+    pub app_env: AppEnv,
+
+    /// The URL people use to reach the app (invitation links, OAuth redirect URIs, the
+    /// origin state-changing requests must come from). Default: http://<LEPTOS_SITE_ADDR>.
+    #[arg(long, env = "PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Key for secrets stored encrypted (provider tokens …): 32 bytes, base64.
+    #[arg(long, env = "SECRET_KEY", hide_env_values = true, global = true)]
+    pub secret_key: Option<String>,
+
+    /// Where the development key is generated and kept when SECRET_KEY is not set.
+    #[arg(
+        long,
+        env = "SECRET_KEY_FILE",
+        default_value = "data/secret.key",
+        global = true
+    )]
+    pub secret_key_file: PathBuf,
+
+    /// Whether new accounts may sign up (invitation links always work).
+    #[arg(long, env = "ALLOW_SIGNUP", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub allow_signup: bool,
+
+    /// E-mail and password sign-in: `auto` (on unless an OAuth provider is configured), `on`, `off`.
+    #[arg(long, env = "PASSWORD_SIGN_IN", value_enum, default_value_t = PasswordSignIn::Auto, global = true)]
+    pub password_sign_in: PasswordSignIn,
+
+    /// A session ends after this many hours without use.
+    #[arg(long, env = "SESSION_IDLE_HOURS", default_value_t = 168, global = true)]
+    pub session_idle_hours: u32,
+
+    /// A session ends this many days after sign-in, used or not.
+    #[arg(long, env = "SESSION_MAX_DAYS", default_value_t = 30, global = true)]
+    pub session_max_days: u32,
+
+    /// Sign-in attempts allowed per client IP per minute.
+    #[arg(
+        long,
+        env = "SIGN_IN_ATTEMPTS_PER_IP",
+        default_value_t = 20,
+        global = true
+    )]
+    pub sign_in_attempts_per_ip: u32,
+
+    /// Sign-in attempts allowed per account (e-mail) per minute, from anywhere.
+    #[arg(
+        long,
+        env = "SIGN_IN_ATTEMPTS_PER_ACCOUNT",
+        default_value_t = 5,
+        global = true
+    )]
+    pub sign_in_attempts_per_account: u32,
+
+    /// Take the client address from X-Forwarded-For (only behind a proxy you run).
+    #[arg(long, env = "TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub trust_proxy: bool,
+}
+
+impl Config {
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_seconds)
+    }
+
+    /// Everything about signing in, from these settings and the OAUTH_* variables.
+    pub fn auth(
+        &self,
+        site_addr: std::net::SocketAddr,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<app::backend::AuthConfig, AuthConfigError> {
+        use app::backend::auth::{
+            crypto::SecretBox, oauth::OAuth, providers, rate_limit::SignInLimits,
+            sessions::SessionSettings,
+        };
+        let public_url = self
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{site_addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let parsed = url::Url::parse(&public_url)
+            .map_err(|_| AuthConfigError::PublicUrl(public_url.clone()))?;
+        let secrets = match (&self.secret_key, self.app_env) {
+            (Some(key), _) => SecretBox::from_base64(key)?,
+            (None, AppEnv::Production) => {
+                return Err(app::backend::auth::crypto::KeyError::MissingInProduction.into())
+            }
+            (None, AppEnv::Development) => SecretBox::from_key_file(&self.secret_key_file)?,
+        };
+        let providers = providers::from_env(env)?;
+        let password_enabled = match self.password_sign_in {
+            PasswordSignIn::On => true,
+            PasswordSignIn::Off => false,
+            PasswordSignIn::Auto => providers.is_empty(),
+        };
+        if !password_enabled && providers.is_empty() {
+            return Err(AuthConfigError::NoWayIn);
+        }
+        Ok(app::backend::AuthConfig {
+            oauth: OAuth::new(providers, &public_url, secrets.clone()),
+            secrets,
+            signup_allowed: self.allow_signup,
+            password_enabled,
+            sessions: SessionSettings {
+                idle: chrono::Duration::hours(i64::from(self.session_idle_hours.max(1))),
+                absolute: chrono::Duration::days(i64::from(self.session_max_days.max(1))),
+                secure_cookie: parsed.scheme() == "https",
+            },
+            limits: SignInLimits::new(
+                self.sign_in_attempts_per_ip,
+                self.sign_in_attempts_per_account,
+            ),
+            trust_proxy: self.trust_proxy,
+            public_url,
+        })
+    }
+
+    pub fn imports(&self) -> app::backend::import::ImportSettings {
+        app::backend::import::ImportSettings {
+            dir: self.data_dir.join("imports"),
+            max_bytes: self.import_max_bytes,
+        }
+    }
+
+    pub fn pool(&self) -> app::backend::db::PoolSettings {
+        app::backend::db::PoolSettings {
+            max_connections: self.database_max_connections.max(1),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthConfigError {
+    #[error("PUBLIC_URL `{0}` is not an absolute URL")]
+    PublicUrl(String),
+    #[error(transparent)]
+    Key(#[from] app::backend::auth::crypto::KeyError),
+    #[error(transparent)]
+    Provider(#[from] app::backend::auth::providers::ProviderConfigError),
+    #[error("PASSWORD_SIGN_IN=off and no OAUTH_PROVIDERS: nobody could sign in")]
+    NoWayIn,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LeptosConfigError {
+    #[error("could not read the site settings from {path}: {message}")]
+    File { path: String, message: String },
+    #[error("could not read the site settings from LEPTOS_* variables: {0}")]
+    Env(String),
+}
+
+/// The site settings: from `Leptos.toml` when it exists (cargo-leptos' `LEPTOS_*` variables
+/// still override each value), otherwise from the environment alone.
+pub fn leptos_options(path: &std::path::Path) -> Result<LeptosOptions, LeptosConfigError> {
+    if path.is_file() {
+        let shown = path.display().to_string();
+        leptos_config::get_configuration(Some(&shown))
+            .map(|c| c.leptos_options)
+            .map_err(|e| LeptosConfigError::File {
+                path: shown,
+                message: e.to_string(),
+            })
+    } else {
+        leptos_config::get_configuration(None)
+            .map(|c| c.leptos_options)
+            .map_err(|e| LeptosConfigError::Env(e.to_string()))
+    }
+}

@@ -1,0 +1,139 @@
+#![recursion_limit = "256"]
+
+//! The Hyperformant process: configuration, the HTTP server and its lifecycle. `main.rs`
+//! is the command line around it; integration tests start it on a free port the same way.
+
+pub mod api_edge;
+pub mod auth;
+pub mod config;
+pub mod files;
+pub mod router;
+pub mod security;
+pub mod shutdown;
+pub mod telemetry;
+
+use std::{
+    future::{Future, IntoFuture},
+    net::SocketAddr,
+};
+
+use anyhow::Context;
+use app::backend::{db, AppState};
+use leptos_config::LeptosOptions;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+
+/// A server that is bound to its port and ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+    config: Config,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations (unless told not to), builds the
+    /// router and binds `options.site_addr` (port 0 picks a free port).
+    pub async fn build(config: Config, options: LeptosOptions) -> anyhow::Result<Self> {
+        Self::build_with_env(config, options, |k| std::env::var(k).ok()).await
+    }
+
+    /// As `build`, with the OAUTH_* provider variables read through `env` (tests pass a map).
+    pub async fn build_with_env(
+        config: Config,
+        options: LeptosOptions,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(options.site_addr)
+            .await
+            .with_context(|| format!("binding {}", options.site_addr))?;
+        // With port 0 the real address is known only now; the default PUBLIC_URL uses it.
+        let auth = config
+            .auth(listener.local_addr()?, env)
+            .context("sign-in settings")?;
+        let conn = db::connect(&config.database_url, config.pool())
+            .await
+            .with_context(|| format!("opening {}", db::redact(&config.database_url)))?;
+        if config.migrate_on_start {
+            db::migrate(&conn).await.context("applying migrations")?;
+        }
+        if config.seed_demo {
+            seed_demo_if_empty(&conn).await;
+        }
+        let state = AppState::new(conn, auth, config.imports());
+        let router = router::build(
+            state.clone(),
+            options,
+            router::RouterSettings {
+                api_max_body_bytes: config.api_max_body_bytes,
+            },
+        );
+        Ok(Self {
+            listener,
+            router,
+            state,
+            config,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then lets requests in flight finish (bounded by
+    /// the grace period) and closes the database pool.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let grace = self.config.shutdown_grace();
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let serve = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stopping_tx.send(());
+        })
+        .into_future();
+        tokio::pin!(serve);
+        tokio::select! {
+            result = &mut serve => result.context("serving HTTP")?,
+            _ = async {
+                let _ = stopping_rx.await;
+                tokio::time::sleep(grace).await;
+            } => tracing::warn!(?grace, "requests still in flight after the grace period; stopping anyway"),
+        }
+        if let Err(e) = self.state.db.close_by_ref().await {
+            tracing::warn!(error = %e, "closing the database pool");
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// The embedded default's first start: a demo workspace to look at. Never fatal — an
+/// instance that cannot seed still serves (and a second process starting at the same moment
+/// loses the race on the `demo` slug, which is fine).
+async fn seed_demo_if_empty(conn: &sea_orm::DatabaseConnection) {
+    use app::backend::demo;
+    match demo::seed_empty_instance(conn, &demo::DemoSpec::standard()).await {
+        Ok(Some(report)) => tracing::info!(
+            companies = report.companies,
+            deals = report.deals,
+            millis = report.millis,
+            "empty database: created the demo workspace (the first account to sign up owns it; SEED_DEMO=false turns this off)"
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::warn!("could not create the demo workspace: {e}"),
+    }
+}

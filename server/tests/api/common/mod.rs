@@ -1,0 +1,433 @@
+//! The integration-test harness: `spawn_app(backend)` starts the real server (the same
+//! `Application` as `server serve`) on a free loopback port against a fresh database —
+//! a temp SQLite file, or a throwaway PostgreSQL database created here and dropped when the
+//! test ends — and returns a client for it. Tests run in parallel; each has its own database.
+//!
+//! PostgreSQL is found at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres,
+//! the maintenance database of a local server). If it is unreachable the test FAILS, naming
+//! the variable: the suite never skips PostgreSQL silently.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use server::{Application, Config};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+pub fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned())
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    pg_name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}/test.db", dir.path().display());
+                Self {
+                    url,
+                    backend,
+                    pg_name: None,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Postgres => {
+                let admin = admin_url();
+                let conn = Database::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL is not reachable at TEST_DATABASE_URL={admin} ({e}). \
+                         The tests run against PostgreSQL as well as SQLite and never skip it: \
+                         start a server or set TEST_DATABASE_URL (scripts/ensure-postgres.sh helps)."
+                    )
+                });
+                let name = format!("hf_test_{}", uuid::Uuid::new_v4().simple());
+                conn.execute_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    format!("CREATE DATABASE {name}"),
+                ))
+                .await
+                .expect("CREATE DATABASE");
+                conn.close().await.ok();
+                let url = replace_db_name(&admin, &name);
+                Self {
+                    url,
+                    backend,
+                    pg_name: Some(name),
+                    _dir: None,
+                }
+            }
+        }
+    }
+
+    pub async fn connect(&self) -> DatabaseConnection {
+        app::backend::db::connect(&self.url, Default::default())
+            .await
+            .expect("connect to test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        let admin = admin_url();
+        // Drop runs outside any runtime we can block on: use a small one of our own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async move {
+                let conn = Database::connect(&admin).await.ok()?;
+                conn.execute_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                ))
+                .await
+                .ok()?;
+                conn.close().await.ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// `postgres://u@h:p/old?x` → `postgres://u@h:p/new?x`
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part_end = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..host_part_end], name);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+pub fn test_config(database_url: &str) -> Config {
+    use base64::Engine;
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).expect("random key");
+    Config {
+        database_url: database_url.to_owned(),
+        database_max_connections: 5,
+        migrate_on_start: true,
+        log_format: server::config::LogFormat::Human,
+        leptos_config: "Leptos.toml".into(),
+        api_max_body_bytes: 64 * 1024,
+        shutdown_grace_seconds: 5,
+        app_env: server::config::AppEnv::Development,
+        public_url: None,
+        secret_key: Some(base64::engine::general_purpose::STANDARD.encode(key)),
+        secret_key_file: "data/unused-in-tests.key".into(),
+        allow_signup: true,
+        password_sign_in: server::config::PasswordSignIn::On,
+        session_idle_hours: 168,
+        session_max_days: 30,
+        sign_in_attempts_per_ip: 1000,
+        sign_in_attempts_per_account: 1000,
+        trust_proxy: false,
+        data_dir: std::env::temp_dir().join(format!("hf-test-{}", uuid::Uuid::new_v4().simple())),
+        import_max_bytes: 2 * 1024 * 1024,
+        seed_demo: false,
+    }
+}
+
+pub fn test_leptos_options() -> leptos_config::LeptosOptions {
+    leptos_config::LeptosOptions::builder()
+        .output_name("hyperformant")
+        .site_root("target/site")
+        .site_pkg_dir("pkg")
+        .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .build()
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let db = TestDb::new(backend).await;
+    spawn_app_on(db).await
+}
+
+pub async fn spawn_app_on(db: TestDb) -> TestApp {
+    let config = test_config(&db.url);
+    spawn_with(db, config, |_| None).await
+}
+
+/// Starts the server with a given configuration and OAUTH_* variables.
+pub async fn spawn_with(
+    db: TestDb,
+    config: Config,
+    env: impl Fn(&str) -> Option<String>,
+) -> TestApp {
+    server::telemetry::init(server::config::LogFormat::Human);
+    let app = Application::build_with_env(config, test_leptos_options(), env)
+        .await
+        .expect("build the application");
+    let addr = app.local_addr();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(app.run_until(async move {
+        let _ = rx.await;
+    }));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    TestApp {
+        addr,
+        client,
+        db,
+        shutdown: Some(tx),
+        handle: Some(handle),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// POSTs JSON to a server function, as a script would.
+    pub async fn call(&self, endpoint: &str, body: serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The origin browsers of this app send (for cookie-authenticated writes).
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Signs up with a password through the real form endpoint; returns the session.
+    pub async fn sign_up(&self, email: &str, name: &str, password: &str) -> Session {
+        self.sign_up_with(&[("email", email), ("name", name), ("password", password)])
+            .await
+    }
+
+    pub async fn sign_up_with(&self, form: &[(&str, &str)]) -> Session {
+        let res = self
+            .client
+            .post(self.url("/auth/signup"))
+            .header("origin", self.origin())
+            .form(form)
+            .send()
+            .await
+            .expect("sign-up request");
+        assert_eq!(res.status(), 303, "sign-up redirects");
+        let cookie = session_cookie(&res).unwrap_or_else(|| {
+            panic!(
+                "sign-up set no session: {:?}",
+                res.headers().get("location")
+            )
+        });
+        Session {
+            cookie,
+            app_origin: self.origin(),
+            base: self.url(""),
+        }
+    }
+
+    /// Signs in with a password; Err(location) when the server refuses.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<Session, String> {
+        let res = self
+            .client
+            .post(self.url("/auth/login"))
+            .header("origin", self.origin())
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("sign-in request");
+        match session_cookie(&res) {
+            Some(cookie) => Ok(Session {
+                cookie,
+                app_origin: self.origin(),
+                base: self.url(""),
+            }),
+            None => Err(res
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned())
+                .unwrap_or_else(|| res.status().to_string())),
+        }
+    }
+
+    /// Calls a server function as a script with a bearer token.
+    pub async fn call_with_token(
+        &self,
+        token: &str,
+        endpoint: &str,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Stops the server gracefully and waits for it (the database is dropped afterwards).
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.expect("server task").expect("server result");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.abort();
+        }
+    }
+}
+
+/// The `hf_session` value a response sets, if it sets one (and does not clear it).
+pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| {
+            c.strip_prefix("hf_session=")
+                .map(|rest| rest.split(';').next().unwrap_or("").to_owned())
+        })
+        .filter(|v| !v.is_empty())
+}
+
+/// A signed-in browser: its session cookie, sent with the app's own Origin.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub cookie: String,
+    app_origin: String,
+    base: String,
+}
+
+impl Session {
+    pub fn header(&self) -> String {
+        format!("hf_session={}", self.cookie)
+    }
+
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("cookie", self.header())
+            .header("origin", &self.app_origin)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Calls and decodes a successful answer, failing the test with the error otherwise.
+    pub async fn ok<T: serde::de::DeserializeOwned>(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        body: serde_json::Value,
+    ) -> T {
+        let res = self.call(client, endpoint, body).await;
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        assert!(status.is_success(), "{endpoint} answered {status}: {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{endpoint}: {e}: {text}"))
+    }
+
+    pub async fn get(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.header())
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// Defines one test per backend: `both_backends!(name, |app| async move { ... })` expands to
+/// `mod name { sqlite(), postgres() }`, each with its own server and database.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::common::spawn_app($crate::common::Backend::Sqlite).await;
+                ($body)(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let app = $crate::common::spawn_app($crate::common::Backend::Postgres).await;
+                ($body)(app).await;
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn replaces_the_database_name() {
+        assert_eq!(
+            super::replace_db_name("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            super::replace_db_name("postgres://u:p@h/db?sslmode=disable", "y"),
+            "postgres://u:p@h/y?sslmode=disable"
+        );
+        assert_eq!(
+            super::replace_db_name("postgres://u@h:5432", "z"),
+            "postgres://u@h:5432/z"
+        );
+    }
+}

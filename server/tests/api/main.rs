@@ -1,0 +1,18 @@
+//! The integration tests, in one binary: each links the whole server (about 1 GB of test
+//! executable), so one binary instead of seven saves minutes of linking and gigabytes of
+//! disk per build. nextest still runs every test in its own process, in parallel.
+
+#![recursion_limit = "256"]
+
+#[macro_use]
+mod common;
+
+mod auth;
+mod config_files;
+mod data;
+mod demo;
+mod imports;
+mod isolation;
+mod migrations;
+mod oauth;
+mod spine;
