@@ -27,15 +27,16 @@ export default defineConfig({
   testDir: './tests',
   timeout: 30_000,
   expect: { timeout: 10_000 },
-  // One worker: with two, concurrent server-side renders intermittently produced pages whose
-  // hydration data or CSP belonged to the wrong request (an open bug, see the issue notes);
-  // one browser at a time keeps these tests about what a person does.
+  // One worker: the release server and Chromium share a 2-core machine; timing-sensitive
+  // steps (debounced search, drag and drop) stay far from their timeouts this way.
+  // Concurrent renders are covered by server/tests/api/spine.rs.
   fullyParallel: false,
   workers: 1,
   forbidOnly: true,
-  // The deals board still hydrates intermittently wrong (open bug in the issue notes); a
-  // retry keeps CI honest about everything else. A page that always fails still fails.
-  retries: 2,
+  // No retries: a test that passes only sometimes is a bug to find (the last one was a
+  // page render that ran part of itself twice; see server/src/request_owner.rs and
+  // backend::auth::PageSession).
+  retries: 0,
   reporter: [['list']],
   use: {
     baseURL,

@@ -156,5 +156,17 @@ test('fill an empty workspace with demo data and browse it', async ({ page }) =>
   // A company's detail shows what the generator hung off it: deals and signals.
   await table.locator('tbody tr').first().getByRole('link').first().click();
   await expect(page.getByTestId('company-name')).toBeVisible();
-  // The deals page with demo data is left out until its hydration bug is fixed (see notes).
+
+  // The board of the demo pipeline loads whole (a full page load, so it hydrates), each
+  // column capped with a pointer to the table, and the table pages through the rest.
+  await page.goto(`/w/${slug}/deals`);
+  await hydrated(page);
+  await expect(page.getByTestId('board')).toBeVisible();
+  expect(await page.getByTestId('deal-card').count()).toBeGreaterThan(10);
+  await page.getByRole('link', { name: 'table', exact: true }).click();
+  await expect(page.getByTestId('deals-table')).toBeVisible();
+  await expect(page.getByTestId('deals-table').locator('tbody tr')).toHaveCount(50);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('deals-table').locator('tbody tr')).toHaveCount(50);
 });

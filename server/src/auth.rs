@@ -17,9 +17,9 @@ use serde::Deserialize;
 use app::backend::{
     audit::{self, actions, Entry},
     auth::{
-        accounts, bearer,
+        accounts, bearer, load_session_info,
         oauth::{self, CallbackParams},
-        sessions, Principal, RequestMeta, Via,
+        sessions, PageSession, Principal, RequestMeta, Via,
     },
     entity::users,
     repo, workspaces, AppState, Error,
@@ -153,7 +153,7 @@ fn encode(s: &str) -> String {
 
 /// Sends signed-out visitors of protected pages to the sign-in page (and back afterwards),
 /// `/` to the first workspace, and signed-in visitors of the sign-in page onwards.
-pub async fn gate_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn gate_pages(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return next.run(req).await;
     }
@@ -191,7 +191,30 @@ pub async fn gate_pages(State(state): State<AppState>, req: Request, next: Next)
         }
         _ => {}
     }
+    // A page renders from the session loaded here, so nothing in the render waits for it
+    // (see `PageSession`).
+    if let Some(p) = signed_in.filter(|_| is_page(path)).cloned() {
+        match load_session_info(&state.db, &p).await {
+            Ok(info) => {
+                req.extensions_mut().insert(PageSession(info));
+            }
+            Err(e) => tracing::error!(error = %e, "loading the session for a page"),
+        }
+    }
     next.run(req).await
+}
+
+/// A path the Leptos router renders (not an endpoint, a sign-in route or a static file).
+fn is_page(path: &str) -> bool {
+    !(path.starts_with("/api/")
+        || path.starts_with("/auth/")
+        || path.starts_with("/pkg/")
+        || path == "/healthz"
+        || path == "/readyz"
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.')))
 }
 
 fn meta(req_meta: &Option<axum::Extension<RequestMeta>>) -> RequestMeta {

@@ -7,6 +7,7 @@ pub mod api_edge;
 pub mod auth;
 pub mod config;
 pub mod files;
+pub mod request_owner;
 pub mod router;
 pub mod security;
 pub mod shutdown;

@@ -27,7 +27,7 @@ use tracing::Level;
 
 use app::{backend::AppState, shell, App};
 
-use crate::{api_edge, auth, files, security};
+use crate::{api_edge, auth, files, request_owner, security};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -96,6 +96,7 @@ pub fn build(state: AppState, options: LeptosOptions, settings: RouterSettings) 
             _,
         >(context, shell))
         .with_state(server_state)
+        .layer(middleware::from_fn(request_owner::scope))
         // JSON bodies are small; file uploads (below) stream past this limit with their own.
         .layer(RequestBodyLimitLayer::new(settings.api_max_body_bytes));
 

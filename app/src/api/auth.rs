@@ -7,32 +7,17 @@ use crate::types::{ApiError, SessionInfo, SignInOptions};
 /// signed out.
 #[server(prefix = "/api", endpoint = "current_session", input = Json)]
 pub async fn current_session() -> Result<Option<SessionInfo>, ApiError> {
-    use crate::backend::{auth::Via, entity::users, workspaces};
-    use sea_orm::EntityTrait;
+    use crate::backend::auth::{load_session_info, PageSession};
 
+    // Pages: loaded before the render started (no await, so the render never waits on it).
+    if let Some(PageSession(info)) = super::request_extension::<PageSession>() {
+        return Ok(Some(info));
+    }
     let Some(principal) = super::maybe_principal() else {
         return Ok(None);
     };
     let state = super::state()?;
-    let user = users::Entity::find_by_id(principal.user_id)
-        .one(&state.db)
-        .await
-        .map_err(crate::backend::Error::from)?
-        .ok_or_else(ApiError::unauthorized)?;
-    let mut list = workspaces::list_for_user(&state.db, user.id).await?;
-    if let Via::Token { workspace_id, .. } = principal.via {
-        list.retain(|w| w.id == workspace_id);
-    }
-    Ok(Some(SessionInfo {
-        user: crate::types::CurrentUser {
-            id: user.id,
-            email: user.email,
-            name: user.name,
-            avatar_url: user.avatar_url,
-        },
-        workspaces: list,
-        via_token: matches!(principal.via, Via::Token { .. }),
-    }))
+    Ok(Some(load_session_info(&state.db, &principal).await?))
 }
 
 /// What the sign-in page offers: provider buttons, password sign-in, sign-up, first run.

@@ -42,7 +42,11 @@ mod ctx {
 
     /// The signed-in caller, if any (resolved by the server's auth middleware).
     pub(crate) fn maybe_principal() -> Option<Principal> {
-        parts().and_then(|p| p.extensions.get::<Principal>().cloned())
+        request_extension::<Principal>()
+    }
+
+    pub(crate) fn request_extension<T: Clone + Send + Sync + 'static>() -> Option<T> {
+        parts().and_then(|p| p.extensions.get::<T>().cloned())
     }
 
     pub(crate) fn principal() -> Result<Principal, ApiError> {

@@ -8,7 +8,6 @@ use leptos_router::{components::Outlet, hooks::use_params_map};
 use super::not_found::NotFound;
 use crate::components::layout::WorkspaceFrame;
 use crate::components::session::use_session;
-use crate::components::ui::Skeleton;
 use crate::types::Role;
 
 #[derive(Clone, Copy)]
@@ -59,8 +58,10 @@ pub fn WorkspaceLayout() -> impl IntoView {
     let slug = slug_from_params();
     provide_context(WorkspaceSlug(slug));
     let session = use_session().0;
-    // None while loading. A Memo, so moving between two workspaces one belongs to keeps the
-    // routed page in place (the router swaps it) instead of rebuilding the outlet.
+    // The session is already loaded when this renders, on the server (read before the render,
+    // see `PageSession`) and in the browser (from the page's serialized data): no Suspense
+    // here, whose re-run would rebuild the routed page with new resources. A Memo, so moving
+    // between two workspaces one belongs to keeps the routed page in place.
     let member = Memo::new(move |_| {
         session.get().map(|r| {
             r.ok()
@@ -70,24 +71,9 @@ pub fn WorkspaceLayout() -> impl IntoView {
     });
     view! {
         <WorkspaceFrame slug>
-            <Suspense fallback=|| {
-                view! {
-                    <div class="space-y-4">
-                        <Skeleton class="h-8 w-48" />
-                        <Skeleton class="h-40 w-full" />
-                    </div>
-                }
-            }>
-                {move || Suspend::new(async move {
-                    // Waits for the session once; afterwards `member` follows it.
-                    let _ = session.await;
-                    view! {
-                        <Show when=move || member.get() == Some(true) fallback=|| view! { <NotFound /> }>
-                            <Outlet />
-                        </Show>
-                    }
-                })}
-            </Suspense>
+            <Show when=move || member.get() == Some(true) fallback=|| view! { <NotFound /> }>
+                <Outlet />
+            </Show>
         </WorkspaceFrame>
     }
 }

@@ -184,3 +184,58 @@ async fn readiness_fails_while_migrations_are_pending() {
     );
     handle.abort();
 }
+
+both_backends!(
+    concurrent_pages_render_for_their_own_request,
+    |app: TestApp| async move {
+        // Many pages rendered at once must not share anything: each shows its own person,
+        // and its CSP names the nonce its own scripts carry.
+        let mut people = Vec::new();
+        for i in 0..3 {
+            let email = format!("racer{i}@example.com");
+            let s = app
+                .sign_up(&email, &format!("Racer Number{i}"), "correct horse battery")
+                .await;
+            let home = s.get(&app.client, "/").await;
+            let workspace = home.headers()["location"].to_str().unwrap().to_owned();
+            people.push((s, email, workspace));
+        }
+        let mut tasks = Vec::new();
+        for round in 0..12 {
+            for (i, (s, email, workspace)) in people.iter().enumerate() {
+                let (s, email, client) = (s.clone(), email.clone(), app.client.clone());
+                let page = ["", "/companies", "/deals", "/settings/members"][(round + i) % 4];
+                let path = format!("{workspace}{page}");
+                tasks.push(tokio::spawn(async move {
+                    let res = s.get(&client, &path).await;
+                    assert_eq!(res.status(), 200, "{path}");
+                    let csp = res.headers()["content-security-policy"]
+                        .to_str()
+                        .unwrap()
+                        .to_owned();
+                    let html = res.text().await.unwrap();
+                    (path, email, csp, html)
+                }));
+            }
+        }
+        for t in tasks {
+            let (path, email, csp, html) = t.await.unwrap();
+            assert!(html.contains(&email), "{path} shows its own person");
+            for other in (0..3).map(|i| format!("racer{i}@example.com")) {
+                assert!(
+                    other == email || !html.contains(&other),
+                    "{path} leaks {other}"
+                );
+            }
+            let nonce = csp
+                .split("'nonce-")
+                .nth(1)
+                .and_then(|r| r.split('\'').next())
+                .unwrap_or_else(|| panic!("{path}: page CSP without a nonce: {csp}"));
+            assert!(
+                html.contains(&format!("nonce=\"{nonce}\"")),
+                "{path}: the scripts carry the CSP's nonce"
+            );
+        }
+    }
+);

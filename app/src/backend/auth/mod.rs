@@ -14,5 +14,5 @@ pub mod sessions;
 pub mod tokens;
 
 pub use permissions::{allowed, Action};
-pub use principal::{Principal, RequestMeta, Via};
+pub use principal::{load_session_info, PageSession, Principal, RequestMeta, Via};
 pub use scope::{resolve as resolve_scope, Authorized, Scope};

@@ -28,3 +28,41 @@ pub struct RequestMeta {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
 }
+
+/// The signed-in person as every page shows them, loaded by the server before a page renders
+/// (see `load_session_info`) and put in the request's extensions. Rendering then reads it
+/// without waiting, so the server and the browser build the same page in the same order:
+/// a session that finished loading *during* the render re-ran the parts that had waited for
+/// it, with new resources and hydration ids the browser never made.
+#[derive(Clone, Debug)]
+pub struct PageSession(pub crate::types::SessionInfo);
+
+/// Who `principal` is and the workspaces they may open (only the token's own for a token).
+pub async fn load_session_info(
+    db: &sea_orm::DatabaseConnection,
+    principal: &Principal,
+) -> Result<crate::types::SessionInfo, crate::backend::Error> {
+    use crate::backend::{entity::users, workspaces};
+    use sea_orm::EntityTrait;
+
+    let user = users::Entity::find_by_id(principal.user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            crate::backend::Error::Unauthorized("this account no longer exists".into())
+        })?;
+    let mut list = workspaces::list_for_user(db, user.id).await?;
+    if let Via::Token { workspace_id, .. } = principal.via {
+        list.retain(|w| w.id == workspace_id);
+    }
+    Ok(crate::types::SessionInfo {
+        user: crate::types::CurrentUser {
+            id: user.id,
+            email: user.email,
+            name: user.name,
+            avatar_url: user.avatar_url,
+        },
+        workspaces: list,
+        via_token: matches!(principal.via, Via::Token { .. }),
+    })
+}
