@@ -686,6 +686,15 @@ impl MigrationTrait for Migration {
             false,
         )
         .await?;
+        // Lists across pipelines (a status filter, the default "recently updated" order).
+        index(
+            manager,
+            "ix_deals_ws_updated",
+            Deals::Table,
+            &["workspace_id", "updated_at", "id"],
+            false,
+        )
+        .await?;
         index(
             manager,
             "ix_deals_ws_closed",

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 
 use super::auth::{Action, Authorized, Scope};
@@ -114,7 +114,7 @@ pub async fn list(
     if let Some(prefix) = action_prefix.filter(|p| !p.is_empty()) {
         query = query.filter(audit_log::Column::Action.starts_with(prefix));
     }
-    let total = query.clone().count(db).await?;
+    let (total, total_exact) = crate::backend::repo::list::capped_count(db, &query, &page).await?;
     let rows = query
         .order_by_desc(audit_log::Column::CreatedAt)
         .order_by_desc(audit_log::Column::Id)
@@ -137,6 +137,7 @@ pub async fn list(
             })
             .collect(),
         total,
+        total_exact,
         page: page.page,
         per_page: page.per_page,
     })

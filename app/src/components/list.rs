@@ -212,9 +212,14 @@ pub fn SortHeader(
     }
 }
 
-/// "1–50 of 1,234" with previous/next links.
+/// "1–50 of 1,234" with previous/next links; "of 10,050+" when the count stopped early.
 #[component]
-pub fn Pager(page: u64, per_page: u64, total: u64) -> impl IntoView {
+pub fn Pager(
+    page: u64,
+    per_page: u64,
+    total: u64,
+    #[prop(default = true)] exact: bool,
+) -> impl IntoView {
     let pages = total.div_ceil(per_page.max(1));
     let first = if total == 0 {
         0
@@ -222,22 +227,31 @@ pub fn Pager(page: u64, per_page: u64, total: u64) -> impl IntoView {
         (page - 1) * per_page + 1
     };
     let last = (page * per_page).min(total);
+    let more = page < pages || (!exact && last < total);
     let link = |p: u64| href_with(&[("page", (p > 1).then(|| p.to_string()))]);
     let cls = "rounded-lg px-3 py-1.5 text-sm font-medium text-zinc-700 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-50 dark:text-zinc-200 dark:ring-zinc-700 dark:hover:bg-zinc-800";
     view! {
         <div class="flex items-center justify-between gap-4 px-1 py-3 text-sm text-zinc-500 dark:text-zinc-400" data-testid="pager">
-            <span>
-                {if total == 0 {
-                    "No results".to_owned()
-                } else {
-                    format!("{}–{} of {}", group_thousands(first), group_thousands(last), group_thousands(total))
-                }}
-            </span>
+            <span>{range_label(first, last, total, exact)}</span>
             <div class="flex gap-2">
                 {(page > 1).then(|| view! { <A href=link(page - 1) attr:class=cls attr:rel="prev">"Previous"</A> })}
-                {(page < pages).then(|| view! { <A href=link(page + 1) attr:class=cls attr:rel="next">"Next"</A> })}
+                {more.then(|| view! { <A href=link(page + 1) attr:class=cls attr:rel="next">"Next"</A> })}
             </div>
         </div>
+    }
+}
+
+fn range_label(first: u64, last: u64, total: u64, exact: bool) -> String {
+    if total == 0 {
+        "No results".to_owned()
+    } else {
+        format!(
+            "{}–{} of {}{}",
+            group_thousands(first),
+            group_thousands(last),
+            group_thousands(total),
+            if exact { "" } else { "+" }
+        )
     }
 }
 
@@ -357,7 +371,14 @@ pub fn RowArrow() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::build_href;
+    use super::{build_href, range_label};
+
+    #[test]
+    fn a_stopped_count_reads_as_at_least() {
+        assert_eq!(range_label(1, 50, 10_050, false), "1–50 of 10,050+");
+        assert_eq!(range_label(51, 75, 75, true), "51–75 of 75");
+        assert_eq!(range_label(0, 0, 0, true), "No results");
+    }
 
     #[test]
     fn hrefs_keep_other_parameters_and_reset_the_page() {

@@ -107,7 +107,7 @@ pub fn CompaniesPage() -> impl IntoView {
                     let can_manage = role.is_some_and(|r| r >= Role::Admin);
                     return view! { <EmptyCompanies slug=slug.get() can_write can_manage on_seeded /> }.into_any();
                 }
-                let (p, per, total) = (page.page, page.per_page, page.total);
+                let (p, per, total, exact) = (page.page, page.per_page, page.total, page.total_exact);
                 view! {
                     <Card class="overflow-x-auto">
                         <table class="w-full text-left text-sm" data-testid="companies-table">
@@ -128,7 +128,7 @@ pub fn CompaniesPage() -> impl IntoView {
                         </table>
                         {(total == 0).then(|| view! { <p class="px-4 py-10 text-center text-sm text-zinc-500">"No company matches these filters."</p> })}
                     </Card>
-                    <Pager page=p per_page=per total />
+                    <Pager page=p per_page=per total exact />
                 }.into_any()
             })}
         </Transition>

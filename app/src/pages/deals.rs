@@ -402,7 +402,7 @@ fn DealCard(
 #[component]
 fn DealTable(page: crate::types::Page<Deal>) -> impl IntoView {
     let slug = use_slug();
-    let (p, per, total) = (page.page, page.per_page, page.total);
+    let (p, per, total, exact) = (page.page, page.per_page, page.total, page.total_exact);
     view! {
         <crate::components::ui::Card class="overflow-x-auto">
             <table class="w-full text-left text-sm" data-testid="deals-table">
@@ -434,7 +434,7 @@ fn DealTable(page: crate::types::Page<Deal>) -> impl IntoView {
             </table>
             {(total == 0).then(|| view! { <p class="px-4 py-10 text-center text-sm text-zinc-500">"No deals match."</p> })}
         </crate::components::ui::Card>
-        <Pager page=p per_page=per total />
+        <Pager page=p per_page=per total exact />
     }
 }
 

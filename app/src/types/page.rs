@@ -4,10 +4,19 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Matching rows across all pages; a lower bound when `total_exact` is false.
     pub total: u64,
+    /// False when counting stopped early (lists count at most ten thousand rows past the
+    /// page asked for): there are at least `total` rows.
+    #[serde(default = "yes")]
+    pub total_exact: bool,
     /// 1-based.
     pub page: u64,
     pub per_page: u64,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl<T> Page<T> {
@@ -20,7 +29,7 @@ impl<T> Page<T> {
     }
 
     pub fn has_next(&self) -> bool {
-        self.page < self.pages()
+        self.page < self.pages() || (!self.total_exact && self.page * self.per_page < self.total)
     }
 }
 

@@ -3,8 +3,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect, TransactionSession, TransactionTrait,
 };
 
 use super::list::{self, check_filters, contains, unknown_sort};
@@ -90,7 +90,7 @@ pub async fn list(
             .filter(activities::Column::Kind.eq(ActivityKind::Task))
             .filter(activities::Column::DoneAt.is_null());
     }
-    let total = select.clone().count(db).await?;
+    let (total, total_exact) = list::capped_count(db, &select, &req).await?;
     let (field, desc) = q.sort_key("-occurred");
     let col = match field {
         "occurred" => activities::Column::OccurredAt,
@@ -106,6 +106,7 @@ pub async fn list(
     Ok(Page {
         items: hydrate(db, rows).await?,
         total,
+        total_exact,
         page: req.page,
         per_page: req.per_page,
     })

@@ -9,7 +9,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, Query},
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
     TransactionSession, TransactionTrait,
 };
 
@@ -305,7 +305,7 @@ pub async fn list(
             .to_owned();
         select = select.filter(companies::Column::Id.in_subquery(tagged));
     }
-    let total = select.clone().count(db).await?;
+    let (total, total_exact) = list::capped_count(db, &select, &req).await?;
     let (field, desc) = q.sort_key("name");
     let col = match field {
         "name" => companies::Column::NameKey,
@@ -326,6 +326,7 @@ pub async fn list(
     Ok(Page {
         items: rows.into_iter().map(to_company).collect(),
         total,
+        total_exact,
         page: req.page,
         per_page: req.per_page,
     })

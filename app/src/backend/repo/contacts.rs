@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 
 use super::companies as company_repo;
@@ -65,7 +65,7 @@ pub async fn list(
     if let Some(c) = list::parse_i64(q, "company")? {
         select = select.filter(contacts::Column::CompanyId.eq(c));
     }
-    let total = select.clone().count(db).await?;
+    let (total, total_exact) = list::capped_count(db, &select, &req).await?;
     let (field, desc) = q.sort_key("name");
     let col = match field {
         "name" => contacts::Column::NameKey,
@@ -82,6 +82,7 @@ pub async fn list(
     Ok(Page {
         items: hydrate(db, scope.workspace_id(), rows).await?,
         total,
+        total_exact,
         page: req.page,
         per_page: req.per_page,
     })

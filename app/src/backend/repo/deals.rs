@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::Utc;
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionSession, TransactionTrait,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, TransactionSession,
+    TransactionTrait,
 };
 
 use super::list::{self, check_filters, contains, unknown_sort};
@@ -166,7 +166,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Re
     let stages = pipeline_repo::stages_by_id(db, scope.workspace_id()).await?;
     let select = filtered(scope, q, &stages)?;
     let req = list::page_request(q);
-    let total = select.clone().count(db).await?;
+    let (total, total_exact) = list::capped_count(db, &select, &req).await?;
     let (field, desc) = q.sort_key("-updated");
     let col = match field {
         "name" => deals::Column::NameKey,
@@ -186,6 +186,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Re
     Ok(Page {
         items: hydrate(db, scope.workspace_id(), rows).await?,
         total,
+        total_exact,
         page: req.page,
         per_page: req.per_page,
     })

@@ -2,8 +2,8 @@
 //! checks that keep an unknown filter or sort from being silently ignored.
 
 use sea_orm::{
-    sea_query::{Expr, ExprTrait, LikeExpr, NullOrdering, SimpleExpr},
-    EntityTrait, Order, QueryOrder, Select,
+    sea_query::{Alias, Expr, ExprTrait, LikeExpr, NullOrdering, Query, SimpleExpr},
+    ConnectionTrait, EntityTrait, Order, QueryOrder, QueryTrait, Select,
 };
 
 use crate::backend::{Error, Result};
@@ -15,6 +15,46 @@ pub fn page_request(q: &ListQuery) -> PageRequest {
         per_page: q.per_page.unwrap_or(50),
     }
     .normalised()
+}
+
+/// Lists count matching rows up to this many beyond the current page, then stop and say
+/// "at least": an exact `COUNT(*)` over a million deals costs tens of milliseconds on every
+/// page view, while nobody pages through ten thousand rows to check the figure.
+pub const COUNT_CAP: u64 = 10_000;
+
+/// How many rows `select` matches, counting at most `COUNT_CAP` past the end of the page
+/// asked for. Returns the count and whether it is exact.
+pub async fn capped_count<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: &Select<E>,
+    req: &PageRequest,
+) -> Result<(u64, bool)> {
+    count_up_to(db, select, req.offset() + req.per_page + COUNT_CAP).await
+}
+
+/// Counts the rows `select` matches, stopping at `limit`: `(n, true)` when there are `n`,
+/// `(limit, false)` when there are more.
+pub async fn count_up_to<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: &Select<E>,
+    limit: u64,
+) -> Result<(u64, bool)> {
+    let mut inner = select.clone().into_query();
+    inner
+        .clear_selects()
+        .expr(Expr::val(1))
+        .clear_order_by()
+        .limit(limit + 1);
+    let outer = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(inner, Alias::new("matching"))
+        .to_owned();
+    let n: i64 = match db.query_one(&outer).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    let n = u64::try_from(n).unwrap_or(0);
+    Ok(if n > limit { (limit, false) } else { (n, true) })
 }
 
 /// The search text, lower-cased and trimmed, if any (at most 200 characters).
@@ -72,7 +112,9 @@ pub fn unknown_sort(field: &str, allowed: &[&str]) -> Error {
 }
 
 /// Orders by `col` then by id (so pages never overlap), NULLs last in both directions and on
-/// both databases.
+/// both databases. A NOT NULL column is ordered plainly: `NULLS LAST` keeps SQLite (and
+/// PostgreSQL for descending order) from walking the column's index, and every list would
+/// sort the whole workspace to show fifty rows.
 pub fn order<E: EntityTrait>(
     select: Select<E>,
     col: impl sea_orm::ColumnTrait,
@@ -80,9 +122,12 @@ pub fn order<E: EntityTrait>(
     desc: bool,
 ) -> Select<E> {
     let dir = if desc { Order::Desc } else { Order::Asc };
-    select
-        .order_by_with_nulls(col, dir.clone(), NullOrdering::Last)
-        .order_by(id, dir)
+    let select = if col.def().is_null() {
+        select.order_by_with_nulls(col, dir.clone(), NullOrdering::Last)
+    } else {
+        select.order_by(col, dir.clone())
+    };
+    select.order_by(id, dir)
 }
 
 pub fn parse_i64(q: &ListQuery, key: &str) -> Result<Option<i64>> {

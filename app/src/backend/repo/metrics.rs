@@ -3,8 +3,8 @@
 
 use chrono::{Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 
 use super::companies as company_repo;
@@ -56,7 +56,7 @@ pub async fn list(
             market_metrics::Column::ObservedAt.gte(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc())),
         );
     }
-    let total = select.clone().count(db).await?;
+    let (total, total_exact) = list::capped_count(db, &select, &req).await?;
     let (field, desc) = q.sort_key("-observed");
     let col = match field {
         "observed" => market_metrics::Column::ObservedAt,
@@ -71,6 +71,7 @@ pub async fn list(
     Ok(Page {
         items: rows.into_iter().map(to_point).collect(),
         total,
+        total_exact,
         page: req.page,
         per_page: req.per_page,
     })

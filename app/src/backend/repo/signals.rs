@@ -2,8 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 
 use super::companies as company_repo;
@@ -71,7 +71,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Re
             }
         };
     }
-    let total = select.clone().count(db).await?;
+    let (total, total_exact) = list::capped_count(db, &select, &req).await?;
     let (field, desc) = q.sort_key("-published");
     let col = match field {
         "published" => signals::Column::PublishedAt,
@@ -86,6 +86,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Re
     Ok(Page {
         items: hydrate(db, scope.workspace_id(), rows).await?,
         total,
+        total_exact,
         page: req.page,
         per_page: req.per_page,
     })
