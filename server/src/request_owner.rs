@@ -7,9 +7,11 @@
 //! future is polled again. On a multi-threaded runtime another request may have run on that
 //! thread in between and left *its* root there: the page then takes hydration ids from, and
 //! writes its serialized resources into, the other request's shared context, and finds the
-//! other request's nonce. Seen as intermittent hydration panics in the browser and pages
-//! whose CSP named another response's nonce. Server functions are hit the same way:
-//! `Owner::new()` adopts the stale owner as parent and inherits its contexts.
+//! other request's nonce (pages whose CSP named another response's nonce were seen in the
+//! browser tests, together with intermittent hydration panics). Server functions are hit
+//! the same way: `Owner::new()` adopts the stale owner as parent and inherits its contexts.
+//! The reproducible panics had a second cause (see `PageSession`); this layer closes the
+//! thread-local path for good, and its tests fail without it.
 //!
 //! This layer makes every poll of a request — the handler future and the response body —
 //! run with that request's own owner (or none), and leaves no owner behind on the thread.
@@ -98,5 +100,54 @@ where
             this.owner = None;
         }
         item
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::{middleware::from_fn, routing::get, Router};
+    use tower::ServiceExt;
+
+    /// What a page render does: make a root owner and leave it on the thread, then await.
+    async fn render_like_leptos() -> String {
+        let mine = Owner::new();
+        mine.set();
+        tokio::task::yield_now().await;
+        (Owner::current() == Some(mine)).to_string()
+    }
+
+    async fn body_text(res: Response) -> String {
+        let bytes = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_request_never_sees_an_owner_left_by_another() {
+        let stale = Owner::new();
+        stale.set();
+        let app = Router::new()
+            .route(
+                "/",
+                get(|| async { Owner::current().is_some().to_string() }),
+            )
+            .layer(from_fn(scope));
+        let res = app.oneshot(Request::new(Body::empty())).await.unwrap();
+        assert_eq!(body_text(res).await, "false");
+        assert!(Owner::current().is_none(), "nothing is left on the thread");
+    }
+
+    #[tokio::test]
+    async fn interleaved_requests_each_keep_their_own_owner() {
+        // One thread, two renders taking turns: each must find its own owner after awaiting.
+        let app = Router::new()
+            .route("/", get(render_like_leptos))
+            .layer(from_fn(scope));
+        let (a, b) = tokio::join!(
+            app.clone().oneshot(Request::new(Body::empty())),
+            app.oneshot(Request::new(Body::empty()))
+        );
+        assert_eq!(body_text(a.unwrap()).await, "true");
+        assert_eq!(body_text(b.unwrap()).await, "true");
     }
 }
