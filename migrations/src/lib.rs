@@ -8,6 +8,9 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_identity;
 mod m20261123_000002_auth;
 mod m20261123_000003_workspace_data;
+mod m20261123_000004_jobs;
+
+pub use m20261123_000004_jobs::JOB_STATUSES;
 
 pub struct Migrator;
 
@@ -18,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_identity::Migration),
             Box::new(m20261123_000002_auth::Migration),
             Box::new(m20261123_000003_workspace_data::Migration),
+            Box::new(m20261123_000004_jobs::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ pub mod entity;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod jobs;
 pub mod repo;
 pub mod state;
 pub mod system;

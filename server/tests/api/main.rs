@@ -13,6 +13,7 @@ mod data;
 mod demo;
 mod imports;
 mod isolation;
+mod jobs;
 mod migrations;
 mod oauth;
 mod spine;

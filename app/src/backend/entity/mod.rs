@@ -12,6 +12,8 @@ pub mod deals;
 pub mod identities;
 pub mod imports;
 pub mod invitations;
+pub mod job_events;
+pub mod jobs;
 pub mod market_metrics;
 pub mod memberships;
 pub mod oauth_states;

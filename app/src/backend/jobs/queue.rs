@@ -1,0 +1,432 @@
+//! The queue's database operations. Every state change is one statement guarded by the
+//! state it expects (and, for a running job, by the lease owner), so two workers or two
+//! processes can never both act on one job: the loser's statement changes no row.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait},
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, Statement,
+};
+
+use super::{backoff, JobStatus, NewJob};
+use crate::backend::entity::{job_events, jobs};
+use crate::backend::{Error, Result};
+
+fn lease_until(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(lease).unwrap_or_else(|_| chrono::Duration::seconds(30))
+}
+
+fn active(job: &NewJob, now: DateTime<Utc>) -> jobs::ActiveModel {
+    jobs::ActiveModel {
+        workspace_id: Set(job.workspace_id),
+        kind: Set(job.kind.clone()),
+        payload: Set(job.payload.to_string()),
+        status: Set(JobStatus::Queued.as_str().to_owned()),
+        priority: Set(job.priority),
+        run_at: Set(job.run_at.unwrap_or(now)),
+        attempts: Set(0),
+        max_attempts: Set(Ord::max(job.max_attempts, 1)),
+        progress: Set(0),
+        cancel_requested: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// Adds one job; it is due at `run_at` (now by default).
+pub async fn enqueue(db: &impl ConnectionTrait, job: &NewJob) -> Result<jobs::Model> {
+    Ok(active(job, Utc::now()).insert(db).await?)
+}
+
+/// Adds many jobs in one statement per thousand (the batched path for bulk work).
+pub async fn enqueue_many(db: &impl ConnectionTrait, batch: &[NewJob]) -> Result<u64> {
+    let now = Utc::now();
+    for chunk in batch.chunks(1_000) {
+        jobs::Entity::insert_many(chunk.iter().map(|j| active(j, now)))
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(batch.len() as u64)
+}
+
+/// Claims up to `limit` due jobs for `worker` under a lease of `lease`: queued jobs whose
+/// time has come, and running jobs whose lease expired (their worker died) with attempts
+/// left. Each claim counts as an attempt. One statement: on PostgreSQL the candidates are
+/// locked with `FOR UPDATE SKIP LOCKED`, so concurrent claimers take different jobs; on
+/// SQLite the statement holds the database's single write lock from its first read.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    worker: &str,
+    limit: u64,
+    lease: Duration,
+) -> Result<Vec<jobs::Model>> {
+    let now = Utc::now();
+    expire_exhausted(db, now).await?;
+    let backend = db.get_database_backend();
+    let (sql, lock) = match backend {
+        DatabaseBackend::Postgres => (
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $1, \
+             lease_expires_at = $2, started_at = COALESCE(started_at, $3), updated_at = $3 \
+             WHERE id IN (SELECT id FROM jobs WHERE {due} \
+             ORDER BY priority DESC, run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING *",
+            true,
+        ),
+        _ => (
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ?, \
+             lease_expires_at = ?, started_at = COALESCE(started_at, ?), updated_at = ? \
+             WHERE id IN (SELECT id FROM jobs WHERE {due} \
+             ORDER BY priority DESC, run_at, id LIMIT ?) RETURNING *",
+            false,
+        ),
+    };
+    let due = if lock {
+        "((status = 'queued' AND run_at <= $3) OR \
+         (status = 'running' AND lease_expires_at < $3 AND attempts < max_attempts))"
+    } else {
+        "((status = 'queued' AND run_at <= ?) OR \
+         (status = 'running' AND lease_expires_at < ? AND attempts < max_attempts))"
+    };
+    let sql = sql.replace("{due}", due);
+    let until = lease_until(now, lease);
+    let values: Vec<sea_orm::Value> = if lock {
+        vec![
+            worker.into(),
+            until.into(),
+            now.into(),
+            (limit as i64).into(),
+        ]
+    } else {
+        vec![
+            worker.into(),
+            until.into(),
+            now.into(),
+            now.into(),
+            now.into(),
+            now.into(),
+            (limit as i64).into(),
+        ]
+    };
+    let mut claimed =
+        jobs::Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+            .all(db)
+            .await?;
+    claimed.sort_by_key(|j| (std::cmp::Reverse(j.priority), j.run_at, j.id));
+    Ok(claimed)
+}
+
+/// Running jobs whose lease expired with no attempts left fail, keeping why.
+async fn expire_exhausted(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<()> {
+    jobs::Entity::update_many()
+        .col_expr(
+            jobs::Column::Status,
+            Expr::value(JobStatus::Failed.as_str()),
+        )
+        .col_expr(
+            jobs::Column::LastError,
+            Expr::value("the worker stopped answering (lease expired) and no attempts are left"),
+        )
+        .col_expr(jobs::Column::LeaseOwner, Expr::value(None::<String>))
+        .col_expr(jobs::Column::FinishedAt, Expr::value(now))
+        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
+        .filter(jobs::Column::Status.eq(JobStatus::Running.as_str()))
+        .filter(jobs::Column::LeaseExpiresAt.lt(now))
+        .filter(Expr::col(jobs::Column::Attempts).gte(Expr::col(jobs::Column::MaxAttempts)))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The lease is no longer this worker's: the job was reclaimed or finished elsewhere.
+fn lease_lost() -> Error {
+    Error::Conflict("this worker no longer holds the job's lease".into())
+}
+
+/// Extends `worker`'s lease on a running job. Answers whether a cancel was requested, so
+/// the job can stop between steps.
+pub async fn heartbeat(
+    db: &impl ConnectionTrait,
+    job_id: i64,
+    worker: &str,
+    lease: Duration,
+) -> Result<bool> {
+    let now = Utc::now();
+    let res = jobs::Entity::update_many()
+        .col_expr(
+            jobs::Column::LeaseExpiresAt,
+            Expr::value(lease_until(now, lease)),
+        )
+        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
+        .filter(owned(job_id, worker))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(lease_lost());
+    }
+    let job = jobs::Entity::find_by_id(job_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("job"))?;
+    Ok(job.cancel_requested)
+}
+
+fn owned(job_id: i64, worker: &str) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(jobs::Column::Id.eq(job_id))
+        .add(jobs::Column::Status.eq(JobStatus::Running.as_str()))
+        .add(jobs::Column::LeaseOwner.eq(worker))
+}
+
+/// Appends an event (a step, a log line, progress) and, with `progress` or `step`, updates
+/// the job's own fields the lists show.
+pub async fn report(
+    db: &impl ConnectionTrait,
+    job_id: i64,
+    kind: &str,
+    message: &str,
+    progress: Option<i32>,
+    step: Option<&str>,
+) -> Result<job_events::Model> {
+    let now = Utc::now();
+    if progress.is_some() || step.is_some() {
+        let mut update = jobs::Entity::update_many()
+            .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
+            .filter(jobs::Column::Id.eq(job_id));
+        if let Some(p) = progress {
+            update = update.col_expr(jobs::Column::Progress, Expr::value(p.clamp(0, 100)));
+        }
+        if let Some(s) = step {
+            update = update.col_expr(jobs::Column::Step, Expr::value(s));
+        }
+        update.exec(db).await?;
+    }
+    Ok(job_events::ActiveModel {
+        job_id: Set(job_id),
+        kind: Set(kind.to_owned()),
+        message: Set(message.to_owned()),
+        progress: Set(progress.map(|p| p.clamp(0, 100))),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Marks `worker`'s running job succeeded with its result.
+pub async fn complete(
+    db: &impl ConnectionTrait,
+    job_id: i64,
+    worker: &str,
+    result: &serde_json::Value,
+) -> Result<()> {
+    let now = Utc::now();
+    let res = jobs::Entity::update_many()
+        .col_expr(
+            jobs::Column::Status,
+            Expr::value(JobStatus::Succeeded.as_str()),
+        )
+        .col_expr(jobs::Column::Result, Expr::value(result.to_string()))
+        .col_expr(jobs::Column::Progress, Expr::value(100))
+        .col_expr(jobs::Column::LeaseOwner, Expr::value(None::<String>))
+        .col_expr(
+            jobs::Column::LeaseExpiresAt,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .col_expr(jobs::Column::FinishedAt, Expr::value(now))
+        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
+        .filter(owned(job_id, worker))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(lease_lost());
+    }
+    Ok(())
+}
+
+/// Records a failed attempt: the job goes back in the queue after a backoff, or fails for
+/// good when it has used its attempts. Answers the status it ends in.
+pub async fn fail(
+    db: &impl ConnectionTrait,
+    job_id: i64,
+    worker: &str,
+    error: &str,
+) -> Result<JobStatus> {
+    let job = jobs::Entity::find()
+        .filter(owned(job_id, worker))
+        .one(db)
+        .await?
+        .ok_or_else(lease_lost)?;
+    let now = Utc::now();
+    let retry = job.attempts < job.max_attempts;
+    let (status, run_at, finished_at) = if retry {
+        let wait = backoff(Ord::max(job.attempts, 1) as u32, rand::random::<f64>());
+        (JobStatus::Queued, lease_until(now, wait), None)
+    } else {
+        (JobStatus::Failed, job.run_at, Some(now))
+    };
+    let res = jobs::Entity::update_many()
+        .col_expr(jobs::Column::Status, Expr::value(status.as_str()))
+        .col_expr(jobs::Column::RunAt, Expr::value(run_at))
+        .col_expr(jobs::Column::LastError, Expr::value(error))
+        .col_expr(jobs::Column::LeaseOwner, Expr::value(None::<String>))
+        .col_expr(
+            jobs::Column::LeaseExpiresAt,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .col_expr(jobs::Column::FinishedAt, Expr::value(finished_at))
+        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
+        .filter(owned(job_id, worker))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(lease_lost());
+    }
+    Ok(status)
+}
+
+/// Asks a job to stop: a queued job is cancelled at once; a running one is flagged and
+/// stops at its next step (`acknowledge_cancel`). A finished job cannot be cancelled.
+pub async fn cancel(db: &impl ConnectionTrait, job_id: i64) -> Result<JobStatus> {
+    let now = Utc::now();
+    let queued = jobs::Entity::update_many()
+        .col_expr(
+            jobs::Column::Status,
+            Expr::value(JobStatus::Cancelled.as_str()),
+        )
+        .col_expr(jobs::Column::FinishedAt, Expr::value(now))
+        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
+        .filter(jobs::Column::Id.eq(job_id))
+        .filter(jobs::Column::Status.eq(JobStatus::Queued.as_str()))
+        .exec(db)
+        .await?;
+    if queued.rows_affected == 1 {
+        return Ok(JobStatus::Cancelled);
+    }
+    let running = jobs::Entity::update_many()
+        .col_expr(jobs::Column::CancelRequested, Expr::value(true))
+        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
+        .filter(jobs::Column::Id.eq(job_id))
+        .filter(jobs::Column::Status.eq(JobStatus::Running.as_str()))
+        .exec(db)
+        .await?;
+    if running.rows_affected == 1 {
+        return Ok(JobStatus::Running);
+    }
+    match jobs::Entity::find_by_id(job_id).one(db).await? {
+        None => Err(Error::NotFound("job")),
+        Some(job) => Err(Error::Conflict(format!(
+            "the job has already finished ({})",
+            job.status
+        ))),
+    }
+}
+
+/// The running job saw its cancel request and stopped cleanly.
+pub async fn acknowledge_cancel(
+    db: &impl ConnectionTrait,
+    job_id: i64,
+    worker: &str,
+) -> Result<()> {
+    let now = Utc::now();
+    let res = jobs::Entity::update_many()
+        .col_expr(
+            jobs::Column::Status,
+            Expr::value(JobStatus::Cancelled.as_str()),
+        )
+        .col_expr(jobs::Column::LeaseOwner, Expr::value(None::<String>))
+        .col_expr(
+            jobs::Column::LeaseExpiresAt,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .col_expr(jobs::Column::FinishedAt, Expr::value(now))
+        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
+        .filter(owned(job_id, worker))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(lease_lost());
+    }
+    Ok(())
+}
+
+/// Gives a claimed job back without counting the attempt (a worker shutting down between
+/// steps): it is due again at once.
+pub async fn release(db: &impl ConnectionTrait, job_id: i64, worker: &str) -> Result<()> {
+    let now = Utc::now();
+    jobs::Entity::update_many()
+        .col_expr(
+            jobs::Column::Status,
+            Expr::value(JobStatus::Queued.as_str()),
+        )
+        .col_expr(
+            jobs::Column::Attempts,
+            Expr::col(jobs::Column::Attempts).sub(1),
+        )
+        .col_expr(jobs::Column::RunAt, Expr::value(now))
+        .col_expr(jobs::Column::LeaseOwner, Expr::value(None::<String>))
+        .col_expr(
+            jobs::Column::LeaseExpiresAt,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
+        .filter(owned(job_id, worker))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes finished jobs (and their events) that finished before `cutoff`.
+pub async fn prune(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<u64> {
+    let finished: Vec<&str> = JobStatus::ALL
+        .iter()
+        .filter(|s| s.is_finished())
+        .map(|s| s.as_str())
+        .collect();
+    let old: Vec<i64> = jobs::Entity::find()
+        .filter(jobs::Column::Status.is_in(finished))
+        .filter(jobs::Column::FinishedAt.lt(cutoff))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
+    let mut removed = 0;
+    for chunk in old.chunks(500) {
+        job_events::Entity::delete_many()
+            .filter(job_events::Column::JobId.is_in(chunk.to_vec()))
+            .exec(db)
+            .await?;
+        removed += jobs::Entity::delete_many()
+            .filter(jobs::Column::Id.is_in(chunk.to_vec()))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(removed)
+}
+
+/// A job's events after `after` (an event id; 0 for all), in order.
+pub async fn events(
+    db: &impl ConnectionTrait,
+    job_id: i64,
+    after: i64,
+) -> Result<Vec<job_events::Model>> {
+    Ok(job_events::Entity::find()
+        .filter(job_events::Column::JobId.eq(job_id))
+        .filter(job_events::Column::Id.gt(after))
+        .order_by_asc(job_events::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn get(db: &impl ConnectionTrait, job_id: i64) -> Result<jobs::Model> {
+    jobs::Entity::find_by_id(job_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("job"))
+}

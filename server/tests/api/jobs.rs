@@ -1,0 +1,251 @@
+//! The job queue against real databases: many concurrent claimers run every job exactly
+//! once, expired leases are reclaimed (and counted), failures back off and then fail for
+//! good, cancel and retention behave — on SQLite and on PostgreSQL.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use app::backend::jobs::{queue, JobStatus, NewJob};
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+
+use crate::common::{Backend, TestDb};
+
+async fn migrated(backend: Backend) -> (TestDb, DatabaseConnection) {
+    let db = TestDb::new(backend).await;
+    let conn = db.connect().await;
+    app::backend::db::migrate(&conn).await.unwrap();
+    (db, conn)
+}
+
+macro_rules! on_both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let (_db, conn) = migrated(Backend::Sqlite).await;
+                ($body)(conn).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                let (_db, conn) = migrated(Backend::Postgres).await;
+                ($body)(conn).await;
+            }
+        }
+    };
+}
+
+const LEASE: Duration = Duration::from_secs(30);
+
+on_both!(
+    concurrent_claimers_run_each_job_exactly_once,
+    |db: DatabaseConnection| async move {
+        let jobs: Vec<NewJob> = (0..300)
+            .map(|i| NewJob::new("noop", json!({ "n": i })))
+            .collect();
+        assert_eq!(queue::enqueue_many(&db, &jobs).await.unwrap(), 300);
+
+        let db = Arc::new(db);
+        let mut workers = Vec::new();
+        for w in 0..8 {
+            let db = db.clone();
+            workers.push(tokio::spawn(async move {
+                let me = format!("worker-{w}");
+                let mut ran = Vec::new();
+                loop {
+                    let claimed = queue::claim(&*db, &me, 1 + (w % 4), LEASE).await.unwrap();
+                    if claimed.is_empty() {
+                        break;
+                    }
+                    for job in claimed {
+                        assert_eq!(job.lease_owner.as_deref(), Some(me.as_str()));
+                        queue::complete(&*db, job.id, &me, &json!({}))
+                            .await
+                            .unwrap();
+                        ran.push(job.id);
+                    }
+                }
+                ran
+            }));
+        }
+        let mut times: HashMap<i64, u32> = HashMap::new();
+        for w in workers {
+            for id in w.await.unwrap() {
+                *times.entry(id).or_default() += 1;
+            }
+        }
+        assert_eq!(times.len(), 300, "every job ran");
+        assert!(times.values().all(|&n| n == 1), "no job ran twice");
+    }
+);
+
+on_both!(
+    an_expired_lease_is_claimed_again_and_counted,
+    |db: DatabaseConnection| async move {
+        let job = queue::enqueue(&db, &NewJob::new("noop", json!({})))
+            .await
+            .unwrap();
+        // The first worker "dies": its lease is already over.
+        let first = queue::claim(&db, "dead", 1, Duration::ZERO).await.unwrap();
+        assert_eq!(first.len(), 1);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let second = queue::claim(&db, "alive", 1, LEASE).await.unwrap();
+        assert_eq!(second.len(), 1);
+        assert_eq!((second[0].id, second[0].attempts), (job.id, 2));
+        // The dead worker can no longer finish or extend it.
+        assert!(queue::complete(&db, job.id, "dead", &json!({}))
+            .await
+            .is_err());
+        assert!(queue::heartbeat(&db, job.id, "dead", LEASE).await.is_err());
+        assert!(!queue::heartbeat(&db, job.id, "alive", LEASE).await.unwrap());
+        queue::complete(&db, job.id, "alive", &json!({ "ok": true }))
+            .await
+            .unwrap();
+        let done = queue::get(&db, job.id).await.unwrap();
+        assert_eq!(done.status, "succeeded");
+        assert_eq!(done.progress, 100);
+    }
+);
+
+on_both!(
+    failures_back_off_then_fail_for_good,
+    |db: DatabaseConnection| async move {
+        let mut new = NewJob::new("flaky", json!({}));
+        new.max_attempts = 2;
+        let job = queue::enqueue(&db, &new).await.unwrap();
+
+        let c = queue::claim(&db, "w", 1, LEASE).await.unwrap();
+        assert_eq!(c.len(), 1);
+        let status = queue::fail(&db, job.id, "w", "upstream said 503")
+            .await
+            .unwrap();
+        assert_eq!(status, JobStatus::Queued);
+        let waiting = queue::get(&db, job.id).await.unwrap();
+        assert_eq!(waiting.last_error.as_deref(), Some("upstream said 503"));
+        assert!(
+            waiting.run_at > chrono::Utc::now() + chrono::Duration::milliseconds(500),
+            "retried after a backoff, not at once"
+        );
+        assert!(queue::claim(&db, "w", 1, LEASE).await.unwrap().is_empty());
+
+        // Make it due, run it again, fail again: no attempts left.
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
+        let mut due = waiting.into_active_model();
+        due.run_at = Set(chrono::Utc::now() - chrono::Duration::seconds(1));
+        due.update(&db).await.unwrap();
+        assert_eq!(queue::claim(&db, "w", 1, LEASE).await.unwrap().len(), 1);
+        let status = queue::fail(&db, job.id, "w", "still down").await.unwrap();
+        assert_eq!(status, JobStatus::Failed);
+        let failed = queue::get(&db, job.id).await.unwrap();
+        assert_eq!((failed.status.as_str(), failed.attempts), ("failed", 2));
+        assert!(failed.finished_at.is_some());
+    }
+);
+
+on_both!(
+    a_dead_worker_on_the_last_attempt_fails_the_job,
+    |db: DatabaseConnection| async move {
+        let mut new = NewJob::new("noop", json!({}));
+        new.max_attempts = 1;
+        let job = queue::enqueue(&db, &new).await.unwrap();
+        queue::claim(&db, "dead", 1, Duration::ZERO).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(queue::claim(&db, "other", 1, LEASE)
+            .await
+            .unwrap()
+            .is_empty());
+        let failed = queue::get(&db, job.id).await.unwrap();
+        assert_eq!(failed.status, "failed");
+        assert!(failed.last_error.unwrap().contains("lease expired"));
+    }
+);
+
+on_both!(
+    cancel_stops_queued_and_running_jobs,
+    |db: DatabaseConnection| async move {
+        let queued = queue::enqueue(&db, &NewJob::new("noop", json!({})))
+            .await
+            .unwrap();
+        assert_eq!(
+            queue::cancel(&db, queued.id).await.unwrap(),
+            JobStatus::Cancelled
+        );
+        assert!(
+            queue::cancel(&db, queued.id).await.is_err(),
+            "a finished job cannot be cancelled"
+        );
+
+        let running = queue::enqueue(&db, &NewJob::new("noop", json!({})))
+            .await
+            .unwrap();
+        queue::claim(&db, "w", 1, LEASE).await.unwrap();
+        assert_eq!(
+            queue::cancel(&db, running.id).await.unwrap(),
+            JobStatus::Running
+        );
+        assert!(
+            queue::heartbeat(&db, running.id, "w", LEASE).await.unwrap(),
+            "the worker learns of the request"
+        );
+        queue::acknowledge_cancel(&db, running.id, "w")
+            .await
+            .unwrap();
+        assert_eq!(
+            queue::get(&db, running.id).await.unwrap().status,
+            "cancelled"
+        );
+    }
+);
+
+on_both!(
+    events_keep_their_order_and_old_jobs_are_pruned,
+    |db: DatabaseConnection| async move {
+        let job = queue::enqueue(&db, &NewJob::new("report", json!({})))
+            .await
+            .unwrap();
+        queue::claim(&db, "w", 1, LEASE).await.unwrap();
+        let a = queue::report(
+            &db,
+            job.id,
+            "step",
+            "gather data",
+            Some(10),
+            Some("gather data"),
+        )
+        .await
+        .unwrap();
+        queue::report(&db, job.id, "log", "42 companies", None, None)
+            .await
+            .unwrap();
+        queue::report(&db, job.id, "step", "render", Some(80), Some("render"))
+            .await
+            .unwrap();
+        let all = queue::events(&db, job.id, 0).await.unwrap();
+        assert_eq!(
+            all.iter().map(|e| e.message.as_str()).collect::<Vec<_>>(),
+            ["gather data", "42 companies", "render"]
+        );
+        let after = queue::events(&db, job.id, a.id).await.unwrap();
+        assert_eq!(
+            after.len(),
+            2,
+            "resuming after an event id skips what was seen"
+        );
+        let now = queue::get(&db, job.id).await.unwrap();
+        assert_eq!((now.progress, now.step.as_deref()), (80, Some("render")));
+
+        queue::complete(&db, job.id, "w", &json!({})).await.unwrap();
+        let fresh = queue::enqueue(&db, &NewJob::new("noop", json!({})))
+            .await
+            .unwrap();
+        let removed = queue::prune(&db, chrono::Utc::now() + chrono::Duration::seconds(1))
+            .await
+            .unwrap();
+        assert_eq!(removed, 1, "only the finished job goes");
+        assert!(queue::get(&db, job.id).await.is_err());
+        assert!(queue::events(&db, job.id, 0).await.unwrap().is_empty());
+        assert_eq!(queue::get(&db, fresh.id).await.unwrap().status, "queued");
+    }
+);
