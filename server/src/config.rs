@@ -72,6 +72,11 @@ pub struct Config {
     )]
     pub leptos_config: PathBuf,
 
+    /// Background job workers `serve` runs in this process (default: one per CPU core; 0 runs
+    /// none, for web-only processes beside separate workers).
+    #[arg(long, env = "JOB_WORKERS", global = true)]
+    pub job_workers: Option<usize>,
+
     /// Largest request body a server function accepts, in bytes.
     #[arg(long, env = "API_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
     pub api_max_body_bytes: usize,

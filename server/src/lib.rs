@@ -62,6 +62,9 @@ impl Application {
         if config.seed_demo {
             seed_demo_if_empty(&conn).await;
         }
+        if let Err(e) = db::optimize(&conn).await {
+            tracing::warn!(error = %e, "refreshing SQLite's statistics");
+        }
         let state = AppState::new(conn, auth, config.imports());
         let router = router::build(
             state.clone(),
@@ -88,6 +91,19 @@ impl Application {
         &self.state
     }
 
+    fn start_workers(&self) -> Option<app::backend::jobs::Pool> {
+        use app::backend::jobs::{self, Pool, PoolConfig};
+        let mut config = PoolConfig::default();
+        if let Some(n) = self.config.job_workers {
+            config.workers = n;
+        }
+        if config.workers == 0 {
+            return None;
+        }
+        tracing::info!(workers = config.workers, "starting job workers");
+        Some(Pool::start(self.state.db.clone(), jobs::handlers(), config))
+    }
+
     /// Serves until `shutdown` resolves, then lets requests in flight finish (bounded by
     /// the grace period) and closes the database pool.
     pub async fn run_until(
@@ -95,6 +111,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let grace = self.config.shutdown_grace();
+        let workers = self.start_workers();
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let serve = axum::serve(
             self.listener,
@@ -113,6 +130,10 @@ impl Application {
                 let _ = stopping_rx.await;
                 tokio::time::sleep(grace).await;
             } => tracing::warn!(?grace, "requests still in flight after the grace period; stopping anyway"),
+        }
+        if let Some(pool) = workers {
+            // Each worker finishes the job it is on; claimed jobs not started go back.
+            pool.shutdown().await;
         }
         if let Err(e) = self.state.db.close_by_ref().await {
             tracing::warn!(error = %e, "closing the database pool");

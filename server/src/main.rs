@@ -162,6 +162,8 @@ async fn seed(config: Config, args: SeedArgs) -> anyhow::Result<()> {
     if owners.is_empty() {
         println!("it has no members yet: on a new instance, the first account to sign up owns the `demo` workspace");
     }
+    // Fresh statistics, so the query planners see the new volumes at once.
+    db::analyze(&conn).await?;
     conn.close().await?;
     Ok(())
 }

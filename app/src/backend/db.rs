@@ -129,6 +129,21 @@ pub fn backend(db: &DatabaseConnection) -> DatabaseBackend {
 
 /// Applies every pending migration. On PostgreSQL several processes may start at once, so
 /// they take turns through an advisory lock; SQLite has one writer anyway.
+/// Refreshes the query planner's statistics (after a bulk load).
+pub async fn analyze(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.execute_unprepared("ANALYZE").await.map(|_| ())
+}
+
+/// SQLite keeps no statistics unless asked; without them its planner guesses, and guesses
+/// badly on a big workspace. `PRAGMA optimize` (SQLite's advice for long-lived connections)
+/// analyzes what changed enough since, cheaply. PostgreSQL's autovacuum does this itself.
+pub async fn optimize(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA optimize=0x10002").await?;
+    }
+    Ok(())
+}
+
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     const LOCK_KEY: i64 = 0x4859_5045_5246; // "HYPERF"
     match db.get_database_backend() {

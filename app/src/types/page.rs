@@ -6,7 +6,7 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Matching rows across all pages; a lower bound when `total_exact` is false.
     pub total: u64,
-    /// False when counting stopped early (lists count at most ten thousand rows past the
+    /// False when counting stopped early (lists count at most a thousand rows past the
     /// page asked for): there are at least `total` rows.
     #[serde(default = "yes")]
     pub total_exact: bool,

@@ -249,3 +249,119 @@ on_both!(
         assert_eq!(queue::get(&db, fresh.id).await.unwrap().status, "queued");
     }
 );
+
+async fn wait_finished(db: &DatabaseConnection, id: i64) -> app::backend::entity::jobs::Model {
+    for _ in 0..400 {
+        let job = queue::get(db, id).await.unwrap();
+        if JobStatus::parse(&job.status).is_some_and(JobStatus::is_finished) {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("job {id} did not finish in 10 s");
+}
+
+fn pool_config() -> app::backend::jobs::PoolConfig {
+    app::backend::jobs::PoolConfig {
+        workers: 3,
+        batch: 2,
+        lease: Duration::from_millis(600),
+        poll: Duration::from_millis(50),
+        name: "test".into(),
+    }
+}
+
+on_both!(
+    workers_run_handlers_and_record_how_they_ended,
+    |db: DatabaseConnection| async move {
+        use app::backend::jobs::{JobError, Pool, Registry};
+
+        let registry = Registry::default()
+            .with("noop", |_ctx| async { Ok(json!({ "done": true })) })
+            .with("steps", |ctx| async move {
+                for (i, name) in ["gather data", "compute", "render"].iter().enumerate() {
+                    ctx.step(name, (i as i32 + 1) * 30).await?;
+                }
+                ctx.log("all good").await?;
+                Ok(json!({}))
+            })
+            // Fails its first attempt, succeeds on the retry.
+            .with("flaky", |ctx| async move {
+                if ctx.job.attempts < 2 {
+                    Err(JobError::Failed("first try fails".into()))
+                } else {
+                    Ok(json!({ "attempt": ctx.job.attempts }))
+                }
+            })
+            .with("bad_input", |ctx| async move {
+                let _n: u32 = ctx.payload()?;
+                Ok(json!({}))
+            })
+            // Works step by step until someone cancels it.
+            .with("endless", |ctx| async move {
+                for i in 0.. {
+                    ctx.step(&format!("round {i}"), 1).await?;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Ok(json!({}))
+            });
+        let pool = Pool::start(db.clone(), registry, pool_config());
+
+        let ids = {
+            let mut ids = Vec::new();
+            for kind in ["noop", "steps", "flaky", "bad_input", "nobody_handles_this"] {
+                let job = queue::enqueue(&db, &NewJob::new(kind, json!("text")))
+                    .await
+                    .unwrap();
+                ids.push(job.id);
+            }
+            pool.wake();
+            ids
+        };
+        let endless = queue::enqueue(&db, &NewJob::new("endless", json!({})))
+            .await
+            .unwrap();
+        pool.wake();
+
+        let noop = wait_finished(&db, ids[0]).await;
+        assert_eq!(
+            (noop.status.as_str(), noop.result.as_deref()),
+            ("succeeded", Some(r#"{"done":true}"#))
+        );
+        let steps = wait_finished(&db, ids[1]).await;
+        assert_eq!(steps.status, "succeeded");
+        let events: Vec<String> = queue::events(&db, ids[1], 0)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.message)
+            .collect();
+        assert_eq!(events, ["gather data", "compute", "render", "all good"]);
+        let flaky = wait_finished(&db, ids[2]).await;
+        assert_eq!((flaky.status.as_str(), flaky.attempts), ("succeeded", 2));
+        let bad = wait_finished(&db, ids[3]).await;
+        assert_eq!(
+            (bad.status.as_str(), bad.attempts),
+            ("failed", 1),
+            "bad input is not retried"
+        );
+        assert!(bad.last_error.unwrap().contains("not valid"));
+        let orphan = wait_finished(&db, ids[4]).await;
+        assert!(orphan.last_error.unwrap().contains("no handler"));
+
+        // A running job stops at its next step once cancelled.
+        for _ in 0..200 {
+            if queue::get(&db, endless.id).await.unwrap().status == "running" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert_eq!(
+            queue::cancel(&db, endless.id).await.unwrap(),
+            JobStatus::Running
+        );
+        assert_eq!(wait_finished(&db, endless.id).await.status, "cancelled");
+
+        pool.shutdown().await;
+    }
+);

@@ -8,10 +8,19 @@
 //! lines, progress — is appended to `job_events`, in order, for the live views.
 
 pub mod queue;
+pub mod worker;
+
+pub use worker::{JobContext, JobError, Pool, PoolConfig, Registry};
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+/// The job kinds this build runs. `noop` does nothing: the queue's own benchmark and checks
+/// use it.
+pub fn handlers() -> Registry {
+    Registry::default().with("noop", |_ctx| async { Ok(serde_json::Value::Null) })
+}
 
 /// Where a job is in its life. Stored as text; the migration's CHECK lists the same names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -256,13 +256,35 @@ pub async fn fail(
     worker: &str,
     error: &str,
 ) -> Result<JobStatus> {
+    record_failure(db, job_id, worker, error, true).await
+}
+
+/// Fails `worker`'s running job for good, whatever attempts are left (retrying cannot help).
+pub async fn fail_now(
+    db: &impl ConnectionTrait,
+    job_id: i64,
+    worker: &str,
+    error: &str,
+) -> Result<()> {
+    record_failure(db, job_id, worker, error, false)
+        .await
+        .map(|_| ())
+}
+
+async fn record_failure(
+    db: &impl ConnectionTrait,
+    job_id: i64,
+    worker: &str,
+    error: &str,
+    may_retry: bool,
+) -> Result<JobStatus> {
     let job = jobs::Entity::find()
         .filter(owned(job_id, worker))
         .one(db)
         .await?
         .ok_or_else(lease_lost)?;
     let now = Utc::now();
-    let retry = job.attempts < job.max_attempts;
+    let retry = may_retry && job.attempts < job.max_attempts;
     let (status, run_at, finished_at) = if retry {
         let wait = backoff(Ord::max(job.attempts, 1) as u32, rand::random::<f64>());
         (JobStatus::Queued, lease_until(now, wait), None)

@@ -360,12 +360,15 @@ pub(crate) async fn names(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
+    // By primary key only, the workspace checked on the rows: with `workspace_id = ?` in
+    // the WHERE, SQLite (without statistics) walked a workspace index over every company
+    // instead of fifty key lookups — 5 ms at 20k companies, most of a deals page.
     Ok(companies::Entity::find()
-        .filter(companies::Column::WorkspaceId.eq(workspace_id))
         .filter(companies::Column::Id.is_in(ids))
         .all(db)
         .await?
         .into_iter()
+        .filter(|c| c.workspace_id == workspace_id)
         .map(|c| (c.id, (c.name, c.domain)))
         .collect())
 }

@@ -162,6 +162,7 @@ pub fn test_config(database_url: &str) -> Config {
         data_dir: std::env::temp_dir().join(format!("hf-test-{}", uuid::Uuid::new_v4().simple())),
         import_max_bytes: 2 * 1024 * 1024,
         seed_demo: false,
+        job_workers: Some(1),
     }
 }
 

@@ -1,0 +1,287 @@
+//! Workers: tokio tasks that claim jobs, run the handler registered for their kind, keep
+//! the lease alive while it runs, and record how it ended.
+//!
+//! A handler reports through its `JobContext`: `step` starts a named step (an event, the
+//! job's current step and progress) and is also where a requested cancel is noticed, so
+//! work stops between steps, never in the middle of one.
+
+use std::{
+    collections::HashMap,
+    future::Future,
+    pin::Pin,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use sea_orm::DatabaseConnection;
+use tokio::{sync::Notify, task::JoinHandle};
+
+use super::queue;
+use crate::backend::entity::jobs;
+
+/// How a handler's run ended, when it did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The job was asked to stop and did, between two steps.
+    #[error("cancelled")]
+    Cancelled,
+    /// This attempt failed; the queue retries it while attempts are left.
+    #[error("{0}")]
+    Failed(String),
+    /// Retrying cannot help (bad payload, unknown kind): the job fails now.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl From<crate::backend::Error> for JobError {
+    fn from(e: crate::backend::Error) -> Self {
+        JobError::Failed(e.to_string())
+    }
+}
+
+/// What a running handler gets: its job, and the means to report and to notice a cancel.
+pub struct JobContext {
+    pub db: DatabaseConnection,
+    pub job: jobs::Model,
+    worker: String,
+    cancel_requested: Arc<AtomicBool>,
+}
+
+impl JobContext {
+    pub fn payload<T: serde::de::DeserializeOwned>(&self) -> Result<T, JobError> {
+        serde_json::from_str(&self.job.payload)
+            .map_err(|e| JobError::Permanent(format!("the job's input is not valid: {e}")))
+    }
+
+    /// Starts step `name` at `progress` percent — unless a cancel was requested, which
+    /// ends the run here.
+    pub async fn step(&self, name: &str, progress: i32) -> Result<(), JobError> {
+        if self.cancel_requested.load(Ordering::Relaxed)
+            || queue::get(&self.db, self.job.id).await?.cancel_requested
+        {
+            return Err(JobError::Cancelled);
+        }
+        queue::report(
+            &self.db,
+            self.job.id,
+            "step",
+            name,
+            Some(progress),
+            Some(name),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn log(&self, message: &str) -> Result<(), JobError> {
+        queue::report(&self.db, self.job.id, "log", message, None, None).await?;
+        Ok(())
+    }
+
+    pub fn worker(&self) -> &str {
+        &self.worker
+    }
+}
+
+type HandlerFuture = Pin<Box<dyn Future<Output = Result<serde_json::Value, JobError>> + Send>>;
+type Handler = Arc<dyn Fn(Arc<JobContext>) -> HandlerFuture + Send + Sync>;
+
+/// The handlers by job kind.
+#[derive(Clone, Default)]
+pub struct Registry(HashMap<String, Handler>);
+
+impl Registry {
+    pub fn with<F, Fut>(mut self, kind: &str, handler: F) -> Self
+    where
+        F: Fn(Arc<JobContext>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<serde_json::Value, JobError>> + Send + 'static,
+    {
+        self.0.insert(
+            kind.to_owned(),
+            Arc::new(move |ctx| Box::pin(handler(ctx)) as HandlerFuture),
+        );
+        self
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct PoolConfig {
+    pub workers: usize,
+    /// Jobs claimed at once by one worker.
+    pub batch: u64,
+    pub lease: Duration,
+    /// The longest a worker sleeps without looking (wake-ups normally come sooner).
+    pub poll: Duration,
+    /// Names this process's workers in leases.
+    pub name: String,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self {
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            batch: 1,
+            lease: Duration::from_secs(30),
+            poll: Duration::from_secs(1),
+            name: format!("pid{}", std::process::id()),
+        }
+    }
+}
+
+/// Running workers. `wake` after enqueueing so a worker starts at once; `shutdown` lets
+/// each finish the job it is on.
+pub struct Pool {
+    wake: Arc<Notify>,
+    stop: tokio::sync::watch::Sender<bool>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Pool {
+    pub fn start(db: DatabaseConnection, registry: Registry, config: PoolConfig) -> Self {
+        let wake = Arc::new(Notify::new());
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let handles = (0..config.workers.max(1))
+            .map(|i| {
+                let worker = Worker {
+                    db: db.clone(),
+                    registry: registry.clone(),
+                    name: format!("{}-w{i}", config.name),
+                    config: config.clone(),
+                    wake: wake.clone(),
+                    stopped: stopped.clone(),
+                };
+                tokio::spawn(worker.run())
+            })
+            .collect();
+        Self {
+            wake,
+            stop,
+            handles,
+        }
+    }
+
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    pub fn wake(&self) {
+        self.wake.notify_waiters();
+    }
+
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        self.wake.notify_waiters();
+        for h in self.handles {
+            let _ = h.await;
+        }
+    }
+}
+
+struct Worker {
+    db: DatabaseConnection,
+    registry: Registry,
+    name: String,
+    config: PoolConfig,
+    wake: Arc<Notify>,
+    stopped: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Worker {
+    async fn run(mut self) {
+        loop {
+            if *self.stopped.borrow() {
+                return;
+            }
+            // Registered before claiming, so a wake-up during the claim is not lost.
+            let woken = self.wake.notified();
+            let claimed = match queue::claim(
+                &self.db,
+                &self.name,
+                self.config.batch,
+                self.config.lease,
+            )
+            .await
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, worker = %self.name, "claiming jobs");
+                    Vec::new()
+                }
+            };
+            if claimed.is_empty() {
+                tokio::select! {
+                    _ = woken => {}
+                    _ = tokio::time::sleep(self.config.poll) => {}
+                    _ = self.stopped.changed() => {}
+                }
+                continue;
+            }
+            let mut jobs = claimed.into_iter();
+            for job in jobs.by_ref() {
+                self.execute(job).await;
+                if *self.stopped.borrow() {
+                    break;
+                }
+            }
+            // Claimed but not started when asked to stop: back to the queue at once.
+            for job in jobs {
+                let _ = queue::release(&self.db, job.id, &self.name).await;
+            }
+        }
+    }
+
+    async fn execute(&self, job: jobs::Model) {
+        let id = job.id;
+        let Some(handler) = self.registry.0.get(&job.kind).cloned() else {
+            let why = format!("no handler for job kind `{}`", job.kind);
+            self.finish(id, Err(JobError::Permanent(why))).await;
+            return;
+        };
+        let cancel = Arc::new(AtomicBool::new(false));
+        let ctx = Arc::new(JobContext {
+            db: self.db.clone(),
+            job,
+            worker: self.name.clone(),
+            cancel_requested: cancel.clone(),
+        });
+        let beat = tokio::spawn({
+            let (db, name, lease) = (self.db.clone(), self.name.clone(), self.config.lease);
+            async move {
+                loop {
+                    tokio::time::sleep(lease / 3).await;
+                    match queue::heartbeat(&db, id, &name, lease).await {
+                        Ok(requested) => {
+                            if requested {
+                                cancel.store(true, Ordering::Relaxed);
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, job = id, "heartbeat");
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        let outcome = handler(ctx).await;
+        beat.abort();
+        self.finish(id, outcome).await;
+    }
+
+    async fn finish(&self, id: i64, outcome: Result<serde_json::Value, JobError>) {
+        let db = &self.db;
+        let name = self.name.as_str();
+        let recorded = match outcome {
+            Ok(result) => queue::complete(db, id, name, &result).await,
+            Err(JobError::Cancelled) => queue::acknowledge_cancel(db, id, name).await,
+            Err(JobError::Failed(why)) => queue::fail(db, id, name, &why).await.map(|_| ()),
+            Err(JobError::Permanent(why)) => queue::fail_now(db, id, name, &why).await,
+        };
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, job = id, worker = name, "recording a job's end");
+        }
+    }
+}
