@@ -9,6 +9,7 @@ mod m20261123_000001_identity;
 mod m20261123_000002_auth;
 mod m20261123_000003_workspace_data;
 mod m20261123_000004_jobs;
+mod schema_helpers;
 
 pub use m20261123_000004_jobs::JOB_STATUSES;
 

@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::schema_helpers::index;
+
 use crate::m20261123_000001_identity::{Users, Workspaces};
 use crate::ROLES;
 
@@ -121,24 +123,6 @@ fn fk_workspace(
         .to(Workspaces::Table, Workspaces::Id)
         .on_delete(ForeignKeyAction::Cascade)
         .to_owned()
-}
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: impl IntoIden,
-    cols: &[&str],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut stmt = Index::create();
-    stmt.name(name).table(table).if_not_exists();
-    for c in cols {
-        stmt.col(Alias::new(*c));
-    }
-    if unique {
-        stmt.unique();
-    }
-    manager.create_index(stmt.to_owned()).await
 }
 
 #[async_trait::async_trait]

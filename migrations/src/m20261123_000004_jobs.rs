@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::schema_helpers::{fk, index};
+
 use crate::m20261123_000001_identity::Workspaces;
 
 #[derive(DeriveMigrationName)]
@@ -78,51 +80,41 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Jobs::StartedAt))
                     .col(timestamp_with_time_zone_null(Jobs::FinishedAt))
                     .col(timestamp_with_time_zone(Jobs::UpdatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_jobs_workspace")
-                            .from(Jobs::Table, Jobs::WorkspaceId)
-                            .to(Workspaces::Table, Workspaces::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut fk(
+                        "fk_jobs_workspace",
+                        (Jobs::Table, Jobs::WorkspaceId),
+                        (Workspaces::Table, Workspaces::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
         // Claiming: the due queued jobs, best first.
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_jobs_claim")
-                    .table(Jobs::Table)
-                    .col(Jobs::Status)
-                    .col(Jobs::RunAt)
-                    .if_not_exists()
-                    .to_owned(),
-            )
-            .await?;
+        index(
+            manager,
+            "ix_jobs_claim",
+            Jobs::Table,
+            &["status", "run_at"],
+            false,
+        )
+        .await?;
         // Reclaiming: running jobs whose lease ran out.
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_jobs_lease")
-                    .table(Jobs::Table)
-                    .col(Jobs::Status)
-                    .col(Jobs::LeaseExpiresAt)
-                    .if_not_exists()
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_jobs_ws_created")
-                    .table(Jobs::Table)
-                    .col(Jobs::WorkspaceId)
-                    .col(Jobs::CreatedAt)
-                    .if_not_exists()
-                    .to_owned(),
-            )
-            .await?;
+        index(
+            manager,
+            "ix_jobs_lease",
+            Jobs::Table,
+            &["status", "lease_expires_at"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "ix_jobs_ws_created",
+            Jobs::Table,
+            &["workspace_id", "created_at"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -135,26 +127,22 @@ impl MigrationTrait for Migration {
                     .col(text(JobEvents::Message))
                     .col(integer_null(JobEvents::Progress))
                     .col(timestamp_with_time_zone(JobEvents::CreatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_job_events_job")
-                            .from(JobEvents::Table, JobEvents::JobId)
-                            .to(Jobs::Table, Jobs::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut fk(
+                        "fk_job_events_job",
+                        (JobEvents::Table, JobEvents::JobId),
+                        (Jobs::Table, Jobs::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_job_events_job")
-                    .table(JobEvents::Table)
-                    .col(JobEvents::JobId)
-                    .col(JobEvents::Id)
-                    .if_not_exists()
-                    .to_owned(),
-            )
-            .await
+        index(
+            manager,
+            "ix_job_events_job",
+            JobEvents::Table,
+            &["job_id", "id"],
+            false,
+        )
+        .await
     }
 }
