@@ -220,14 +220,13 @@ pub fn Pager(
     total: u64,
     #[prop(default = true)] exact: bool,
 ) -> impl IntoView {
-    let pages = total.div_ceil(per_page.max(1));
     let first = if total == 0 {
         0
     } else {
         (page - 1) * per_page + 1
     };
     let last = (page * per_page).min(total);
-    let more = page < pages || (!exact && last < total);
+    let more = crate::types::has_next(page, per_page, total, exact);
     let link = |p: u64| href_with(&[("page", (p > 1).then(|| p.to_string()))]);
     let cls = "rounded-lg px-3 py-1.5 text-sm font-medium text-zinc-700 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-50 dark:text-zinc-200 dark:ring-zinc-700 dark:hover:bg-zinc-800";
     view! {

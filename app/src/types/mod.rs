@@ -25,7 +25,7 @@ pub use import::{
     ImportCheck, ImportEntity, ImportField, ImportOptions, ImportOutcome, ImportPreview,
     PreviewRow, RowProblem,
 };
-pub use page::{Page, PageRequest};
+pub use page::{has_next, Page, PageRequest};
 pub use system::{DatabaseBackend, MigrationInfo, SystemStatus};
 pub use values::{
     parse_country, parse_name, parse_optional_text, parse_web_url, Domain, Email, Slug,

@@ -29,8 +29,16 @@ impl<T> Page<T> {
     }
 
     pub fn has_next(&self) -> bool {
-        self.page < self.pages() || (!self.total_exact && self.page * self.per_page < self.total)
+        has_next(self.page, self.per_page, self.total, self.total_exact)
     }
+}
+
+/// Whether a page follows `page` (1-based) of `total` rows; when the count stopped early
+/// (`exact` false) there are more than `total` rows, so there is one whenever `total` reaches
+/// the end of this page.
+pub fn has_next(page: u64, per_page: u64, total: u64, exact: bool) -> bool {
+    let pages = total.div_ceil(per_page.max(1));
+    page < pages || (!exact && page * per_page <= total)
 }
 
 /// Page request parameters shared by list endpoints: `page` is 1-based; `per_page` is
@@ -72,5 +80,19 @@ impl PageRequest {
     pub fn offset(self) -> u64 {
         let n = self.normalised();
         (n.page - 1) * n.per_page
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_next;
+
+    #[test]
+    fn a_stopped_count_always_has_a_next_page() {
+        assert!(has_next(1, 50, 75, true));
+        assert!(!has_next(2, 50, 75, true));
+        // 1,050 counted and stopped: page 21 ends at 1,050, and there are more.
+        assert!(has_next(21, 50, 1_050, false));
+        assert!(!has_next(21, 50, 1_050, true));
     }
 }

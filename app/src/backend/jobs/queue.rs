@@ -10,7 +10,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, Statement,
+    QueryOrder, QuerySelect, Statement, UpdateMany,
 };
 
 use super::{backoff, JobStatus, NewJob};
@@ -224,28 +224,15 @@ pub async fn complete(
     worker: &str,
     result: &serde_json::Value,
 ) -> Result<()> {
-    let now = Utc::now();
-    let res = jobs::Entity::update_many()
+    let update = jobs::Entity::update_many()
         .col_expr(
             jobs::Column::Status,
             Expr::value(JobStatus::Succeeded.as_str()),
         )
         .col_expr(jobs::Column::Result, Expr::value(result.to_string()))
         .col_expr(jobs::Column::Progress, Expr::value(100))
-        .col_expr(jobs::Column::LeaseOwner, Expr::value(None::<String>))
-        .col_expr(
-            jobs::Column::LeaseExpiresAt,
-            Expr::value(None::<DateTime<Utc>>),
-        )
-        .col_expr(jobs::Column::FinishedAt, Expr::value(now))
-        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
-        .filter(owned(job_id, worker))
-        .exec(db)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(lease_lost());
-    }
-    Ok(())
+        .col_expr(jobs::Column::FinishedAt, Expr::value(Utc::now()));
+    end_lease(db, job_id, worker, update).await
 }
 
 /// Records a failed attempt: the job goes back in the queue after a backoff, or fails for
@@ -291,23 +278,12 @@ async fn record_failure(
     } else {
         (JobStatus::Failed, job.run_at, Some(now))
     };
-    let res = jobs::Entity::update_many()
+    let update = jobs::Entity::update_many()
         .col_expr(jobs::Column::Status, Expr::value(status.as_str()))
         .col_expr(jobs::Column::RunAt, Expr::value(run_at))
         .col_expr(jobs::Column::LastError, Expr::value(error))
-        .col_expr(jobs::Column::LeaseOwner, Expr::value(None::<String>))
-        .col_expr(
-            jobs::Column::LeaseExpiresAt,
-            Expr::value(None::<DateTime<Utc>>),
-        )
-        .col_expr(jobs::Column::FinishedAt, Expr::value(finished_at))
-        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
-        .filter(owned(job_id, worker))
-        .exec(db)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(lease_lost());
-    }
+        .col_expr(jobs::Column::FinishedAt, Expr::value(finished_at));
+    end_lease(db, job_id, worker, update).await?;
     Ok(status)
 }
 
@@ -354,33 +330,19 @@ pub async fn acknowledge_cancel(
     job_id: i64,
     worker: &str,
 ) -> Result<()> {
-    let now = Utc::now();
-    let res = jobs::Entity::update_many()
+    let update = jobs::Entity::update_many()
         .col_expr(
             jobs::Column::Status,
             Expr::value(JobStatus::Cancelled.as_str()),
         )
-        .col_expr(jobs::Column::LeaseOwner, Expr::value(None::<String>))
-        .col_expr(
-            jobs::Column::LeaseExpiresAt,
-            Expr::value(None::<DateTime<Utc>>),
-        )
-        .col_expr(jobs::Column::FinishedAt, Expr::value(now))
-        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
-        .filter(owned(job_id, worker))
-        .exec(db)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(lease_lost());
-    }
-    Ok(())
+        .col_expr(jobs::Column::FinishedAt, Expr::value(Utc::now()));
+    end_lease(db, job_id, worker, update).await
 }
 
 /// Gives a claimed job back without counting the attempt (a worker shutting down between
 /// steps): it is due again at once.
 pub async fn release(db: &impl ConnectionTrait, job_id: i64, worker: &str) -> Result<()> {
-    let now = Utc::now();
-    jobs::Entity::update_many()
+    let update = jobs::Entity::update_many()
         .col_expr(
             jobs::Column::Status,
             Expr::value(JobStatus::Queued.as_str()),
@@ -389,16 +351,31 @@ pub async fn release(db: &impl ConnectionTrait, job_id: i64, worker: &str) -> Re
             jobs::Column::Attempts,
             Expr::col(jobs::Column::Attempts).sub(1),
         )
-        .col_expr(jobs::Column::RunAt, Expr::value(now))
+        .col_expr(jobs::Column::RunAt, Expr::value(Utc::now()));
+    end_lease(db, job_id, worker, update).await
+}
+
+/// Applies `update` to `worker`'s running job and gives up the lease, in one statement;
+/// fails if the job is no longer theirs (reclaimed after their lease ran out, or finished).
+async fn end_lease(
+    db: &impl ConnectionTrait,
+    job_id: i64,
+    worker: &str,
+    update: UpdateMany<jobs::Entity>,
+) -> Result<()> {
+    let res = update
         .col_expr(jobs::Column::LeaseOwner, Expr::value(None::<String>))
         .col_expr(
             jobs::Column::LeaseExpiresAt,
             Expr::value(None::<DateTime<Utc>>),
         )
-        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
+        .col_expr(jobs::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(owned(job_id, worker))
         .exec(db)
         .await?;
+    if res.rows_affected == 0 {
+        return Err(lease_lost());
+    }
     Ok(())
 }
 
@@ -410,13 +387,13 @@ pub async fn prune(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<u
         .map(|s| s.as_str())
         .collect();
     let old: Vec<i64> = jobs::Entity::find()
+        .select_only()
+        .column(jobs::Column::Id)
         .filter(jobs::Column::Status.is_in(finished))
         .filter(jobs::Column::FinishedAt.lt(cutoff))
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|j| j.id)
-        .collect();
+        .await?;
     let mut removed = 0;
     for chunk in old.chunks(500) {
         job_events::Entity::delete_many()

@@ -46,7 +46,6 @@ impl From<crate::backend::Error> for JobError {
 pub struct JobContext {
     pub db: DatabaseConnection,
     pub job: jobs::Model,
-    worker: String,
     cancel_requested: Arc<AtomicBool>,
 }
 
@@ -79,10 +78,6 @@ impl JobContext {
     pub async fn log(&self, message: &str) -> Result<(), JobError> {
         queue::report(&self.db, self.job.id, "log", message, None, None).await?;
         Ok(())
-    }
-
-    pub fn worker(&self) -> &str {
-        &self.worker
     }
 }
 
@@ -163,10 +158,6 @@ impl Pool {
         }
     }
 
-    pub fn waker(&self) -> Arc<Notify> {
-        self.wake.clone()
-    }
-
     pub fn wake(&self) {
         self.wake.notify_waiters();
     }
@@ -244,7 +235,6 @@ impl Worker {
         let ctx = Arc::new(JobContext {
             db: self.db.clone(),
             job,
-            worker: self.name.clone(),
             cancel_requested: cancel.clone(),
         });
         let beat = tokio::spawn({
