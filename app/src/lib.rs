@@ -36,6 +36,7 @@ use crate::pages::{
     deals::DealsPage,
     import::ImportPage,
     invite::InvitePage,
+    jobs::{JobPage, JobsPage},
     login::{LoginPage, SignupPage},
     members::MembersPage,
     new_workspace::NewWorkspacePage,
@@ -137,6 +138,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("deals/:id/edit") view=EditDealPage />
                     <Route path=path!("import") view=ImportPage />
                     <Route path=path!("reports") view=ReportsPage />
+                    <Route path=path!("jobs") view=JobsPage />
+                    <Route path=path!("jobs/:id") view=JobPage />
                     <Route path=path!("chat") view=ChatPage />
                     <Route path=path!("settings") view=SettingsPage />
                     <Route path=path!("settings/members") view=MembersPage />

@@ -7,6 +7,7 @@ pub mod api_edge;
 pub mod auth;
 pub mod config;
 pub mod files;
+pub mod live;
 pub mod request_owner;
 pub mod router;
 pub mod security;
@@ -19,7 +20,7 @@ use std::{
 };
 
 use anyhow::Context;
-use app::backend::{db, AppState};
+use app::backend::{db, jobs::PoolConfig, AppState};
 use leptos_config::LeptosOptions;
 use tokio::net::TcpListener;
 
@@ -50,22 +51,7 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", options.site_addr))?;
         // With port 0 the real address is known only now; the default PUBLIC_URL uses it.
-        let auth = config
-            .auth(listener.local_addr()?, env)
-            .context("sign-in settings")?;
-        let conn = db::connect(&config.database_url, config.pool())
-            .await
-            .with_context(|| format!("opening {}", db::redact(&config.database_url)))?;
-        if config.migrate_on_start {
-            db::migrate(&conn).await.context("applying migrations")?;
-        }
-        if config.seed_demo {
-            seed_demo_if_empty(&conn).await;
-        }
-        if let Err(e) = db::optimize(&conn).await {
-            tracing::warn!(error = %e, "refreshing SQLite's statistics");
-        }
-        let state = AppState::new(conn, auth, config.imports());
+        let state = build_state(&config, listener.local_addr()?, env, config.seed_demo).await?;
         let router = router::build(
             state.clone(),
             options,
@@ -92,16 +78,7 @@ impl Application {
     }
 
     fn start_workers(&self) -> Option<app::backend::jobs::Pool> {
-        use app::backend::jobs::{self, Pool, PoolConfig};
-        let mut config = PoolConfig::default();
-        if let Some(n) = self.config.job_workers {
-            config.workers = n;
-        }
-        if config.workers == 0 {
-            return None;
-        }
-        tracing::info!(workers = config.workers, "starting job workers");
-        Some(Pool::start(self.state.db.clone(), jobs::handlers(), config))
+        start_workers(&self.state, self.config.job_workers)
     }
 
     /// Serves until `shutdown` resolves, then lets requests in flight finish (bounded by
@@ -135,12 +112,79 @@ impl Application {
             // Each worker finishes the job it is on; claimed jobs not started go back.
             pool.shutdown().await;
         }
+        self.state.events().stop();
         if let Err(e) = self.state.db.close_by_ref().await {
             tracing::warn!(error = %e, "closing the database pool");
         }
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// The database, migrations and everything requests and jobs share. `site_addr` gives the
+/// default PUBLIC_URL.
+async fn build_state(
+    config: &Config,
+    site_addr: SocketAddr,
+    env: impl Fn(&str) -> Option<String>,
+    seed_demo: bool,
+) -> anyhow::Result<AppState> {
+    let auth = config.auth(site_addr, env).context("sign-in settings")?;
+    let conn = db::connect(&config.database_url, config.pool())
+        .await
+        .with_context(|| format!("opening {}", db::redact(&config.database_url)))?;
+    if config.migrate_on_start {
+        db::migrate(&conn).await.context("applying migrations")?;
+    }
+    if seed_demo {
+        seed_demo_if_empty(&conn).await;
+    }
+    if let Err(e) = db::optimize(&conn).await {
+        tracing::warn!(error = %e, "refreshing SQLite's statistics");
+    }
+    let events = app::backend::events::Bus::for_database(&conn).await;
+    Ok(AppState::new(conn, events, auth, config.imports()))
+}
+
+fn start_workers(state: &AppState, workers: Option<usize>) -> Option<app::backend::jobs::Pool> {
+    use app::backend::jobs::{self, Pool, PoolConfig};
+    let mut config = PoolConfig::default();
+    if let Some(n) = workers {
+        config.workers = n;
+    }
+    if config.workers == 0 {
+        return None;
+    }
+    tracing::info!(workers = config.workers, "starting job workers");
+    Some(Pool::start(
+        state.db.clone(),
+        state.events().clone(),
+        jobs::handlers(state),
+        config,
+    ))
+}
+
+/// `server worker`: job workers only, no HTTP — so a deployment scales web and worker
+/// processes separately against one PostgreSQL. Runs until `shutdown`, then each worker
+/// finishes its current step and hands its job back.
+pub async fn run_workers(
+    config: Config,
+    site_addr: SocketAddr,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let state = build_state(&config, site_addr, |k| std::env::var(k).ok(), false).await?;
+    let workers = config.job_workers.or(Some(PoolConfig::default().workers));
+    let Some(pool) = start_workers(&state, workers.filter(|n| *n > 0).or(Some(1))) else {
+        anyhow::bail!("no workers to run");
+    };
+    shutdown.await;
+    tokio::time::timeout(config.shutdown_grace(), pool.shutdown())
+        .await
+        .unwrap_or_else(|_| tracing::warn!("workers still busy after the grace period"));
+    state.events().stop();
+    state.db.close_by_ref().await.ok();
+    tracing::info!("workers stopped");
+    Ok(())
 }
 
 /// The embedded default's first start: a demo workspace to look at. Never fatal — an

@@ -19,6 +19,9 @@ struct Cli {
 enum Command {
     /// Serve the web app and the API (the default).
     Serve,
+    /// Run background job workers only (no HTTP), e.g. beside web processes started with
+    /// JOB_WORKERS=0, against one PostgreSQL.
+    Worker,
     /// Apply pending database migrations, print the schema status, and exit.
     Migrate,
     /// Fill a workspace with generated data (applies pending migrations first).
@@ -58,6 +61,7 @@ async fn main() -> std::process::ExitCode {
 
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
+        Command::Worker => worker(cli.config).await,
         Command::Migrate => migrate(cli.config).await,
         Command::Seed(args) => seed(cli.config, args).await,
     };
@@ -80,6 +84,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "Hyperformant is listening"
     );
     app.run_until(shutdown::signal()).await
+}
+
+async fn worker(config: Config) -> anyhow::Result<()> {
+    let options = config::leptos_options(&config.leptos_config)?;
+    tracing::info!(
+        database = %app::backend::db::redact(&config.database_url),
+        "Hyperformant worker starting"
+    );
+    server::run_workers(config, options.site_addr, shutdown::signal()).await
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {

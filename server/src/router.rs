@@ -27,7 +27,7 @@ use tracing::Level;
 
 use app::{backend::AppState, shell, App};
 
-use crate::{api_edge, auth, files, request_owner, security};
+use crate::{api_edge, auth, files, live, request_owner, security};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -104,6 +104,8 @@ pub fn build(state: AppState, options: LeptosOptions, settings: RouterSettings) 
         .route("/api/imports/upload", post(files::upload))
         .route("/api/imports/{id}/errors.csv", get(files::error_report))
         .route("/api/export/{file}", get(files::export))
+        .route("/api/jobs/{id}/events", get(live::job_events))
+        .route("/api/events", get(live::workspace_events))
         .with_state(state.clone());
 
     uploads.merge(site).layer(

@@ -14,6 +14,7 @@ pub mod contacts;
 pub mod deals;
 pub mod demo;
 pub mod imports;
+pub mod jobs;
 pub mod members;
 pub mod metrics;
 pub mod signals;

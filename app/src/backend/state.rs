@@ -6,6 +6,9 @@ use sea_orm::DatabaseConnection;
 use super::auth::{
     crypto::SecretBox, oauth::OAuth, rate_limit::SignInLimits, sessions::SessionSettings,
 };
+use super::events::Bus;
+use super::jobs::Jobs;
+use super::reports::narrative::TextGenerator;
 
 /// Everything about signing in and access that comes from configuration.
 #[derive(Clone)]
@@ -35,11 +38,16 @@ struct Inner {
     started_at: DateTime<Utc>,
     auth: AuthConfig,
     imports: super::import::ImportSettings,
+    events: Bus,
+    /// Writes report prose with a model, when one is configured (the template writer
+    /// otherwise, and whenever this one fails).
+    narrator: Option<Arc<dyn TextGenerator>>,
 }
 
 impl AppState {
     pub fn new(
         db: DatabaseConnection,
+        events: Bus,
         auth: AuthConfig,
         imports: super::import::ImportSettings,
     ) -> Self {
@@ -49,8 +57,32 @@ impl AppState {
                 started_at: Utc::now(),
                 auth,
                 imports,
+                events,
+                narrator: None,
             }),
         }
+    }
+
+    /// The same state with `narrator` writing report prose. Call before sharing the state.
+    pub fn with_narrator(mut self, narrator: Arc<dyn TextGenerator>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.narrator = Some(narrator);
+        }
+        self
+    }
+
+    pub fn narrator(&self) -> Option<Arc<dyn TextGenerator>> {
+        self.inner.narrator.clone()
+    }
+
+    /// Live events (in-process, or across processes on PostgreSQL).
+    pub fn events(&self) -> &Bus {
+        &self.inner.events
+    }
+
+    /// Enqueues background work and wakes a worker.
+    pub fn jobs(&self) -> Jobs {
+        Jobs::new(self.db.clone(), self.inner.events.clone())
     }
 
     pub fn imports(&self) -> &super::import::ImportSettings {

@@ -93,3 +93,26 @@ mod tests {
         );
     }
 }
+
+/// A duration for people: "420 ms", "3.2 s", "4 min 05 s", "2 h 10 min".
+pub fn duration_ms(ms: i64) -> String {
+    let ms = ms.max(0);
+    match ms {
+        m if m < 1_000 => format!("{m} ms"),
+        m if m < 60_000 => format!("{:.1} s", m as f64 / 1000.0),
+        m if m < 3_600_000 => format!("{} min {:02} s", m / 60_000, (m % 60_000) / 1000),
+        m => format!("{} h {:02} min", m / 3_600_000, (m % 3_600_000) / 60_000),
+    }
+}
+
+#[cfg(test)]
+mod duration_tests {
+    #[test]
+    fn durations_read_in_the_right_unit() {
+        assert_eq!(super::duration_ms(420), "420 ms");
+        assert_eq!(super::duration_ms(3_240), "3.2 s");
+        assert_eq!(super::duration_ms(245_000), "4 min 05 s");
+        assert_eq!(super::duration_ms(7_800_000), "2 h 10 min");
+        assert_eq!(super::duration_ms(-5), "0 ms");
+    }
+}

@@ -7,6 +7,7 @@ pub mod format;
 pub mod icons;
 pub mod layout;
 pub mod list;
+pub mod live;
 pub mod session;
 pub mod system_status;
 pub mod theme;

@@ -12,6 +12,7 @@ pub mod deals;
 pub mod error;
 pub mod import;
 pub mod invite;
+pub mod jobs;
 pub mod login;
 pub mod members;
 pub mod new_workspace;

@@ -5,6 +5,7 @@ mod auth;
 mod data;
 mod error;
 mod import;
+mod jobs;
 mod page;
 mod system;
 mod values;
@@ -25,6 +26,7 @@ pub use import::{
     ImportCheck, ImportEntity, ImportField, ImportOptions, ImportOutcome, ImportPreview,
     PreviewRow, RowProblem,
 };
+pub use jobs::{Job, JobDetail, JobEvent};
 pub use page::{has_next, Page, PageRequest};
 pub use system::{DatabaseBackend, MigrationInfo, SystemStatus};
 pub use values::{

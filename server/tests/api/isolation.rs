@@ -45,6 +45,7 @@ struct Records {
     metric: i64,
     competitor: i64,
     import: i64,
+    job: i64,
 }
 
 /// Request bodies per endpoint. Every body names B (its slug or its records).
@@ -259,6 +260,13 @@ fn probes(w: &World) -> BTreeMap<&'static str, Vec<Value>> {
         "run_import",
         both(&|ws| json!({"workspace": ws, "id": r.import, "options": {"mapping": ["name"]}})),
     );
+    p.insert(
+        "list_jobs",
+        both(&|ws| json!({"workspace": ws, "query": {}})),
+    );
+    for f in ["get_job", "cancel_job", "retry_job", "run_job_again"] {
+        p.insert(f, both(&|ws| json!({"workspace": ws, "id": r.job})));
+    }
     p
 }
 
@@ -375,6 +383,7 @@ async fn setup(app: &TestApp) -> World {
             "Hush hush headline".into(),
             "bruno.contact@b-corp.example".into(),
             "Imported Secretly".into(),
+            "Clandestine job input".into(),
         ],
         b,
     }
@@ -416,6 +425,23 @@ async fn b_records(app: &TestApp, s: &common::Session, ws: &str) -> Records {
         .unwrap()["id"]
         .as_i64()
         .unwrap();
+    // A job of B's, due tomorrow so it stays queued (a cancel that leaked would show).
+    let job = {
+        use app::backend::jobs::{queue, NewJob};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let conn = app.db.connect().await;
+        let ws_id = app::backend::entity::workspaces::Entity::find()
+            .filter(app::backend::entity::workspaces::Column::Slug.eq(ws))
+            .one(&conn)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let mut new = NewJob::new("pipeline_report", json!({"title": "Clandestine job input"}))
+            .in_workspace(ws_id);
+        new.run_at = Some(chrono::Utc::now() + chrono::Duration::days(1));
+        queue::enqueue(&conn, &new).await.unwrap().id
+    };
     Records {
         company,
         other_company,
@@ -428,6 +454,7 @@ async fn b_records(app: &TestApp, s: &common::Session, ws: &str) -> Records {
         metric,
         competitor,
         import,
+        job,
     }
 }
 
@@ -461,6 +488,7 @@ async fn snapshot(app: &TestApp) -> String {
         ("activities", "id, workspace_id, subject, company_id"),
         ("signals", "id, workspace_id, title"),
         ("market_metrics", "id, workspace_id, metric"),
+        ("jobs", "id, workspace_id, kind, status, payload"),
     ] {
         let rows = conn
             .query_all_raw(Statement::from_string(

@@ -305,7 +305,12 @@ on_both!(
                 }
                 Ok(json!({}))
             });
-        let pool = Pool::start(db.clone(), registry, pool_config());
+        let pool = Pool::start(
+            db.clone(),
+            app::backend::events::Bus::in_process(),
+            registry,
+            pool_config(),
+        );
 
         let ids = {
             let mut ids = Vec::new();

@@ -14,12 +14,52 @@ pub use worker::{JobContext, JobError, Pool, PoolConfig, Registry};
 
 use std::time::Duration;
 
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
+
+use crate::backend::entity::jobs;
+use crate::backend::events::{Bus, Event, Topic};
+use crate::backend::{AppState, Result};
 
 /// The job kinds this build runs. `noop` does nothing: the queue's own benchmark and checks
 /// use it.
-pub fn handlers() -> Registry {
+pub fn handlers(_state: &AppState) -> Registry {
     Registry::default().with("noop", |_ctx| async { Ok(serde_json::Value::Null) })
+}
+
+/// How requests start work: enqueue, then announce, so an idle worker in any process picks
+/// the job up at once rather than at its next poll.
+#[derive(Clone)]
+pub struct Jobs {
+    db: DatabaseConnection,
+    bus: Bus,
+}
+
+impl Jobs {
+    pub fn new(db: DatabaseConnection, bus: Bus) -> Self {
+        Self { db, bus }
+    }
+
+    pub async fn enqueue(&self, job: &NewJob) -> Result<jobs::Model> {
+        let model = queue::enqueue(&self.db, job).await?;
+        self.announce(&model).await;
+        Ok(model)
+    }
+
+    /// Enqueues inside the caller's transaction; call `announce` once it has committed.
+    pub async fn enqueue_in(db: &impl ConnectionTrait, job: &NewJob) -> Result<jobs::Model> {
+        queue::enqueue(db, job).await
+    }
+
+    /// Tells workers and live views about a job that was enqueued or changed.
+    pub async fn announce(&self, job: &jobs::Model) {
+        self.bus
+            .publish(Event::new(job.workspace_id, Topic::Job { job_id: job.id }))
+            .await;
+        if job.status == JobStatus::Queued.as_str() {
+            self.bus.publish(Event::new(None, Topic::JobQueued)).await;
+        }
+    }
 }
 
 /// Where a job is in its life. Stored as text; the migration's CHECK lists the same names.

@@ -324,6 +324,31 @@ pub async fn cancel(db: &impl ConnectionTrait, job_id: i64) -> Result<JobStatus>
     }
 }
 
+/// Puts a failed or cancelled job back in the queue with its attempts reset. Answers
+/// whether it did (false: the job was not failed or cancelled).
+pub async fn requeue(db: &impl ConnectionTrait, job_id: i64) -> Result<bool> {
+    let now = Utc::now();
+    let res = jobs::Entity::update_many()
+        .col_expr(
+            jobs::Column::Status,
+            Expr::value(JobStatus::Queued.as_str()),
+        )
+        .col_expr(jobs::Column::Attempts, Expr::value(0))
+        .col_expr(jobs::Column::Progress, Expr::value(0))
+        .col_expr(jobs::Column::Step, Expr::value(None::<String>))
+        .col_expr(jobs::Column::CancelRequested, Expr::value(false))
+        .col_expr(jobs::Column::RunAt, Expr::value(now))
+        .col_expr(jobs::Column::FinishedAt, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
+        .filter(jobs::Column::Id.eq(job_id))
+        .filter(
+            jobs::Column::Status.is_in([JobStatus::Failed.as_str(), JobStatus::Cancelled.as_str()]),
+        )
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
 /// The running job saw its cancel request and stopped cleanly.
 pub async fn acknowledge_cancel(
     db: &impl ConnectionTrait,

@@ -21,6 +21,7 @@ use tokio::{sync::Notify, task::JoinHandle};
 
 use super::queue;
 use crate::backend::entity::jobs;
+use crate::backend::events::{Bus, Event, Topic};
 
 /// How a handler's run ended, when it did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +35,10 @@ pub enum JobError {
     /// Retrying cannot help (bad payload, unknown kind): the job fails now.
     #[error("{0}")]
     Permanent(String),
+    /// The process is shutting down: the job goes back to the queue (the attempt is not
+    /// counted) and another worker runs it from the start.
+    #[error("interrupted by shutdown")]
+    Interrupted,
 }
 
 impl From<crate::backend::Error> for JobError {
@@ -46,7 +51,9 @@ impl From<crate::backend::Error> for JobError {
 pub struct JobContext {
     pub db: DatabaseConnection,
     pub job: jobs::Model,
+    bus: Bus,
     cancel_requested: Arc<AtomicBool>,
+    stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 impl JobContext {
@@ -56,8 +63,11 @@ impl JobContext {
     }
 
     /// Starts step `name` at `progress` percent — unless a cancel was requested, which
-    /// ends the run here.
+    /// ends the run here, or the process is shutting down, which hands the job back.
     pub async fn step(&self, name: &str, progress: i32) -> Result<(), JobError> {
+        if *self.stopping.borrow() {
+            return Err(JobError::Interrupted);
+        }
         if self.cancel_requested.load(Ordering::Relaxed)
             || queue::get(&self.db, self.job.id).await?.cancel_requested
         {
@@ -72,13 +82,44 @@ impl JobContext {
             Some(name),
         )
         .await?;
+        self.changed().await;
         Ok(())
     }
 
     pub async fn log(&self, message: &str) -> Result<(), JobError> {
         queue::report(&self.db, self.job.id, "log", message, None, None).await?;
+        self.changed().await;
         Ok(())
     }
+
+    /// Progress inside a step, without starting a new one (a progress event).
+    pub async fn progress(&self, progress: i32, message: &str) -> Result<(), JobError> {
+        queue::report(
+            &self.db,
+            self.job.id,
+            "progress",
+            message,
+            Some(progress),
+            None,
+        )
+        .await?;
+        self.changed().await;
+        Ok(())
+    }
+
+    /// The bus, for handlers that announce what they produced (a report, an insight).
+    pub fn bus(&self) -> &Bus {
+        &self.bus
+    }
+
+    async fn changed(&self) {
+        announce(&self.bus, &self.job).await;
+    }
+}
+
+async fn announce(bus: &Bus, job: &jobs::Model) {
+    bus.publish(Event::new(job.workspace_id, Topic::Job { job_id: job.id }))
+        .await;
 }
 
 type HandlerFuture = Pin<Box<dyn Future<Output = Result<serde_json::Value, JobError>> + Send>>;
@@ -132,16 +173,21 @@ pub struct Pool {
     wake: Arc<Notify>,
     stop: tokio::sync::watch::Sender<bool>,
     handles: Vec<JoinHandle<()>>,
+    waker: JoinHandle<()>,
 }
 
 impl Pool {
-    pub fn start(db: DatabaseConnection, registry: Registry, config: PoolConfig) -> Self {
+    /// Starts `config.workers` workers. They wake when the bus announces a queued job (from
+    /// this process, or from any process on PostgreSQL) and poll every `config.poll` as a
+    /// safety net.
+    pub fn start(db: DatabaseConnection, bus: Bus, registry: Registry, config: PoolConfig) -> Self {
         let wake = Arc::new(Notify::new());
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let handles = (0..config.workers.max(1))
             .map(|i| {
                 let worker = Worker {
                     db: db.clone(),
+                    bus: bus.clone(),
                     registry: registry.clone(),
                     name: format!("{}-w{i}", config.name),
                     config: config.clone(),
@@ -151,10 +197,29 @@ impl Pool {
                 tokio::spawn(worker.run())
             })
             .collect();
+        let waker = tokio::spawn({
+            let (wake, mut events) = (wake.clone(), bus.subscribe());
+            async move {
+                loop {
+                    match events.recv().await {
+                        Ok(Event {
+                            topic: Topic::JobQueued,
+                            ..
+                        })
+                        | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            wake.notify_waiters()
+                        }
+                        Ok(_) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    }
+                }
+            }
+        });
         Self {
             wake,
             stop,
             handles,
+            waker,
         }
     }
 
@@ -163,6 +228,7 @@ impl Pool {
     }
 
     pub async fn shutdown(self) {
+        self.waker.abort();
         let _ = self.stop.send(true);
         self.wake.notify_waiters();
         for h in self.handles {
@@ -173,6 +239,7 @@ impl Pool {
 
 struct Worker {
     db: DatabaseConnection,
+    bus: Bus,
     registry: Registry,
     name: String,
     config: PoolConfig,
@@ -228,14 +295,19 @@ impl Worker {
         let id = job.id;
         let Some(handler) = self.registry.0.get(&job.kind).cloned() else {
             let why = format!("no handler for job kind `{}`", job.kind);
-            self.finish(id, Err(JobError::Permanent(why))).await;
+            self.finish(id, job.workspace_id, Err(JobError::Permanent(why)))
+                .await;
             return;
         };
         let cancel = Arc::new(AtomicBool::new(false));
+        announce(&self.bus, &job).await;
+        let workspace_id = job.workspace_id;
         let ctx = Arc::new(JobContext {
             db: self.db.clone(),
             job,
+            bus: self.bus.clone(),
             cancel_requested: cancel.clone(),
+            stopping: self.stopped.clone(),
         });
         let beat = tokio::spawn({
             let (db, name, lease) = (self.db.clone(), self.name.clone(), self.config.lease);
@@ -258,10 +330,15 @@ impl Worker {
         });
         let outcome = handler(ctx).await;
         beat.abort();
-        self.finish(id, outcome).await;
+        self.finish(id, workspace_id, outcome).await;
     }
 
-    async fn finish(&self, id: i64, outcome: Result<serde_json::Value, JobError>) {
+    async fn finish(
+        &self,
+        id: i64,
+        workspace_id: Option<i64>,
+        outcome: Result<serde_json::Value, JobError>,
+    ) {
         let db = &self.db;
         let name = self.name.as_str();
         let recorded = match outcome {
@@ -269,9 +346,13 @@ impl Worker {
             Err(JobError::Cancelled) => queue::acknowledge_cancel(db, id, name).await,
             Err(JobError::Failed(why)) => queue::fail(db, id, name, &why).await.map(|_| ()),
             Err(JobError::Permanent(why)) => queue::fail_now(db, id, name, &why).await,
+            Err(JobError::Interrupted) => queue::release(db, id, name).await,
         };
         if let Err(e) = recorded {
             tracing::warn!(error = %e, job = id, worker = name, "recording a job's end");
         }
+        self.bus
+            .publish(Event::new(workspace_id, Topic::Job { job_id: id }))
+            .await;
     }
 }

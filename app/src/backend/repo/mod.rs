@@ -8,6 +8,7 @@ pub mod competitors;
 pub mod contacts;
 pub mod deals;
 pub mod invitations;
+pub mod jobs;
 pub mod list;
 pub mod members;
 pub mod metrics;
