@@ -51,18 +51,15 @@ fn fail(e: Error) -> Response {
     json_error(&ApiError::from(e))
 }
 
-fn caller(req: &Request) -> Result<(Principal, RequestMeta), Response> {
-    let principal = req
-        .extensions()
-        .get::<Principal>()
-        .cloned()
-        .ok_or_else(|| json_error(&ApiError::unauthorized()))?;
+/// The signed-in caller (None: answer 401).
+fn caller(req: &Request) -> Option<(Principal, RequestMeta)> {
+    let principal = req.extensions().get::<Principal>().cloned()?;
     let meta = req
         .extensions()
         .get::<RequestMeta>()
         .cloned()
         .unwrap_or_default();
-    Ok((principal, meta))
+    Some((principal, meta))
 }
 
 /// The scope of the job's workspace, if the caller may see it.
@@ -108,9 +105,8 @@ pub async fn job_events(
     Path(id): Path<i64>,
     req: Request,
 ) -> Response {
-    let (principal, meta) = match caller(&req) {
-        Ok(c) => c,
-        Err(r) => return r,
+    let Some((principal, meta)) = caller(&req) else {
+        return json_error(&ApiError::unauthorized());
     };
     let scope = match job_scope(&state, &principal, &meta, id).await {
         Ok(s) => s,
@@ -208,9 +204,8 @@ pub async fn workspace_events(
     Query(params): Query<WorkspaceParams>,
     req: Request,
 ) -> Response {
-    let (principal, meta) = match caller(&req) {
-        Ok(c) => c,
-        Err(r) => return r,
+    let Some((principal, meta)) = caller(&req) else {
+        return json_error(&ApiError::unauthorized());
     };
     let scope = match resolve_scope(&state.db, &principal, &params.workspace, &meta).await {
         Ok(s) => s,

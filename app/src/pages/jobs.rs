@@ -279,13 +279,12 @@ fn JobView(
     let again = ServerAction::<RunJobAgain>::new();
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
-        for result in [cancel.value().get(), retry.value().get()]
+        for j in [cancel.value().get(), retry.value().get()]
             .into_iter()
             .flatten()
+            .flatten()
         {
-            if let Ok(j) = result {
-                job.set(Some(j));
-            }
+            job.set(Some(j));
         }
     });
     Effect::new(move |_| {
