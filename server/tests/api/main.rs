@@ -14,6 +14,7 @@ mod demo;
 mod imports;
 mod isolation;
 mod jobs;
+mod live;
 mod migrations;
 mod oauth;
 mod spine;

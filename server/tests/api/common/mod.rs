@@ -132,6 +132,9 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub db: TestDb,
+    /// The running server's state (its database pool and event bus), for tests that run
+    /// their own workers beside it.
+    pub state: app::backend::AppState,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -196,6 +199,7 @@ pub async fn spawn_with(
         .await
         .expect("build the application");
     let addr = app.local_addr();
+    let state = app.state().clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let handle = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
@@ -208,6 +212,7 @@ pub async fn spawn_with(
         addr,
         client,
         db,
+        state,
         shutdown: Some(tx),
         handle: Some(handle),
     }
