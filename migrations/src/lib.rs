@@ -9,9 +9,11 @@ mod m20261123_000001_identity;
 mod m20261123_000002_auth;
 mod m20261123_000003_workspace_data;
 mod m20261123_000004_jobs;
+mod m20261129_000007_delivery;
 mod schema_helpers;
 
 pub use m20261123_000004_jobs::JOB_STATUSES;
+pub use m20261129_000007_delivery::DELIVERY_STATUSES;
 
 pub struct Migrator;
 
@@ -23,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_auth::Migration),
             Box::new(m20261123_000003_workspace_data::Migration),
             Box::new(m20261123_000004_jobs::Migration),
+            Box::new(m20261129_000007_delivery::Migration),
         ]
     }
 }

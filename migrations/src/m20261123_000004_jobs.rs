@@ -11,7 +11,7 @@ use crate::m20261123_000001_identity::Workspaces;
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]
-enum Jobs {
+pub(crate) enum Jobs {
     Table,
     Id,
     WorkspaceId,

@@ -162,6 +162,39 @@ pub struct Config {
     /// Take the client address from X-Forwarded-For (only behind a proxy you run).
     #[arg(long, env = "TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub trust_proxy: bool,
+
+    /// SMTP server for outgoing e-mail (reports). Unset: messages are written as .eml files
+    /// into DATA_DIR/outbox instead.
+    #[arg(long, env = "SMTP_HOST", global = true)]
+    pub smtp_host: Option<String>,
+
+    /// SMTP port (587 for STARTTLS, 465 for TLS, 25 or a local relay's port for none).
+    #[arg(long, env = "SMTP_PORT", default_value_t = 587, global = true)]
+    pub smtp_port: u16,
+
+    /// `starttls`, `tls` or `none` (a local relay only).
+    #[arg(long, env = "SMTP_TLS", default_value = "starttls", global = true)]
+    pub smtp_tls: String,
+
+    #[arg(long, env = "SMTP_USERNAME", global = true)]
+    pub smtp_username: Option<String>,
+
+    #[arg(long, env = "SMTP_PASSWORD", hide_env_values = true, global = true)]
+    pub smtp_password: Option<String>,
+
+    /// The From of outgoing e-mail.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "Hyperformant <hyperformant@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// Let webhooks call loopback and private-network addresses (default: yes in
+    /// development, no in production).
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE", action = clap::ArgAction::Set, global = true)]
+    pub webhook_allow_private: Option<bool>,
 }
 
 impl Config {
@@ -229,6 +262,48 @@ impl Config {
         }
     }
 
+    /// Where e-mail goes and which webhook addresses are allowed.
+    pub fn delivery(
+        &self,
+    ) -> Result<app::backend::delivery::DeliverySettings, DeliveryConfigError> {
+        use app::backend::delivery::{
+            mail::{MailSettings, MailTransport, SmtpTls},
+            webhooks::WebhookSettings,
+            DeliverySettings,
+        };
+        let transport = match self
+            .smtp_host
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+        {
+            Some(host) => MailTransport::Smtp {
+                host: host.to_owned(),
+                port: self.smtp_port,
+                tls: SmtpTls::parse(self.smtp_tls.trim())
+                    .ok_or_else(|| DeliveryConfigError::SmtpTls(self.smtp_tls.clone()))?,
+                username: self.smtp_username.clone(),
+                password: self.smtp_password.clone(),
+                timeout: Duration::from_secs(30),
+            },
+            None => MailTransport::Outbox(self.data_dir.join("outbox")),
+        };
+        if !app::backend::delivery::mail::is_mailbox(&self.mail_from) {
+            return Err(DeliveryConfigError::From(self.mail_from.clone()));
+        }
+        Ok(DeliverySettings {
+            mail: MailSettings {
+                transport,
+                from: self.mail_from.clone(),
+            },
+            webhooks: WebhookSettings {
+                allow_private: self
+                    .webhook_allow_private
+                    .unwrap_or(self.app_env == AppEnv::Development),
+            },
+        })
+    }
+
     pub fn pool(&self) -> app::backend::db::PoolSettings {
         app::backend::db::PoolSettings {
             max_connections: self.database_max_connections.max(1),
@@ -247,6 +322,14 @@ pub enum AuthConfigError {
     Provider(#[from] app::backend::auth::providers::ProviderConfigError),
     #[error("PASSWORD_SIGN_IN=off and no OAUTH_PROVIDERS: nobody could sign in")]
     NoWayIn,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryConfigError {
+    #[error("SMTP_TLS `{0}` must be starttls, tls or none")]
+    SmtpTls(String),
+    #[error("MAIL_FROM `{0}` is not an address like `Hyperformant <reports@example.com>`")]
+    From(String),
 }
 
 #[derive(Debug, thiserror::Error)]

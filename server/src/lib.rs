@@ -77,7 +77,7 @@ impl Application {
         &self.state
     }
 
-    fn start_workers(&self) -> Option<app::backend::jobs::Pool> {
+    fn start_workers(&self) -> Option<Workers> {
         start_workers(&self.state, self.config.job_workers)
     }
 
@@ -142,12 +142,29 @@ async fn build_state(
     if let Err(e) = db::optimize(&conn).await {
         tracing::warn!(error = %e, "refreshing SQLite's statistics");
     }
+    let delivery = config.delivery().context("delivery settings")?;
     let events = app::backend::events::Bus::for_database(&conn).await;
-    Ok(AppState::new(conn, events, auth, config.imports()))
+    Ok(AppState::new(conn, events, auth, config.imports()).with_delivery(delivery))
 }
 
-fn start_workers(state: &AppState, workers: Option<usize>) -> Option<app::backend::jobs::Pool> {
-    use app::backend::jobs::{self, Pool, PoolConfig};
+/// A process's background side: job workers and the schedule loop.
+pub struct Workers {
+    pool: app::backend::jobs::Pool,
+    scheduler: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl Workers {
+    /// Each worker finishes its current step and hands its job back; the scheduler stops.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.scheduler.await;
+        self.pool.shutdown().await;
+    }
+}
+
+fn start_workers(state: &AppState, workers: Option<usize>) -> Option<Workers> {
+    use app::backend::jobs::{self, scheduler, Pool, PoolConfig};
     let mut config = PoolConfig::default();
     if let Some(n) = workers {
         config.workers = n;
@@ -156,12 +173,19 @@ fn start_workers(state: &AppState, workers: Option<usize>) -> Option<app::backen
         return None;
     }
     tracing::info!(workers = config.workers, "starting job workers");
-    Some(Pool::start(
+    let pool = Pool::start(
         state.db.clone(),
         state.events().clone(),
         jobs::handlers(state),
         config,
-    ))
+    );
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let scheduler = tokio::spawn(scheduler::run(state.clone(), stopped));
+    Some(Workers {
+        pool,
+        scheduler,
+        stop,
+    })
 }
 
 /// `server worker`: job workers only, no HTTP — so a deployment scales web and worker

@@ -17,9 +17,11 @@ pub mod imports;
 pub mod jobs;
 pub mod members;
 pub mod metrics;
+pub mod schedules;
 pub mod signals;
 pub mod system;
 pub mod tokens;
+pub mod webhooks;
 pub mod workspaces;
 
 #[cfg(feature = "ssr")]

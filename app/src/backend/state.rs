@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 use super::auth::{
     crypto::SecretBox, oauth::OAuth, rate_limit::SignInLimits, sessions::SessionSettings,
 };
+use super::delivery::DeliverySettings;
 use super::events::Bus;
 use super::jobs::Jobs;
 use super::reports::narrative::TextGenerator;
@@ -42,6 +43,7 @@ struct Inner {
     /// Writes report prose with a model, when one is configured (the template writer
     /// otherwise, and whenever this one fails).
     narrator: Option<Arc<dyn TextGenerator>>,
+    delivery: DeliverySettings,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
                 imports,
                 events,
                 narrator: None,
+                delivery: DeliverySettings::development("data/outbox".into()),
             }),
         }
     }
@@ -69,6 +72,18 @@ impl AppState {
             inner.narrator = Some(narrator);
         }
         self
+    }
+
+    /// The same state with these mail and webhook settings. Call before sharing the state.
+    pub fn with_delivery(mut self, delivery: DeliverySettings) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.delivery = delivery;
+        }
+        self
+    }
+
+    pub fn delivery(&self) -> &DeliverySettings {
+        &self.inner.delivery
     }
 
     pub fn narrator(&self) -> Option<Arc<dyn TextGenerator>> {

@@ -3,6 +3,7 @@
 
 mod auth;
 mod data;
+mod delivery;
 mod error;
 mod import;
 mod jobs;
@@ -20,6 +21,10 @@ pub use data::{
     CompanySource, CompanySummary, Competitor, CompetitorInput, Contact, ContactInput, Currency,
     Deal, DealInput, DemoDataReport, Facets, ListQuery, MetricInput, MetricPoint, MetricSeries,
     Money, Pipeline, Signal, SignalInput, SignalSource, Stage, StageInput, StageKind, ThreatLevel,
+};
+pub use delivery::{
+    CreatedWebhookEndpoint, Schedule, ScheduleInput, WebhookDelivery, WebhookEndpoint,
+    WebhookEndpointInput,
 };
 pub use error::{ApiError, ErrorCode, FieldError};
 pub use import::{

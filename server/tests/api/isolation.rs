@@ -46,6 +46,9 @@ struct Records {
     competitor: i64,
     import: i64,
     job: i64,
+    schedule: i64,
+    webhook: i64,
+    delivery: i64,
 }
 
 /// Request bodies per endpoint. Every body names B (its slug or its records).
@@ -267,6 +270,46 @@ fn probes(w: &World) -> BTreeMap<&'static str, Vec<Value>> {
     for f in ["get_job", "cancel_job", "retry_job", "run_job_again"] {
         p.insert(f, both(&|ws| json!({"workspace": ws, "id": r.job})));
     }
+    let schedule_input = json!({"name": "Intruder schedule", "kind": "pipeline", "input": {"kind": "pipeline"}, "cron": "* * * * *"});
+    p.insert("list_schedules", vec![json!({"workspace": b})]);
+    p.insert(
+        "create_schedule",
+        vec![json!({"workspace": b, "input": schedule_input})],
+    );
+    p.insert(
+        "get_schedule",
+        both(&|ws| json!({"workspace": ws, "id": r.schedule})),
+    );
+    p.insert(
+        "update_schedule",
+        both(&|ws| json!({"workspace": ws, "id": r.schedule, "input": schedule_input})),
+    );
+    p.insert(
+        "delete_schedule",
+        both(&|ws| json!({"workspace": ws, "id": r.schedule})),
+    );
+    let hook_input = json!({"url": "http://127.0.0.1:9/intruder", "event_types": ["job.failed"]});
+    p.insert("webhook_event_types", vec![json!({})]);
+    p.insert("list_webhooks", vec![json!({"workspace": b})]);
+    p.insert(
+        "create_webhook",
+        vec![json!({"workspace": b, "input": hook_input})],
+    );
+    p.insert(
+        "update_webhook",
+        both(&|ws| json!({"workspace": ws, "id": r.webhook, "input": hook_input})),
+    );
+    for f in ["delete_webhook", "test_webhook"] {
+        p.insert(f, both(&|ws| json!({"workspace": ws, "id": r.webhook})));
+    }
+    p.insert(
+        "list_webhook_deliveries",
+        both(&|ws| json!({"workspace": ws, "id": r.webhook, "query": {}})),
+    );
+    p.insert(
+        "redeliver_webhook",
+        both(&|ws| json!({"workspace": ws, "delivery_id": r.delivery})),
+    );
     p
 }
 
@@ -384,6 +427,10 @@ async fn setup(app: &TestApp) -> World {
             "bruno.contact@b-corp.example".into(),
             "Imported Secretly".into(),
             "Clandestine job input".into(),
+            "Covert schedule".into(),
+            "covert.recipient@b-corp.example".into(),
+            "Hidden hook".into(),
+            "b-hidden-hook".into(),
         ],
         b,
     }
@@ -442,6 +489,25 @@ async fn b_records(app: &TestApp, s: &common::Session, ws: &str) -> Records {
         new.run_at = Some(chrono::Utc::now() + chrono::Duration::days(1));
         queue::enqueue(&conn, &new).await.unwrap().id
     };
+    let schedule = id(s.ok(&app.client, "create_schedule", json!({"workspace": ws, "input": {"name": "Covert schedule", "kind": "pipeline", "input": {"kind": "pipeline"}, "cron": "0 8 * * MON", "recipients": ["covert.recipient@b-corp.example"]}})).await);
+    let hook: Value = s
+        .ok(&app.client, "create_webhook", json!({"workspace": ws, "input": {"url": "http://127.0.0.1:9/b-hidden-hook", "description": "Hidden hook", "event_types": ["webhook.test"]}}))
+        .await;
+    let webhook = hook["endpoint"]["id"].as_i64().unwrap();
+    s.ok::<()>(
+        &app.client,
+        "test_webhook",
+        json!({"workspace": ws, "id": webhook}),
+    )
+    .await;
+    let deliveries: Value = s
+        .ok(
+            &app.client,
+            "list_webhook_deliveries",
+            json!({"workspace": ws, "id": webhook, "query": {}}),
+        )
+        .await;
+    let delivery = deliveries["items"][0]["id"].as_i64().unwrap();
     Records {
         company,
         other_company,
@@ -455,6 +521,9 @@ async fn b_records(app: &TestApp, s: &common::Session, ws: &str) -> Records {
         competitor,
         import,
         job,
+        schedule,
+        webhook,
+        delivery,
     }
 }
 
@@ -489,6 +558,15 @@ async fn snapshot(app: &TestApp) -> String {
         ("signals", "id, workspace_id, title"),
         ("market_metrics", "id, workspace_id, metric"),
         ("jobs", "id, workspace_id, kind, status, payload"),
+        ("schedules", "id, workspace_id, name, cron, enabled"),
+        (
+            "webhook_endpoints",
+            "id, workspace_id, url, description, event_types",
+        ),
+        (
+            "webhook_deliveries",
+            "id, endpoint_id, workspace_id, event_id",
+        ),
     ] {
         let rows = conn
             .query_all_raw(Statement::from_string(

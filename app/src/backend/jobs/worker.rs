@@ -41,6 +41,12 @@ pub enum JobError {
     Interrupted,
 }
 
+impl From<sea_orm::DbErr> for JobError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        JobError::Failed(format!("database error: {e}"))
+    }
+}
+
 impl From<crate::backend::Error> for JobError {
     fn from(e: crate::backend::Error) -> Self {
         JobError::Failed(e.to_string())
@@ -127,15 +133,36 @@ type Handler = Arc<dyn Fn(Arc<JobContext>) -> HandlerFuture + Send + Sync>;
 
 /// The handlers by job kind.
 #[derive(Clone, Default)]
-pub struct Registry(HashMap<String, Handler>);
+pub struct Registry {
+    handlers: HashMap<String, Handler>,
+    /// Called with a job that failed for good (no attempts left, or a permanent error).
+    on_failed: Option<FailureHook>,
+}
+
+type FailureHook =
+    Arc<dyn Fn(jobs::Model) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 impl Registry {
+    /// Runs `hook` for every job that fails for good (e.g. to announce `job.failed`).
+    pub fn on_failed<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(jobs::Model) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.on_failed = Some(Arc::new(move |job| Box::pin(hook(job))));
+        self
+    }
+
+    pub fn kinds(&self) -> impl Iterator<Item = &str> {
+        self.handlers.keys().map(String::as_str)
+    }
+
     pub fn with<F, Fut>(mut self, kind: &str, handler: F) -> Self
     where
         F: Fn(Arc<JobContext>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<serde_json::Value, JobError>> + Send + 'static,
     {
-        self.0.insert(
+        self.handlers.insert(
             kind.to_owned(),
             Arc::new(move |ctx| Box::pin(handler(ctx)) as HandlerFuture),
         );
@@ -293,7 +320,7 @@ impl Worker {
 
     async fn execute(&self, job: jobs::Model) {
         let id = job.id;
-        let Some(handler) = self.registry.0.get(&job.kind).cloned() else {
+        let Some(handler) = self.registry.handlers.get(&job.kind).cloned() else {
             let why = format!("no handler for job kind `{}`", job.kind);
             self.finish(id, job.workspace_id, Err(JobError::Permanent(why)))
                 .await;
@@ -342,14 +369,29 @@ impl Worker {
         let db = &self.db;
         let name = self.name.as_str();
         let recorded = match outcome {
-            Ok(result) => queue::complete(db, id, name, &result).await,
-            Err(JobError::Cancelled) => queue::acknowledge_cancel(db, id, name).await,
-            Err(JobError::Failed(why)) => queue::fail(db, id, name, &why).await.map(|_| ()),
-            Err(JobError::Permanent(why)) => queue::fail_now(db, id, name, &why).await,
-            Err(JobError::Interrupted) => queue::release(db, id, name).await,
+            Ok(result) => queue::complete(db, id, name, &result).await.map(|_| false),
+            Err(JobError::Cancelled) => {
+                queue::acknowledge_cancel(db, id, name).await.map(|_| false)
+            }
+            Err(JobError::Failed(why)) => queue::fail(db, id, name, &why)
+                .await
+                .map(|s| s == super::JobStatus::Failed),
+            Err(JobError::Permanent(why)) => {
+                queue::fail_now(db, id, name, &why).await.map(|_| true)
+            }
+            Err(JobError::Interrupted) => queue::release(db, id, name).await.map(|_| false),
         };
-        if let Err(e) = recorded {
-            tracing::warn!(error = %e, job = id, worker = name, "recording a job's end");
+        match recorded {
+            Ok(true) => {
+                if let (Some(hook), Ok(job)) = (&self.registry.on_failed, queue::get(db, id).await)
+                {
+                    hook(job).await;
+                }
+            }
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, job = id, worker = name, "recording a job's end")
+            }
         }
         self.bus
             .publish(Event::new(workspace_id, Topic::Job { job_id: id }))

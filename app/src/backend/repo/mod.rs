@@ -13,4 +13,6 @@ pub mod list;
 pub mod members;
 pub mod metrics;
 pub mod pipelines;
+pub mod schedules;
 pub mod signals;
+pub mod webhooks;

@@ -166,6 +166,13 @@ pub fn test_config(database_url: &str) -> Config {
         import_max_bytes: 2 * 1024 * 1024,
         seed_demo: false,
         job_workers: Some(1),
+        smtp_host: None,
+        smtp_port: 587,
+        smtp_tls: "starttls".into(),
+        smtp_username: None,
+        smtp_password: None,
+        mail_from: "Hyperformant <hyperformant@localhost>".into(),
+        webhook_allow_private: Some(true),
     }
 }
 

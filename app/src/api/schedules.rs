@@ -1,0 +1,50 @@
+//! Recurring schedules over the API: "every Monday 08:00, pipeline review, to these
+//! addresses". Members and above create and change them; everyone in the workspace sees them.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::types::{ApiError, Schedule, ScheduleInput};
+
+#[server(prefix = "/api", endpoint = "list_schedules", input = Json)]
+pub async fn list_schedules(workspace: String) -> Result<Vec<Schedule>, ApiError> {
+    let scope = super::scope(&workspace).await?;
+    Ok(crate::backend::repo::schedules::list(&super::state()?.db, &scope).await?)
+}
+
+#[server(prefix = "/api", endpoint = "get_schedule", input = Json)]
+pub async fn get_schedule(workspace: String, id: i64) -> Result<Schedule, ApiError> {
+    let scope = super::scope(&workspace).await?;
+    Ok(crate::backend::repo::schedules::get(&super::state()?.db, &scope, id).await?)
+}
+
+#[server(prefix = "/api", endpoint = "create_schedule", input = Json)]
+pub async fn create_schedule(
+    workspace: String,
+    input: ScheduleInput,
+) -> Result<Schedule, ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize(Action::RunReports)?;
+    Ok(crate::backend::repo::schedules::create(&super::state()?.db, &auth, &input).await?)
+}
+
+#[server(prefix = "/api", endpoint = "update_schedule", input = Json)]
+pub async fn update_schedule(
+    workspace: String,
+    id: i64,
+    input: ScheduleInput,
+) -> Result<Schedule, ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize(Action::RunReports)?;
+    Ok(crate::backend::repo::schedules::update(&super::state()?.db, &auth, id, &input).await?)
+}
+
+#[server(prefix = "/api", endpoint = "delete_schedule", input = Json)]
+pub async fn delete_schedule(workspace: String, id: i64) -> Result<(), ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize(Action::RunReports)?;
+    Ok(crate::backend::repo::schedules::delete(&super::state()?.db, &auth, id).await?)
+}
