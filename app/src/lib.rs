@@ -45,6 +45,7 @@ use crate::pages::{
     settings::SettingsPage,
     system::SystemPage,
     tokens::TokensPage,
+    webhooks::WebhooksPage,
     workspace::{HomeRedirect, WorkspaceLayout},
 };
 
@@ -145,6 +146,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings/members") view=MembersPage />
                     <Route path=path!("settings/tokens") view=TokensPage />
                     <Route path=path!("settings/audit") view=AuditPage />
+                    <Route path=path!("settings/webhooks") view=WebhooksPage />
                     <Route path=path!("settings/system") view=SystemPage />
                 </ParentRoute>
             </Routes>

@@ -21,4 +21,5 @@ pub mod reports;
 pub mod settings;
 pub mod system;
 pub mod tokens;
+pub mod webhooks;
 pub mod workspace;

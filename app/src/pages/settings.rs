@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use super::workspace::{use_role, use_slug};
-use crate::components::icons::{Icon, ARROW_RIGHT, KEY, SERVER, SHIELD, USERS};
+use crate::components::icons::{Icon, ARROW_RIGHT, BOLT, KEY, SERVER, SHIELD, USERS};
 use crate::components::ui::{Card, PageHeader};
 use crate::types::Role;
 
@@ -15,7 +15,7 @@ struct Section {
     min_role: Role,
 }
 
-const SECTIONS: [Section; 4] = [
+const SECTIONS: [Section; 5] = [
     Section {
         path: "members",
         icon: USERS,
@@ -29,6 +29,13 @@ const SECTIONS: [Section; 4] = [
         title: "API tokens",
         body: "Personal tokens for scripts that call the API.",
         min_role: Role::Viewer,
+    },
+    Section {
+        path: "webhooks",
+        icon: BOLT,
+        title: "Webhooks",
+        body: "Send reports, failed jobs and deal changes to your own systems.",
+        min_role: Role::Admin,
     },
     Section {
         path: "audit",
