@@ -77,6 +77,11 @@ pub struct Config {
     #[arg(long, env = "JOB_WORKERS", global = true)]
     pub job_workers: Option<usize>,
 
+    /// How long a worker's claim on a job lasts without a heartbeat, in seconds: after a
+    /// crash, the job is retried this long after the last heartbeat (renewed every third).
+    #[arg(long, env = "JOB_LEASE_SECONDS", default_value_t = 30, global = true)]
+    pub job_lease_seconds: u64,
+
     /// Largest request body a server function accepts, in bytes.
     #[arg(long, env = "API_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
     pub api_max_body_bytes: usize,

@@ -78,7 +78,7 @@ impl Application {
     }
 
     fn start_workers(&self) -> Option<Workers> {
-        start_workers(&self.state, self.config.job_workers)
+        start_workers(&self.state, &self.config, self.config.job_workers)
     }
 
     /// Serves until `shutdown` resolves, then lets requests in flight finish (bounded by
@@ -163,9 +163,12 @@ impl Workers {
     }
 }
 
-fn start_workers(state: &AppState, workers: Option<usize>) -> Option<Workers> {
+fn start_workers(state: &AppState, settings: &Config, workers: Option<usize>) -> Option<Workers> {
     use app::backend::jobs::{self, scheduler, Pool, PoolConfig};
-    let mut config = PoolConfig::default();
+    let mut config = PoolConfig {
+        lease: std::time::Duration::from_secs(settings.job_lease_seconds.max(1)),
+        ..PoolConfig::default()
+    };
     if let Some(n) = workers {
         config.workers = n;
     }
@@ -198,7 +201,7 @@ pub async fn run_workers(
 ) -> anyhow::Result<()> {
     let state = build_state(&config, site_addr, |k| std::env::var(k).ok(), false).await?;
     let workers = config.job_workers.or(Some(PoolConfig::default().workers));
-    let Some(pool) = start_workers(&state, workers.filter(|n| *n > 0).or(Some(1))) else {
+    let Some(pool) = start_workers(&state, &config, workers.filter(|n| *n > 0).or(Some(1))) else {
         anyhow::bail!("no workers to run");
     };
     shutdown.await;

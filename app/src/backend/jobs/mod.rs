@@ -27,7 +27,9 @@ use crate::backend::{AppState, Result};
 /// (except webhook deliveries themselves, which would otherwise announce their own failure
 /// to the endpoint that is failing).
 pub fn handlers(state: &AppState) -> Registry {
-    let registry = Registry::default().with("noop", |_ctx| async { Ok(serde_json::Value::Null) });
+    let registry = Registry::default()
+        .with("noop", |_ctx| async { Ok(serde_json::Value::Null) })
+        .with("pause", pause);
     let registry = crate::backend::delivery::register(registry, state);
     let run_state = state.clone();
     let registry = registry.with(scheduler::RUN_JOB, move |ctx| {
@@ -62,6 +64,31 @@ pub fn handlers(state: &AppState) -> Registry {
             }
         }
     })
+}
+
+#[derive(Deserialize)]
+struct PauseInput {
+    steps: u32,
+    ms: u64,
+}
+
+/// `pause`: `steps` steps of `ms` each. A diagnostic kind (nothing in the product enqueues
+/// it): the crash test kills a worker in the middle of one, and operators can use it to see
+/// that workers and live progress work end to end.
+async fn pause(
+    ctx: std::sync::Arc<JobContext>,
+) -> std::result::Result<serde_json::Value, JobError> {
+    let input: PauseInput = ctx.payload()?;
+    let steps = input.steps.clamp(1, 100);
+    for i in 1..=steps {
+        ctx.step(
+            &format!("step {i} of {steps}"),
+            (i * 100 / steps) as i32 - 1,
+        )
+        .await?;
+        tokio::time::sleep(Duration::from_millis(input.ms.min(60_000))).await;
+    }
+    Ok(serde_json::json!({ "attempt": ctx.job.attempts, "steps": steps }))
 }
 
 /// How requests start work: enqueue, then announce, so an idle worker in any process picks

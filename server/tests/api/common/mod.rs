@@ -166,6 +166,7 @@ pub fn test_config(database_url: &str) -> Config {
         import_max_bytes: 2 * 1024 * 1024,
         seed_demo: false,
         job_workers: Some(1),
+        job_lease_seconds: 30,
         smtp_host: None,
         smtp_port: 587,
         smtp_tls: "starttls".into(),
