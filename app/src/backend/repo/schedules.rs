@@ -61,7 +61,7 @@ fn validate(input: &ScheduleInput) -> Result<Valid> {
         })
     };
     let name = parse_name(&input.name, 200)
-        .map_err(|m| err("name", m.into()))
+        .map_err(|m| err("name", m))
         .ok();
     if !KINDS.contains(&input.kind.as_str()) {
         err("kind", format!("must be one of {}", KINDS.join(", ")));
