@@ -23,7 +23,9 @@ pub async fn create_activity(
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::activities::create(&super::state()?.db, &auth, &input).await?)
+    let out = crate::backend::repo::activities::create(&super::state()?.db, &auth, &input).await?;
+    super::changed(&scope, "activities", None).await;
+    Ok(out)
 }
 
 #[server(prefix = "/api", endpoint = "update_activity", input = Json)]
@@ -35,7 +37,10 @@ pub async fn update_activity(
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::activities::update(&super::state()?.db, &auth, id, &input).await?)
+    let out =
+        crate::backend::repo::activities::update(&super::state()?.db, &auth, id, &input).await?;
+    super::changed(&scope, "activities", None).await;
+    Ok(out)
 }
 
 #[server(prefix = "/api", endpoint = "delete_activity", input = Json)]
@@ -43,5 +48,7 @@ pub async fn delete_activity(workspace: String, id: i64) -> Result<(), ApiError>
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::activities::delete(&super::state()?.db, &auth, id).await?)
+    let out = crate::backend::repo::activities::delete(&super::state()?.db, &auth, id).await?;
+    super::changed(&scope, "activities", None).await;
+    Ok(out)
 }

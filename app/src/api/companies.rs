@@ -36,7 +36,10 @@ pub async fn create_company(workspace: String, input: CompanyInput) -> Result<Co
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::companies::create(&super::state()?.db, &auth, &input).await?)
+    let out = crate::backend::repo::companies::create(&super::state()?.db, &auth, &input).await?;
+    let event = serde_json::json!({ "company": &out });
+    super::changed(&scope, "companies", Some(("company.created", event))).await;
+    Ok(out)
 }
 
 /// Replaces all of the company's editable fields with `input`.
@@ -49,7 +52,10 @@ pub async fn update_company(
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::companies::update(&super::state()?.db, &auth, id, &input).await?)
+    let out =
+        crate::backend::repo::companies::update(&super::state()?.db, &auth, id, &input).await?;
+    super::changed(&scope, "companies", None).await;
+    Ok(out)
 }
 
 #[server(prefix = "/api", endpoint = "delete_company", input = Json)]
@@ -57,7 +63,9 @@ pub async fn delete_company(workspace: String, id: i64) -> Result<(), ApiError> 
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::companies::delete(&super::state()?.db, &auth, id).await?)
+    let out = crate::backend::repo::companies::delete(&super::state()?.db, &auth, id).await?;
+    super::changed(&scope, "companies", None).await;
+    Ok(out)
 }
 
 /// Industries, countries and size bands in use, for filter chips.

@@ -22,7 +22,9 @@ pub async fn create_contact(workspace: String, input: ContactInput) -> Result<Co
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::contacts::create(&super::state()?.db, &auth, &input).await?)
+    let out = crate::backend::repo::contacts::create(&super::state()?.db, &auth, &input).await?;
+    super::changed(&scope, "contacts", None).await;
+    Ok(out)
 }
 
 #[server(prefix = "/api", endpoint = "update_contact", input = Json)]
@@ -34,7 +36,10 @@ pub async fn update_contact(
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::contacts::update(&super::state()?.db, &auth, id, &input).await?)
+    let out =
+        crate::backend::repo::contacts::update(&super::state()?.db, &auth, id, &input).await?;
+    super::changed(&scope, "contacts", None).await;
+    Ok(out)
 }
 
 #[server(prefix = "/api", endpoint = "delete_contact", input = Json)]
@@ -42,5 +47,7 @@ pub async fn delete_contact(workspace: String, id: i64) -> Result<(), ApiError> 
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::contacts::delete(&super::state()?.db, &auth, id).await?)
+    let out = crate::backend::repo::contacts::delete(&super::state()?.db, &auth, id).await?;
+    super::changed(&scope, "contacts", None).await;
+    Ok(out)
 }

@@ -44,5 +44,12 @@ pub async fn run_import(
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::import::run(&super::state()?.db, &auth, id, &options).await?)
+    let out = crate::backend::import::run(&super::state()?.db, &auth, id, &options).await?;
+    if out.imported {
+        let event = serde_json::json!({
+            "import_id": id, "inserted": out.inserted, "updated": out.updated, "skipped": out.skipped,
+        });
+        super::changed(&scope, "imports", Some(("import.completed", event))).await;
+    }
+    Ok(out)
 }

@@ -20,7 +20,9 @@ pub async fn create_metric(workspace: String, input: MetricInput) -> Result<Metr
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::metrics::create(&super::state()?.db, &auth, &input).await?)
+    let out = crate::backend::repo::metrics::create(&super::state()?.db, &auth, &input).await?;
+    super::changed(&scope, "metrics", None).await;
+    Ok(out)
 }
 
 #[server(prefix = "/api", endpoint = "delete_metric", input = Json)]
@@ -28,5 +30,7 @@ pub async fn delete_metric(workspace: String, id: i64) -> Result<(), ApiError> {
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::metrics::delete(&super::state()?.db, &auth, id).await?)
+    let out = crate::backend::repo::metrics::delete(&super::state()?.db, &auth, id).await?;
+    super::changed(&scope, "metrics", None).await;
+    Ok(out)
 }
