@@ -11,6 +11,7 @@ pub mod auth;
 pub mod companies;
 pub mod competitors;
 pub mod contacts;
+pub mod dashboard;
 pub mod deals;
 pub mod demo;
 pub mod imports;

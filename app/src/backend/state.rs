@@ -44,6 +44,7 @@ struct Inner {
     /// otherwise, and whenever this one fails).
     narrator: Option<Arc<dyn TextGenerator>>,
     delivery: DeliverySettings,
+    dashboards: super::dashboard::Cache,
 }
 
 impl AppState {
@@ -62,6 +63,7 @@ impl AppState {
                 events,
                 narrator: None,
                 delivery: DeliverySettings::development("data/outbox".into()),
+                dashboards: Default::default(),
             }),
         }
     }
@@ -80,6 +82,11 @@ impl AppState {
             inner.delivery = delivery;
         }
         self
+    }
+
+    /// Recently computed dashboards (dropped when a workspace's data changes).
+    pub fn dashboards(&self) -> &super::dashboard::Cache {
+        &self.inner.dashboards
     }
 
     pub fn delivery(&self) -> &DeliverySettings {

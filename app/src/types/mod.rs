@@ -2,6 +2,7 @@
 //! SeaORM models stay in `backend::entity`; server functions return these.
 
 mod auth;
+mod dashboard;
 mod data;
 mod delivery;
 mod error;
@@ -16,6 +17,7 @@ pub use auth::{
     InvitationPreview, InvitationStatus, Member, ProviderButton, Role, SessionInfo, SignInOptions,
     WorkspaceSummary,
 };
+pub use dashboard::{Dashboard, DashboardQuery, Kpi, KpiValue};
 pub use data::{
     group_thousands, Activity, ActivityInput, ActivityKind, BoardColumn, Company, CompanyInput,
     CompanySource, CompanySummary, Competitor, CompetitorInput, Contact, ContactInput, Currency,

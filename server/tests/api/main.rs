@@ -10,6 +10,7 @@ mod common;
 mod auth;
 mod config_files;
 mod crash;
+mod dashboard;
 mod data;
 mod delivery;
 mod demo;
