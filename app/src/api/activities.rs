@@ -48,7 +48,7 @@ pub async fn delete_activity(workspace: String, id: i64) -> Result<(), ApiError>
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    let out = crate::backend::repo::activities::delete(&super::state()?.db, &auth, id).await?;
+    crate::backend::repo::activities::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "activities", None).await;
-    Ok(out)
+    Ok(())
 }

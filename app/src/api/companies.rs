@@ -63,9 +63,9 @@ pub async fn delete_company(workspace: String, id: i64) -> Result<(), ApiError> 
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    let out = crate::backend::repo::companies::delete(&super::state()?.db, &auth, id).await?;
+    crate::backend::repo::companies::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "companies", None).await;
-    Ok(out)
+    Ok(())
 }
 
 /// Industries, countries and size bands in use, for filter chips.

@@ -37,7 +37,7 @@ pub async fn delete_competitor(workspace: String, id: i64) -> Result<(), ApiErro
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    let out = crate::backend::repo::competitors::delete(&super::state()?.db, &auth, id).await?;
+    crate::backend::repo::competitors::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "competitors", None).await;
-    Ok(out)
+    Ok(())
 }

@@ -47,7 +47,7 @@ pub async fn delete_contact(workspace: String, id: i64) -> Result<(), ApiError> 
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    let out = crate::backend::repo::contacts::delete(&super::state()?.db, &auth, id).await?;
+    crate::backend::repo::contacts::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "contacts", None).await;
-    Ok(out)
+    Ok(())
 }

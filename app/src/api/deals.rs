@@ -93,9 +93,9 @@ pub async fn delete_deal(workspace: String, id: i64) -> Result<(), ApiError> {
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    let out = crate::backend::repo::deals::delete(&super::state()?.db, &auth, id).await?;
+    crate::backend::repo::deals::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "deals", None).await;
-    Ok(out)
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "list_pipelines", input = Json)]

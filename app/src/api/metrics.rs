@@ -30,7 +30,7 @@ pub async fn delete_metric(workspace: String, id: i64) -> Result<(), ApiError> {
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    let out = crate::backend::repo::metrics::delete(&super::state()?.db, &auth, id).await?;
+    crate::backend::repo::metrics::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "metrics", None).await;
-    Ok(out)
+    Ok(())
 }

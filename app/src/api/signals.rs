@@ -27,7 +27,7 @@ pub async fn delete_signal(workspace: String, id: i64) -> Result<(), ApiError> {
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    let out = crate::backend::repo::signals::delete(&super::state()?.db, &auth, id).await?;
+    crate::backend::repo::signals::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "signals", None).await;
-    Ok(out)
+    Ok(())
 }

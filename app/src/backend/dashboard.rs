@@ -114,10 +114,13 @@ fn start_of(d: NaiveDate) -> DateTime<Utc> {
     d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
 }
 
+/// (workspace id, query) → when computed, and the result.
+type Entries = HashMap<(i64, String), (Instant, Arc<Dashboard>)>;
+
 /// Recently computed dashboards, dropped per workspace when its data changes.
 #[derive(Default)]
 pub struct Cache {
-    entries: Mutex<HashMap<(i64, String), (Instant, Arc<Dashboard>)>>,
+    entries: Mutex<Entries>,
 }
 
 impl Cache {
