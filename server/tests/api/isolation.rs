@@ -264,6 +264,10 @@ fn probes(w: &World) -> BTreeMap<&'static str, Vec<Value>> {
         both(&|ws| json!({"workspace": ws, "id": r.import, "options": {"mapping": ["name"]}})),
     );
     p.insert(
+        "start_import",
+        both(&|ws| json!({"workspace": ws, "id": r.import, "options": {"mapping": ["name"]}})),
+    );
+    p.insert(
         "list_jobs",
         both(&|ws| json!({"workspace": ws, "query": {}})),
     );
