@@ -46,8 +46,9 @@ both_backends!(
             html.contains("/pkg/hyperformant.js"),
             "the hydration script is referenced"
         );
-        // The status card's data is in the first paint, not fetched after load.
-        assert!(html.contains("status-backend"));
+        // The dashboard's figures are in the first paint, not fetched after load.
+        assert!(html.contains(r#"data-testid="kpis""#));
+        assert!(html.contains("Open pipeline"));
     }
 );
 
