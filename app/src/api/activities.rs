@@ -15,6 +15,15 @@ pub async fn list_activities(
     Ok(crate::backend::repo::activities::list(&super::state()?.db, &scope, &query).await?)
 }
 
+crate::endpoint_doc! {
+    /// Activities, newest first.
+    ///
+    /// Filters: `kind`, `company`, `deal`, `contact`, `open_tasks`; sorts: `occurred` (default,
+    /// newest first), `created`, `due`.
+    ListActivities(workspace: String, query: ListQuery) -> Page<Activity>,
+    example = {"workspace": "demo", "query": {"filters": {"kind": "meeting"}, "sort": "-occurred", "per_page": 10}}
+}
+
 #[server(prefix = "/api", endpoint = "create_activity", input = Json)]
 pub async fn create_activity(
     workspace: String,
@@ -24,6 +33,12 @@ pub async fn create_activity(
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
     Ok(crate::backend::repo::activities::create(&super::state()?.db, &auth, &input).await?)
+}
+
+crate::endpoint_doc! {
+    /// Logs a call, e-mail, meeting, note or task.
+    CreateActivity(workspace: String, input: ActivityInput) -> Activity,
+    example = {"workspace": "demo", "input": {"kind": "call", "subject": "Intro call", "body": "Budget approved for Q3.", "company_id": 1}}
 }
 
 #[server(prefix = "/api", endpoint = "update_activity", input = Json)]
@@ -38,10 +53,22 @@ pub async fn update_activity(
     Ok(crate::backend::repo::activities::update(&super::state()?.db, &auth, id, &input).await?)
 }
 
+crate::endpoint_doc! {
+    /// Replaces an activity's fields with `input`.
+    UpdateActivity(workspace: String, id: i64, input: ActivityInput) -> Activity,
+    example = {"workspace": "demo", "id": 1, "input": {"kind": "note", "subject": "Follow-up notes", "company_id": 1}}
+}
+
 #[server(prefix = "/api", endpoint = "delete_activity", input = Json)]
 pub async fn delete_activity(workspace: String, id: i64) -> Result<(), ApiError> {
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
     Ok(crate::backend::repo::activities::delete(&super::state()?.db, &auth, id).await?)
+}
+
+crate::endpoint_doc! {
+    /// Deletes an activity.
+    DeleteActivity(workspace: String, id: i64) -> (),
+    example = {"workspace": "demo", "id": 1}
 }

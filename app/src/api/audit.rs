@@ -22,3 +22,19 @@ pub async fn list_audit_log(
     };
     Ok(crate::backend::audit::list(&super::state()?.db, &auth, action.as_deref(), req).await?)
 }
+
+crate::endpoint_doc! {
+    /// The workspace's audit log, newest first (admins and owners).
+    ///
+    /// `action` filters by prefix, e.g. `member.` or `auth.sign_in`.
+    ListAuditLog(
+        workspace: String,
+        /// An action prefix such as `member.` or `api_token.`.
+        action: Option<String>,
+        /// 1-based (default 1).
+        page: Option<u64>,
+        /// Default 50, at most 200.
+        per_page: Option<u64>,
+    ) -> Page<AuditEntry>,
+    example = {"workspace": "demo", "action": "api_token.", "page": 1, "per_page": 20}
+}

@@ -20,6 +20,12 @@ pub async fn get_import_preview(
     Ok(crate::backend::import::get_preview(&super::state()?.db, &scope, id, has_header).await?)
 }
 
+crate::endpoint_doc! {
+    /// An uploaded file's preview again, optionally re-read with or without a header row.
+    GetImportPreview(workspace: String, id: i64, has_header: Option<bool>) -> ImportPreview,
+    example = {"workspace": "demo", "id": 1, "has_header": true}
+}
+
 /// Checks every row with this mapping; writes nothing.
 #[server(prefix = "/api", endpoint = "check_import", input = Json)]
 pub async fn check_import(
@@ -31,6 +37,12 @@ pub async fn check_import(
     let scope = super::scope(&workspace).await?;
     scope.authorize(Action::Write)?;
     Ok(crate::backend::import::check(&super::state()?.db, &scope, id, &options).await?)
+}
+
+crate::endpoint_doc! {
+    /// Checks every row of an upload with this mapping; writes nothing.
+    CheckImport(workspace: String, id: i64, options: ImportOptions) -> ImportCheck,
+    example = {"workspace": "demo", "id": 1, "options": {"mapping": ["name", "domain", "industry"]}}
 }
 
 /// Imports all rows in one transaction — or, with invalid rows, nothing (unless
@@ -45,4 +57,11 @@ pub async fn run_import(
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
     Ok(crate::backend::import::run(&super::state()?.db, &auth, id, &options).await?)
+}
+
+crate::endpoint_doc! {
+    /// Imports every row in one transaction — or, with invalid rows, nothing (unless
+    /// `skip_invalid`), answering with the problems and the error report's link.
+    RunImport(workspace: String, id: i64, options: ImportOptions) -> ImportOutcome,
+    example = {"workspace": "demo", "id": 1, "options": {"mapping": ["name", "domain", "industry"], "upsert": true}}
 }
