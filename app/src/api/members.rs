@@ -168,5 +168,6 @@ crate::endpoint_doc! {
         /// The last segment of the invitation link.
         token: String,
     ) -> WorkspaceSummary,
+    auth = session,
     example = {"token": "the-last-segment-of-the-invitation-link"}
 }

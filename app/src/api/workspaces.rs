@@ -56,5 +56,6 @@ crate::endpoint_doc! {
     ///
     /// `slug` is derived from the name when omitted and must be unused.
     CreateWorkspace(name: String, slug: Option<String>) -> WorkspaceSummary,
+    auth = session,
     example = {"name": "Acme Ventures", "slug": "acme-ventures"}
 }

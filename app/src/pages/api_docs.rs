@@ -181,6 +181,11 @@ fn Endpoint(endpoint: EndpointDoc) -> impl IntoView {
                 <a href=format!("#{}", e.id) class="font-mono text-sm font-semibold text-zinc-900 hover:underline dark:text-white">
                     {e.path.clone()}
                 </a>
+                {e.session_only.then(|| view! {
+                    <span class="inline-flex items-center rounded-md bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-inset ring-amber-600/20 dark:bg-amber-500/10 dark:text-amber-300">
+                        "browser session only"
+                    </span>
+                })}
                 {e.public.then(|| view! {
                     <span class="inline-flex items-center rounded-md bg-zinc-100 px-2 py-0.5 text-xs font-medium text-zinc-600 ring-1 ring-inset ring-zinc-500/20 dark:bg-zinc-800 dark:text-zinc-300">
                         "no token needed"

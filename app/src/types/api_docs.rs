@@ -40,6 +40,8 @@ pub struct EndpointDoc {
     pub description: String,
     /// Callable without a session or token.
     pub public: bool,
+    /// Needs a browser session; API tokens are refused.
+    pub session_only: bool,
     /// The JSON body's fields, or the path, query and header parameters.
     pub inputs: Vec<FieldDoc>,
     /// The media type of a request body that is not JSON (`text/csv` for uploads).

@@ -112,6 +112,7 @@ fn security(auth: Auth) -> Value {
         Auth::Required => json!([{"bearerAuth": []}, {"sessionCookie": []}]),
         // An empty requirement: callable without credentials.
         Auth::None => json!([{}]),
+        Auth::Session => json!([{"sessionCookie": []}]),
     }
 }
 

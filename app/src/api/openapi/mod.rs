@@ -96,7 +96,8 @@ crate::endpoint_doc! {
 ///     /// More description.
 ///     ArgStruct(arg: Type, /// documented
 ///               other: Option<Type>) -> Output,
-///     auth = none,          // optional: callable without a session or token
+///     auth = none,          // optional: callable without a session or token;
+///                           // `auth = session`: a browser session only, no token
 ///     example = { …json… }  // a request body that works against the demo workspace
 /// }
 /// ```
@@ -158,4 +159,5 @@ macro_rules! endpoint_doc {
     };
     (@auth) => { $crate::api::openapi::Auth::Required };
     (@auth none) => { $crate::api::openapi::Auth::None };
+    (@auth session) => { $crate::api::openapi::Auth::Session };
 }

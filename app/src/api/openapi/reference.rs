@@ -97,6 +97,7 @@ fn slug(s: &str) -> String {
 
 fn endpoint(base_url: &str, path: &str, method: &str, op: &Value) -> EndpointDoc {
     let public = op["security"] == serde_json::json!([{}]);
+    let session_only = op["security"] == serde_json::json!([{"sessionCookie": []}]);
     let mut inputs = Vec::new();
     let mut raw_body = None;
     let mut body_example = None;
@@ -133,7 +134,19 @@ fn endpoint(base_url: &str, path: &str, method: &str, op: &Value) -> EndpointDoc
         ),
         None => (String::new(), vec![plain("nothing")]),
     };
-    let curl = curl(base_url, path, method, op, public, &raw_body, body_example);
+    let credentials = if public {
+        None
+    } else if session_only {
+        // The session cookie a browser sign-in (or `curl -c cookies.txt …/auth/login`) saved;
+        // cookie-authenticated writes must name the app's origin.
+        Some(format!(
+            "-b cookies.txt -H {}",
+            shell_quote(&format!("origin: {base_url}"))
+        ))
+    } else {
+        Some("-H \"authorization: Bearer $TOKEN\"".to_owned())
+    };
+    let curl = curl(base_url, path, method, op, credentials, &raw_body, body_example);
     EndpointDoc {
         id: text(&op["operationId"]),
         method: method.to_uppercase(),
@@ -141,6 +154,7 @@ fn endpoint(base_url: &str, path: &str, method: &str, op: &Value) -> EndpointDoc
         summary: text(&op["summary"]),
         description: text(&op["description"]),
         public,
+        session_only,
         inputs,
         raw_body,
         output_media,
@@ -159,7 +173,7 @@ fn curl(
     path: &str,
     method: &str,
     op: &Value,
-    public: bool,
+    credentials: Option<String>,
     raw_body: &Option<String>,
     body_example: Option<Value>,
 ) -> String {
@@ -189,9 +203,7 @@ fn curl(
         (m, _) => format!("curl -s -X {} {url}", m.to_uppercase()),
     };
     lines.push(first);
-    if !public {
-        lines.push("-H \"authorization: Bearer $TOKEN\"".to_owned());
-    }
+    lines.extend(credentials);
     match (raw_body, body_example) {
         (Some(media), Some(_)) => {
             let file = op["parameters"]

@@ -9,6 +9,9 @@ pub enum Auth {
     Required,
     /// Anyone; a caller, if any, is used (e.g. `current_session` answers `null` without one).
     None,
+    /// A browser session only: API tokens are refused (`403`), because a token belongs to
+    /// one workspace (creating workspaces, accepting invitations).
+    Session,
 }
 
 /// One documented server function, as `endpoint_doc!` registers it.
