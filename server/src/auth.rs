@@ -137,7 +137,11 @@ fn over_api_limit(state: &AppState, req: &Request) -> Option<Response> {
     let principal = req.extensions().get::<Principal>()?;
     let wait = state.auth().api_limits.check(principal).err()?;
     let secs = wait.as_secs_f64().ceil() as u64;
-    tracing::info!(user = principal.user_id, retry_after = secs, "API rate limit reached");
+    tracing::info!(
+        user = principal.user_id,
+        retry_after = secs,
+        "API rate limit reached"
+    );
     let err = ApiError {
         retry_after: Some(secs),
         ..ApiError::new(

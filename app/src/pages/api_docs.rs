@@ -14,7 +14,8 @@ use crate::components::theme::ThemeToggle;
 use crate::types::{ApiArea, ApiReference, EndpointDoc, FieldDoc, SchemaDoc, TypeToken};
 
 const CODE: &str = "rounded bg-zinc-100 px-1 py-0.5 font-mono text-[0.8125rem] text-zinc-800 dark:bg-zinc-800 dark:text-zinc-200";
-const H3: &str = "mt-4 text-xs font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400";
+const H3: &str =
+    "mt-4 text-xs font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400";
 const LINK: &str = "font-medium text-brand-600 hover:underline dark:text-brand-400";
 
 #[component]

@@ -253,10 +253,10 @@ async fn setup(app: &TestApp) -> World {
     use app::backend::demo::{self, DemoActor, DemoSpec};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-    let owner = app.sign_up("owner@contract.example", "Olga Owner", PW).await;
-    let personal: Value = owner
-        .ok(&app.client, "current_session", json!({}))
+    let owner = app
+        .sign_up("owner@contract.example", "Olga Owner", PW)
         .await;
+    let personal: Value = owner.ok(&app.client, "current_session", json!({})).await;
     let personal_slug = personal["workspaces"][0]["slug"]
         .as_str()
         .unwrap()
@@ -298,7 +298,9 @@ async fn setup(app: &TestApp) -> World {
     let (_, spare_token) = token_for(app, &owner, "demo", "spare").await;
 
     let (member_invite, _) = invite(app, &owner, "viewer").await;
-    let member = app.sign_up("member@contract.example", "Mo Member", PW).await;
+    let member = app
+        .sign_up("member@contract.example", "Mo Member", PW)
+        .await;
     let _: Value = member
         .ok(
             &app.client,
@@ -308,7 +310,9 @@ async fn setup(app: &TestApp) -> World {
         .await;
     let member_id = user_id(app, &member).await;
     let (member_token, _) = token_for(app, &member, "demo", "member").await;
-    let joiner = app.sign_up("joiner@contract.example", "Jo Joiner", PW).await;
+    let joiner = app
+        .sign_up("joiner@contract.example", "Jo Joiner", PW)
+        .await;
     let joiner_id = user_id(app, &joiner).await;
     let (invitation_to_accept, _) = invite(app, &owner, "member").await;
     let (invitation_to_preview, invitation) = invite(app, &owner, "member").await;
@@ -342,7 +346,11 @@ async fn setup(app: &TestApp) -> World {
     let stage2 = pipelines[0]["stages"][1]["id"].as_i64().unwrap();
     let spare_pipeline = id(call("create_pipeline", json!({"workspace": "demo", "name": "Spare", "stages": [{"name": "Only", "default_probability": 10, "kind": "open"}]})).await);
     let deal = id(call("create_deal", json!({"workspace": "demo", "input": {"name": "Contract deal", "pipeline_id": pipeline, "stage_id": stage, "company_id": company, "amount": "1000"}})).await);
-    let contact = id(call("create_contact", json!({"workspace": "demo", "input": {"name": "Con Tact", "company_id": company}})).await);
+    let contact = id(call(
+        "create_contact",
+        json!({"workspace": "demo", "input": {"name": "Con Tact", "company_id": company}}),
+    )
+    .await);
     let activity = id(call("create_activity", json!({"workspace": "demo", "input": {"kind": "note", "subject": "Contract note", "company_id": company}})).await);
     let metric = id(call("create_metric", json!({"workspace": "demo", "input": {"company_id": company, "metric": "headcount", "value": 10.0, "observed_at": "2026-01-01T00:00:00Z"}})).await);
     let signal = id(call("create_signal", json!({"workspace": "demo", "input": {"company_id": company, "source_kind": "news", "title": "Contract news", "sentiment": 0.1, "published_at": "2026-01-01T00:00:00Z"}})).await);
@@ -350,11 +358,7 @@ async fn setup(app: &TestApp) -> World {
     let schedule = id(call("create_schedule", json!({"workspace": "demo", "input": {"name": "Contract schedule", "kind": "pipeline", "input": {"kind": "pipeline"}, "cron": "0 8 * * MON"}})).await);
     let hook = call("create_webhook", json!({"workspace": "demo", "input": {"url": "http://127.0.0.1:9/contract", "event_types": ["webhook.test"]}})).await;
     let webhook = hook["endpoint"]["id"].as_i64().unwrap();
-    call(
-        "test_webhook",
-        json!({"workspace": "demo", "id": webhook}),
-    )
-    .await;
+    call("test_webhook", json!({"workspace": "demo", "id": webhook})).await;
     let deliveries = call(
         "list_webhook_deliveries",
         json!({"workspace": "demo", "id": webhook, "query": {}}),
@@ -383,7 +387,8 @@ async fn setup(app: &TestApp) -> World {
     // A job due tomorrow, so it is still queued when the cancel comes.
     let job = {
         use app::backend::jobs::{queue, NewJob};
-        let mut new = NewJob::new("pipeline_report", json!({"kind": "pipeline"})).in_workspace(ws_id);
+        let mut new =
+            NewJob::new("pipeline_report", json!({"kind": "pipeline"})).in_workspace(ws_id);
         new.run_at = Some(chrono::Utc::now() + chrono::Duration::days(1));
         queue::enqueue(&conn, &new).await.unwrap().id
     };
@@ -659,8 +664,8 @@ async fn exercise(app: &TestApp, w: &World, doc: &Value, path: &str, method: &st
         "{id}: answered {content_type}, documented {media}"
     );
     if media == "application/json" {
-        let value: Value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{id}: not JSON ({e}): {text}"));
+        let value: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{id}: not JSON ({e}): {text}"));
         check(doc, &content["schema"], &value, &format!("{id}'s answer"));
     } else {
         assert!(!text.is_empty(), "{id}: an empty {media} answer");
@@ -701,8 +706,8 @@ async fn check_pagination(app: &TestApp, w: &World, doc: &Value, path: &str, op:
         err["message"].as_str().unwrap().contains("no_such_filter"),
         "{id} names the unknown filter: {err}"
     );
-    let error_schema = &doc["components"]["responses"]["Error"]["content"]["application/json"]
-        ["schema"];
+    let error_schema =
+        &doc["components"]["responses"]["Error"]["content"]["application/json"]["schema"];
     check(doc, error_schema, &err, &format!("{id}'s error"));
 }
 
@@ -725,7 +730,11 @@ async fn every_documented_endpoint_answers_as_documented() {
     assert_eq!(served["servers"][0]["url"], app.origin());
 
     let mut ops = operations(&doc);
-    let is_server_fn = |op: &Value| op["requestBody"]["content"].get("application/json").is_some();
+    let is_server_fn = |op: &Value| {
+        op["requestBody"]["content"]
+            .get("application/json")
+            .is_some()
+    };
     let rank = |op: &Value| {
         let id = op["operationId"].as_str().unwrap();
         match LATE.iter().position(|l| *l == id) {
@@ -741,8 +750,9 @@ async fn every_documented_endpoint_answers_as_documented() {
     for (path, method, op) in &ops {
         exercise(&app, &w, &doc, path, method, op).await;
         called.insert(op["operationId"].as_str().unwrap().to_owned());
-        let answers_page = named_ref(&op["responses"]["200"]["content"]["application/json"]["schema"])
-            .is_some_and(|r| r.ends_with("Page"));
+        let answers_page =
+            named_ref(&op["responses"]["200"]["content"]["application/json"]["schema"])
+                .is_some_and(|r| r.ends_with("Page"));
         if answers_page && rank(op) == 0 {
             check_pagination(&app, &w, &doc, path, op).await;
         }
@@ -770,10 +780,14 @@ async fn rate_limit(backend: Backend) {
 
     let list = json!({"workspace": ws, "query": {}});
     for i in 0..6 {
-        let res = app.call_with_token(&token, "list_companies", list.clone()).await;
+        let res = app
+            .call_with_token(&token, "list_companies", list.clone())
+            .await;
         assert_eq!(res.status(), 200, "request {i} is within the limit");
     }
-    let res = app.call_with_token(&token, "list_companies", list.clone()).await;
+    let res = app
+        .call_with_token(&token, "list_companies", list.clone())
+        .await;
     assert_eq!(res.status(), 429);
     let retry_after: u64 = res
         .headers()
@@ -802,7 +816,9 @@ async fn rate_limit(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), 429);
 
-    let res = app.call_with_token(&other, "list_companies", list.clone()).await;
+    let res = app
+        .call_with_token(&other, "list_companies", list.clone())
+        .await;
     assert_eq!(res.status(), 200, "another token has its own budget");
     let res = owner.call(&app.client, "list_companies", list).await;
     assert_eq!(res.status(), 200, "so has the browser session");
@@ -829,6 +845,9 @@ async fn the_reference_page_renders_without_sign_in() {
         assert!(html.contains(e.path), "{} is not on /docs/api", e.path);
     }
     assert!(html.contains("curl -s -X POST"), "curl examples");
-    assert!(html.contains("id=\"schema-CompanyPage\""), "schemas have anchors");
+    assert!(
+        html.contains("id=\"schema-CompanyPage\""),
+        "schemas have anchors"
+    );
     assert!(!html.contains("cdn."), "no external CDN");
 }

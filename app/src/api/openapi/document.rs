@@ -14,28 +14,112 @@ use crate::types::ApiError;
 /// The areas (OpenAPI tags) in the order the reference shows them: (module, name,
 /// description). An area missing here is still listed, after these, under its module name.
 const AREAS: &[(&str, &str, &str)] = &[
-    ("auth", "Session", "Who is calling, and how one can sign in."),
-    ("workspaces", "Workspaces", "The workspaces the caller belongs to; creating one."),
-    ("members", "Members and invitations", "Who is in a workspace, with which role; invitation links."),
-    ("tokens", "API tokens", "Personal tokens for scripts: shown once, stored hashed, revocable."),
-    ("audit", "Audit log", "Who changed what (admins and owners)."),
-    ("companies", "Companies", "Companies with their industry, size, revenue, location and tags."),
+    (
+        "auth",
+        "Session",
+        "Who is calling, and how one can sign in.",
+    ),
+    (
+        "workspaces",
+        "Workspaces",
+        "The workspaces the caller belongs to; creating one.",
+    ),
+    (
+        "members",
+        "Members and invitations",
+        "Who is in a workspace, with which role; invitation links.",
+    ),
+    (
+        "tokens",
+        "API tokens",
+        "Personal tokens for scripts: shown once, stored hashed, revocable.",
+    ),
+    (
+        "audit",
+        "Audit log",
+        "Who changed what (admins and owners).",
+    ),
+    (
+        "companies",
+        "Companies",
+        "Companies with their industry, size, revenue, location and tags.",
+    ),
     ("contacts", "Contacts", "People at companies."),
-    ("competitors", "Competitors", "Which company competes with which, and how threatening it is."),
-    ("deals", "Deals and pipelines", "Deals through the stages of a pipeline; the board; pipelines (admins)."),
-    ("activities", "Activities", "Calls, e-mails, meetings, notes and tasks."),
-    ("metrics", "Market metrics", "Time series per company or segment."),
-    ("signals", "Market signals", "News, social and review items with a sentiment from -1 to 1."),
-    ("imports", "Import and export", "CSV upload, check and import; the per-row error report; CSV export of any list."),
-    ("demo", "Demo data", "Fill an empty workspace with realistic demo data."),
-    ("reports", "Reports", "Market, competitor and pipeline reports, generated in the background."),
-    ("jobs", "Background jobs", "Long work as jobs: progress, log, cancel, retry; live event streams."),
-    ("schedules", "Schedules", "Recurring reports with delivery by e-mail and webhook."),
-    ("webhooks", "Webhooks", "Outgoing webhooks: endpoints, secrets, deliveries."),
-    ("chat", "AI analyst", "Questions answered from the workspace's own data."),
-    ("insights", "Insights", "AI-written observations about the workspace."),
-    ("ai", "AI settings", "Model provider and budget of the AI features."),
-    ("system", "System", "What the server runs on; health checks."),
+    (
+        "competitors",
+        "Competitors",
+        "Which company competes with which, and how threatening it is.",
+    ),
+    (
+        "deals",
+        "Deals and pipelines",
+        "Deals through the stages of a pipeline; the board; pipelines (admins).",
+    ),
+    (
+        "activities",
+        "Activities",
+        "Calls, e-mails, meetings, notes and tasks.",
+    ),
+    (
+        "metrics",
+        "Market metrics",
+        "Time series per company or segment.",
+    ),
+    (
+        "signals",
+        "Market signals",
+        "News, social and review items with a sentiment from -1 to 1.",
+    ),
+    (
+        "imports",
+        "Import and export",
+        "CSV upload, check and import; the per-row error report; CSV export of any list.",
+    ),
+    (
+        "demo",
+        "Demo data",
+        "Fill an empty workspace with realistic demo data.",
+    ),
+    (
+        "reports",
+        "Reports",
+        "Market, competitor and pipeline reports, generated in the background.",
+    ),
+    (
+        "jobs",
+        "Background jobs",
+        "Long work as jobs: progress, log, cancel, retry; live event streams.",
+    ),
+    (
+        "schedules",
+        "Schedules",
+        "Recurring reports with delivery by e-mail and webhook.",
+    ),
+    (
+        "webhooks",
+        "Webhooks",
+        "Outgoing webhooks: endpoints, secrets, deliveries.",
+    ),
+    (
+        "chat",
+        "AI analyst",
+        "Questions answered from the workspace's own data.",
+    ),
+    (
+        "insights",
+        "Insights",
+        "AI-written observations about the workspace.",
+    ),
+    (
+        "ai",
+        "AI settings",
+        "Model provider and budget of the AI features.",
+    ),
+    (
+        "system",
+        "System",
+        "What the server runs on; health checks.",
+    ),
     ("openapi", "Reference", "This description of the API."),
 ];
 

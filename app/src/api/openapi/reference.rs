@@ -146,7 +146,15 @@ fn endpoint(base_url: &str, path: &str, method: &str, op: &Value) -> EndpointDoc
     } else {
         Some("-H \"authorization: Bearer $TOKEN\"".to_owned())
     };
-    let curl = curl(base_url, path, method, op, credentials, &raw_body, body_example);
+    let curl = curl(
+        base_url,
+        path,
+        method,
+        op,
+        credentials,
+        &raw_body,
+        body_example,
+    );
     EndpointDoc {
         id: text(&op["operationId"]),
         method: method.to_uppercase(),
@@ -286,7 +294,9 @@ fn merge_text(tokens: Vec<TypeToken>) -> Vec<TypeToken> {
     let mut out: Vec<TypeToken> = Vec::new();
     for t in tokens {
         match out.last_mut() {
-            Some(last) if last.schema.is_none() && t.schema.is_none() => last.text.push_str(&t.text),
+            Some(last) if last.schema.is_none() && t.schema.is_none() => {
+                last.text.push_str(&t.text)
+            }
             _ => out.push(t),
         }
     }
