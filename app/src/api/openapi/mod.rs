@@ -111,7 +111,8 @@ macro_rules! endpoint_doc {
     ) => {
         #[cfg(feature = "ssr")]
         const _: () = {
-            /// The documented arguments: the request body's schema.
+            // The documented arguments: the request body's schema. (No doc comment: it
+            // would become the schema's description.)
             #[derive(::schemars::JsonSchema)]
             #[allow(dead_code)]
             struct Input {

@@ -41,21 +41,27 @@ impl Endpoint {
         self.module.rsplit("::").next().unwrap_or(self.module)
     }
 
-    /// (summary, description): the doc comment's first paragraph and the rest, each with
-    /// the doc-comment indentation removed.
+    /// (summary, description): the doc comment's first paragraph and the rest, with the
+    /// lines of each paragraph joined (doc comments wrap at 100 columns, readers do not).
     pub fn summary_and_description(&self) -> (String, String) {
-        let lines: Vec<&str> = self
-            .doc
-            .lines()
-            .map(|l| l.strip_prefix(' ').unwrap_or(l))
-            .collect();
-        let split = lines
-            .iter()
-            .position(|l| l.trim().is_empty())
-            .unwrap_or(lines.len());
-        let summary = lines[..split].join(" ").trim().to_owned();
-        let description = lines[split..].join("\n").trim().to_owned();
-        (summary, description)
+        let mut paragraphs: Vec<String> = Vec::new();
+        let mut current: Vec<&str> = Vec::new();
+        for line in self.doc.lines().map(str::trim) {
+            if line.is_empty() {
+                if !current.is_empty() {
+                    paragraphs.push(current.join(" "));
+                    current.clear();
+                }
+            } else {
+                current.push(line);
+            }
+        }
+        if !current.is_empty() {
+            paragraphs.push(current.join(" "));
+        }
+        let mut rest = paragraphs.into_iter();
+        let summary = rest.next().unwrap_or_default();
+        (summary, rest.collect::<Vec<_>>().join("\n\n"))
     }
 }
 
