@@ -144,7 +144,9 @@ async fn build_state(
     }
     let delivery = config.delivery().context("delivery settings")?;
     let events = app::backend::events::Bus::for_database(&conn).await;
-    Ok(AppState::new(conn, events, auth, config.imports()).with_delivery(delivery))
+    let state = AppState::new(conn, events, auth, config.imports()).with_delivery(delivery);
+    app::backend::dashboard::spawn_invalidator(&state);
+    Ok(state)
 }
 
 /// A process's background side: job workers and the schedule loop.

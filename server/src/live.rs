@@ -165,29 +165,48 @@ fn job_stream(
                 let _ = tx.send(SseEvent::default().event("end").data("{}")).await;
                 return;
             }
-            tokio::select! {
-                _ = wait_for_job(&mut bus, id) => {}
+            let transient = tokio::select! {
+                t = wait_for_job(&mut bus, id) => t,
                 _ = tx.closed() => return,
+            };
+            if let Some((progress, message)) = transient {
+                let ev = json_event(
+                    "progress",
+                    &serde_json::json!({
+                        "kind": "progress", "message": message, "progress": progress, "transient": true,
+                    }),
+                );
+                if let Some(ev) = ev {
+                    if tx.send(ev).await.is_err() {
+                        return;
+                    }
+                }
             }
         }
     })
 }
 
-/// Until the bus mentions job `id` (or anything, after a lag), or the safety poll.
+/// Until the bus mentions job `id` (or anything, after a lag), or the safety poll. Answers
+/// transient (unstored) progress, which the caller forwards as is.
 async fn wait_for_job(
     bus: &mut tokio::sync::broadcast::Receiver<app::backend::events::Event>,
     id: i64,
-) {
+) -> Option<(i32, String)> {
     let deadline = tokio::time::sleep(SAFETY_POLL);
     tokio::pin!(deadline);
     loop {
         tokio::select! {
-            _ = &mut deadline => return,
+            _ = &mut deadline => return None,
             got = bus.recv() => match got {
-                Ok(ev) if ev.topic == (Topic::Job { job_id: id }) => return,
-                Ok(_) => {}
-                Err(RecvError::Lagged(_)) => return,
-                Err(RecvError::Closed) => { deadline.as_mut().await; return; }
+                Ok(ev) => match ev.topic {
+                    Topic::Job { job_id } if job_id == id => return None,
+                    Topic::JobProgress { job_id, progress, message } if job_id == id => {
+                        return Some((progress, message))
+                    }
+                    _ => {}
+                },
+                Err(RecvError::Lagged(_)) => return None,
+                Err(RecvError::Closed) => { deadline.as_mut().await; return None; }
             }
         }
     }
@@ -265,7 +284,7 @@ fn workspace_stream(
                 },
                 Topic::Data { .. } => json_event("data", &event.topic),
                 Topic::Derived { .. } => json_event("derived", &event.topic),
-                Topic::JobQueued => None,
+                Topic::JobQueued | Topic::JobProgress { .. } => None,
             };
             if let Some(sse) = sse {
                 if tx.send(sse).await.is_err() {

@@ -32,7 +32,9 @@ pub async fn create_activity(
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::activities::create(&super::state()?.db, &auth, &input).await?)
+    let out = crate::backend::repo::activities::create(&super::state()?.db, &auth, &input).await?;
+    super::changed(&scope, "activities", None).await;
+    Ok(out)
 }
 
 crate::endpoint_doc! {
@@ -50,7 +52,10 @@ pub async fn update_activity(
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::activities::update(&super::state()?.db, &auth, id, &input).await?)
+    let out =
+        crate::backend::repo::activities::update(&super::state()?.db, &auth, id, &input).await?;
+    super::changed(&scope, "activities", None).await;
+    Ok(out)
 }
 
 crate::endpoint_doc! {
@@ -64,7 +69,9 @@ pub async fn delete_activity(workspace: String, id: i64) -> Result<(), ApiError>
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::activities::delete(&super::state()?.db, &auth, id).await?)
+    crate::backend::repo::activities::delete(&super::state()?.db, &auth, id).await?;
+    super::changed(&scope, "activities", None).await;
+    Ok(())
 }
 
 crate::endpoint_doc! {

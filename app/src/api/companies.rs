@@ -58,7 +58,10 @@ pub async fn create_company(workspace: String, input: CompanyInput) -> Result<Co
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::companies::create(&super::state()?.db, &auth, &input).await?)
+    let out = crate::backend::repo::companies::create(&super::state()?.db, &auth, &input).await?;
+    let event = serde_json::json!({ "company": &out });
+    super::changed(&scope, "companies", Some(("company.created", event))).await;
+    Ok(out)
 }
 
 crate::endpoint_doc! {
@@ -80,7 +83,10 @@ pub async fn update_company(
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::companies::update(&super::state()?.db, &auth, id, &input).await?)
+    let out =
+        crate::backend::repo::companies::update(&super::state()?.db, &auth, id, &input).await?;
+    super::changed(&scope, "companies", None).await;
+    Ok(out)
 }
 
 crate::endpoint_doc! {
@@ -95,7 +101,9 @@ pub async fn delete_company(workspace: String, id: i64) -> Result<(), ApiError> 
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::companies::delete(&super::state()?.db, &auth, id).await?)
+    crate::backend::repo::companies::delete(&super::state()?.db, &auth, id).await?;
+    super::changed(&scope, "companies", None).await;
+    Ok(())
 }
 
 crate::endpoint_doc! {

@@ -33,7 +33,9 @@ pub async fn save_competitor(
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::competitors::upsert(&super::state()?.db, &auth, &input).await?)
+    let out = crate::backend::repo::competitors::upsert(&super::state()?.db, &auth, &input).await?;
+    super::changed(&scope, "competitors", None).await;
+    Ok(out)
 }
 
 crate::endpoint_doc! {
@@ -47,7 +49,9 @@ pub async fn delete_competitor(workspace: String, id: i64) -> Result<(), ApiErro
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::competitors::delete(&super::state()?.db, &auth, id).await?)
+    crate::backend::repo::competitors::delete(&super::state()?.db, &auth, id).await?;
+    super::changed(&scope, "competitors", None).await;
+    Ok(())
 }
 
 crate::endpoint_doc! {

@@ -36,7 +36,9 @@ pub async fn create_contact(workspace: String, input: ContactInput) -> Result<Co
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::contacts::create(&super::state()?.db, &auth, &input).await?)
+    let out = crate::backend::repo::contacts::create(&super::state()?.db, &auth, &input).await?;
+    super::changed(&scope, "contacts", None).await;
+    Ok(out)
 }
 
 crate::endpoint_doc! {
@@ -54,7 +56,10 @@ pub async fn update_contact(
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::contacts::update(&super::state()?.db, &auth, id, &input).await?)
+    let out =
+        crate::backend::repo::contacts::update(&super::state()?.db, &auth, id, &input).await?;
+    super::changed(&scope, "contacts", None).await;
+    Ok(out)
 }
 
 crate::endpoint_doc! {
@@ -68,7 +73,9 @@ pub async fn delete_contact(workspace: String, id: i64) -> Result<(), ApiError> 
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::contacts::delete(&super::state()?.db, &auth, id).await?)
+    crate::backend::repo::contacts::delete(&super::state()?.db, &auth, id).await?;
+    super::changed(&scope, "contacts", None).await;
+    Ok(())
 }
 
 crate::endpoint_doc! {

@@ -71,7 +71,10 @@ pub async fn create_deal(workspace: String, input: DealInput) -> Result<Deal, Ap
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::deals::create(&super::state()?.db, &auth, &input).await?)
+    let out = crate::backend::repo::deals::create(&super::state()?.db, &auth, &input).await?;
+    let event = serde_json::json!({ "deal": &out });
+    super::changed(&scope, "deals", Some(("deal.created", event))).await;
+    Ok(out)
 }
 
 crate::endpoint_doc! {
@@ -88,7 +91,11 @@ pub async fn update_deal(workspace: String, id: i64, input: DealInput) -> Result
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::deals::update(&super::state()?.db, &auth, id, &input).await?)
+    let db = &super::state()?.db;
+    let before = crate::backend::repo::deals::get(db, &scope, id).await?;
+    let out = crate::backend::repo::deals::update(db, &auth, id, &input).await?;
+    super::changed(&scope, "deals", stage_changed(&before, &out)).await;
+    Ok(out)
 }
 
 crate::endpoint_doc! {
@@ -103,10 +110,26 @@ pub async fn move_deal(workspace: String, id: i64, stage_id: i64) -> Result<Deal
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(
-        crate::backend::repo::deals::move_to_stage(&super::state()?.db, &auth, id, stage_id)
-            .await?,
-    )
+    let db = &super::state()?.db;
+    let before = crate::backend::repo::deals::get(db, &scope, id).await?;
+    let out = crate::backend::repo::deals::move_to_stage(db, &auth, id, stage_id).await?;
+    super::changed(&scope, "deals", stage_changed(&before, &out)).await;
+    Ok(out)
+}
+
+/// The `deal.stage_changed` webhook event, when the stage did change.
+#[cfg(feature = "ssr")]
+fn stage_changed(before: &Deal, after: &Deal) -> Option<(&'static str, serde_json::Value)> {
+    (before.stage_id != after.stage_id).then(|| {
+        (
+            "deal.stage_changed",
+            serde_json::json!({
+                "deal": after,
+                "from_stage": { "id": before.stage_id, "name": before.stage_name, "kind": before.stage_kind },
+                "to_stage": { "id": after.stage_id, "name": after.stage_name, "kind": after.stage_kind },
+            }),
+        )
+    })
 }
 
 crate::endpoint_doc! {
@@ -120,7 +143,9 @@ pub async fn delete_deal(workspace: String, id: i64) -> Result<(), ApiError> {
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::deals::delete(&super::state()?.db, &auth, id).await?)
+    crate::backend::repo::deals::delete(&super::state()?.db, &auth, id).await?;
+    super::changed(&scope, "deals", None).await;
+    Ok(())
 }
 
 crate::endpoint_doc! {

@@ -56,7 +56,30 @@ pub async fn run_import(
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::import::run(&super::state()?.db, &auth, id, &options).await?)
+    let out = crate::backend::import::run(&super::state()?.db, &auth, id, &options, None).await?;
+    if out.imported {
+        let event = serde_json::json!({
+            "import_id": id, "inserted": out.inserted, "updated": out.updated, "skipped": out.skipped,
+        });
+        super::changed(&scope, "imports", Some(("import.completed", event))).await;
+    }
+    Ok(out)
+}
+
+/// Runs the import as a background job (for large files): answers the job at once; follow it
+/// with `get_job` or `GET /api/jobs/{id}/events`. Its result is the same `ImportOutcome` as
+/// `run_import` answers.
+#[server(prefix = "/api", endpoint = "start_import", input = Json)]
+pub async fn start_import(
+    workspace: String,
+    id: i64,
+    options: ImportOptions,
+) -> Result<crate::types::Job, ApiError> {
+    use crate::backend::auth::Action;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize(Action::Write)?;
+    let job = crate::backend::import::start(&super::state()?, &auth, id, &options).await?;
+    Ok(crate::backend::repo::jobs::to_job(job))
 }
 
 crate::endpoint_doc! {

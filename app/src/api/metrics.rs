@@ -29,7 +29,9 @@ pub async fn create_metric(workspace: String, input: MetricInput) -> Result<Metr
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::metrics::create(&super::state()?.db, &auth, &input).await?)
+    let out = crate::backend::repo::metrics::create(&super::state()?.db, &auth, &input).await?;
+    super::changed(&scope, "metrics", None).await;
+    Ok(out)
 }
 
 crate::endpoint_doc! {
@@ -43,7 +45,9 @@ pub async fn delete_metric(workspace: String, id: i64) -> Result<(), ApiError> {
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::metrics::delete(&super::state()?.db, &auth, id).await?)
+    crate::backend::repo::metrics::delete(&super::state()?.db, &auth, id).await?;
+    super::changed(&scope, "metrics", None).await;
+    Ok(())
 }
 
 crate::endpoint_doc! {

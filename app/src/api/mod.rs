@@ -11,6 +11,7 @@ pub mod auth;
 pub mod companies;
 pub mod competitors;
 pub mod contacts;
+pub mod dashboard;
 pub mod deals;
 pub mod demo;
 pub mod imports;
@@ -61,6 +62,42 @@ mod ctx {
         parts()
             .and_then(|p| p.extensions.get::<RequestMeta>().cloned())
             .unwrap_or_default()
+    }
+
+    /// Announces a write to workspace data: live views (dashboard, lists) refresh, and
+    /// `webhook` (event type, data) goes to the endpoints subscribed to it. Never fails the
+    /// request that made the change: a lost announcement only delays a live view.
+    pub(crate) async fn changed(
+        scope: &Scope,
+        entity: &str,
+        webhook: Option<(&str, serde_json::Value)>,
+    ) {
+        use crate::backend::events::{Event, Topic};
+        let Ok(state) = state() else {
+            return;
+        };
+        state
+            .events()
+            .publish(Event::new(
+                Some(scope.workspace_id()),
+                Topic::Data {
+                    entity: entity.to_owned(),
+                },
+            ))
+            .await;
+        if let Some((event, data)) = webhook {
+            if let Err(e) = crate::backend::delivery::webhooks::emit(
+                &state,
+                scope.workspace_id(),
+                event,
+                data,
+                None,
+            )
+            .await
+            {
+                tracing::warn!(error = %e, event, "queueing webhooks");
+            }
+        }
     }
 
     /// The caller's Scope in workspace `slug` (NotFound if they have none there).

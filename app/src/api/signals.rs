@@ -26,7 +26,9 @@ pub async fn create_signal(workspace: String, input: SignalInput) -> Result<Sign
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::signals::create(&super::state()?.db, &auth, &input).await?)
+    let out = crate::backend::repo::signals::create(&super::state()?.db, &auth, &input).await?;
+    super::changed(&scope, "signals", None).await;
+    Ok(out)
 }
 
 crate::endpoint_doc! {
@@ -40,7 +42,9 @@ pub async fn delete_signal(workspace: String, id: i64) -> Result<(), ApiError> {
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::Write)?;
-    Ok(crate::backend::repo::signals::delete(&super::state()?.db, &auth, id).await?)
+    crate::backend::repo::signals::delete(&super::state()?.db, &auth, id).await?;
+    super::changed(&scope, "signals", None).await;
+    Ok(())
 }
 
 crate::endpoint_doc! {

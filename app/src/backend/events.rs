@@ -26,6 +26,13 @@ pub enum Topic {
     JobQueued,
     /// A job's status, progress or log changed.
     Job { job_id: i64 },
+    /// Progress that is not stored (a job inside a long SQLite write transaction cannot write
+    /// its log until it commits): live views show it, nothing else keeps it.
+    JobProgress {
+        job_id: i64,
+        progress: i32,
+        message: String,
+    },
     /// Workspace data changed (a deal moved, a company was created …): live views refresh.
     Data { entity: String },
     /// A report, insight or other derived record was created or changed.

@@ -989,13 +989,21 @@ pub async fn error_report(
     Ok((format!("{stem}-errors.csv"), bytes))
 }
 
-/// Checks, then writes all rows (or the valid ones, if chosen) in one transaction.
+/// Checks, then writes all rows (or the valid ones, if chosen) in one transaction. Run as a
+/// job (`job` set), it reports its phases as steps and its progress every 1,000 rows.
 pub async fn run<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     auth: &Authorized<'_>,
     id: i64,
     options: &ImportOptions,
+    job: Option<&crate::backend::jobs::JobContext>,
 ) -> Result<ImportOutcome> {
+    let step = |name: &'static str, pct: i32| async move {
+        match job {
+            Some(ctx) => ctx.step(name, pct).await.map_err(job_error),
+            None => Ok(()),
+        }
+    };
     let (row, entity) = find(db, auth, id).await?;
     remember_options(db, id, options).await?;
     if row.status == "imported" {
@@ -1009,6 +1017,7 @@ pub async fn run<C: ConnectionTrait + TransactionTrait>(
         Ok(m) => m,
         Err(problems) => return Err(Error::field("mapping", problems.join(" "))),
     };
+    step("check every row", 5).await?;
     let lookups_for_check = lookups(db, auth.workspace_id(), entity, options.pipeline_id).await?;
     let (check, _) = walk(
         path.clone(),
@@ -1039,6 +1048,8 @@ pub async fn run<C: ConnectionTrait + TransactionTrait>(
 
     // Second pass: the valid rows stream from the reader into the transaction (the channel
     // is bounded, so memory stays flat whatever the file size).
+    step("write the rows", 40).await?;
+    let to_write = check.valid.max(1);
     let lookups = lookups(db, auth.workspace_id(), entity, options.pipeline_id).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<(u64, ValidRow)>(256);
     let walker = tokio::spawn(walk(
@@ -1092,6 +1103,20 @@ pub async fn run<C: ConnectionTrait + TransactionTrait>(
                 .await
                 .map(|_| inserted += 1),
         };
+        let done = inserted + updated;
+        if let Some(ctx) = job {
+            if done % 1_000 == 0 && done > 0 {
+                let pct = 40 + (done * 55 / to_write).min(55) as i32;
+                let message = format!("{done} of {to_write} rows written");
+                // SQLite: this transaction holds the only write lock, so the progress can only
+                // be announced, not logged (a log write would wait for our own commit).
+                if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+                    ctx.live_progress(pct, &message).await;
+                } else if let Err(e) = ctx.progress(pct, &message).await {
+                    tracing::warn!(error = %e, "recording import progress");
+                }
+            }
+        }
         // A row that still fails (a concurrent write took its domain) aborts everything:
         // the transaction is dropped, nothing is half-imported.
         if let Err(e) = result {
@@ -1141,6 +1166,135 @@ pub async fn run<C: ConnectionTrait + TransactionTrait>(
         check,
         report_url,
     })
+}
+
+fn job_error(e: crate::backend::jobs::JobError) -> Error {
+    use crate::backend::jobs::JobError;
+    match e {
+        JobError::Cancelled => {
+            Error::Conflict("the import was cancelled; nothing was written".into())
+        }
+        JobError::Interrupted => Error::Unavailable("the server is shutting down".into()),
+        JobError::Failed(m) | JobError::Permanent(m) => Error::Other(anyhow::anyhow!(m)),
+    }
+}
+
+/// The `import` job's input: which upload, with which options, started by whom.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct ImportJob {
+    pub import_id: i64,
+    pub user_id: i64,
+    pub options: ImportOptions,
+}
+
+pub const JOB_KIND: &str = "import";
+
+/// Queues the import to run in the background (large files; the page follows its
+/// progress). Checks what can be checked now: the upload exists, is not imported yet.
+pub async fn start(
+    state: &crate::backend::AppState,
+    auth: &Authorized<'_>,
+    id: i64,
+    options: &ImportOptions,
+) -> Result<crate::backend::entity::jobs::Model> {
+    let (row, _) = find(&state.db, auth, id).await?;
+    if row.status == "imported" {
+        return Err(Error::Conflict(
+            "this file has already been imported; upload it again to import it again".into(),
+        ));
+    }
+    remember_options(&state.db, id, options).await?;
+    let payload = ImportJob {
+        import_id: id,
+        user_id: auth.user_id(),
+        options: options.clone(),
+    };
+    state
+        .jobs()
+        .enqueue(&crate::backend::jobs::NewJob {
+            max_attempts: 3,
+            ..crate::backend::jobs::NewJob::new(
+                JOB_KIND,
+                serde_json::to_value(&payload).map_err(|e| Error::Other(e.into()))?,
+            )
+            .in_workspace(auth.workspace_id())
+        })
+        .await
+}
+
+/// The `import` job.
+pub async fn run_job(
+    state: crate::backend::AppState,
+    ctx: std::sync::Arc<crate::backend::jobs::JobContext>,
+) -> std::result::Result<serde_json::Value, crate::backend::jobs::JobError> {
+    use crate::backend::jobs::JobError;
+    let input: ImportJob = ctx.payload()?;
+    let workspace_id = ctx
+        .job
+        .workspace_id
+        .ok_or_else(|| JobError::Permanent("an import job needs a workspace".into()))?;
+    let scope = super::auth::scope_for_job(&state.db, input.user_id, workspace_id)
+        .await
+        .map_err(|e| JobError::Permanent(e.to_string()))?;
+    let auth = scope
+        .authorize(super::auth::Action::Write)
+        .map_err(|e| JobError::Permanent(e.to_string()))?;
+    let outcome = match run(
+        &state.db,
+        &auth,
+        input.import_id,
+        &input.options,
+        Some(&ctx),
+    )
+    .await
+    {
+        Ok(o) => o,
+        // The job's own cancel / shutdown pass through as such.
+        Err(Error::Conflict(m)) if m.contains("cancelled") => return Err(JobError::Cancelled),
+        Err(e @ (Error::Db(_) | Error::Other(_) | Error::Unavailable(_))) => {
+            return Err(JobError::Failed(e.to_string()))
+        }
+        Err(e) => return Err(JobError::Permanent(e.to_string())),
+    };
+    if outcome.imported {
+        ctx.log(&format!(
+            "{} added, {} updated, {} skipped",
+            outcome.inserted, outcome.updated, outcome.skipped
+        ))
+        .await?;
+        use crate::backend::events::{Event, Topic};
+        state
+            .events()
+            .publish(Event::new(
+                Some(workspace_id),
+                Topic::Data {
+                    entity: "imports".into(),
+                },
+            ))
+            .await;
+        let event = serde_json::json!({
+            "import_id": input.import_id, "inserted": outcome.inserted,
+            "updated": outcome.updated, "skipped": outcome.skipped,
+        });
+        if let Err(e) = crate::backend::delivery::webhooks::emit(
+            &state,
+            workspace_id,
+            "import.completed",
+            event,
+            None,
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "queueing import webhooks");
+        }
+    } else {
+        ctx.log(&format!(
+            "{} invalid rows: nothing was written",
+            outcome.check.invalid
+        ))
+        .await?;
+    }
+    serde_json::to_value(&outcome).map_err(|e| JobError::Failed(e.to_string()))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod csv_import;
+pub mod dashboard;
 pub mod db;
 pub mod delivery;
 pub mod demo;
@@ -15,6 +16,7 @@ pub mod import;
 pub mod jobs;
 pub mod repo;
 pub mod reports;
+pub mod sql;
 pub mod state;
 pub mod system;
 pub mod workspaces;

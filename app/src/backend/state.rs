@@ -49,6 +49,7 @@ struct Inner {
     /// otherwise, and whenever this one fails).
     narrator: Option<Arc<dyn TextGenerator>>,
     delivery: DeliverySettings,
+    dashboards: super::dashboard::Cache,
 }
 
 impl AppState {
@@ -67,6 +68,7 @@ impl AppState {
                 events,
                 narrator: None,
                 delivery: DeliverySettings::development("data/outbox".into()),
+                dashboards: Default::default(),
             }),
         }
     }
@@ -85,6 +87,11 @@ impl AppState {
             inner.delivery = delivery;
         }
         self
+    }
+
+    /// Recently computed dashboards (dropped when a workspace's data changes).
+    pub fn dashboards(&self) -> &super::dashboard::Cache {
+        &self.inner.dashboards
     }
 
     pub fn delivery(&self) -> &DeliverySettings {

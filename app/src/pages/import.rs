@@ -7,13 +7,17 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use super::workspace::use_slug;
 use crate::api::deals::list_pipelines;
-use crate::api::imports::{CheckImport, RunImport};
+use crate::api::imports::{CheckImport, RunImport, StartImport};
 use crate::components::form::{Alert, AlertKind, INPUT};
 use crate::components::format;
+use crate::components::live::use_event_stream;
 use crate::components::ui::{button_class, use_hydrated, Badge, Card, PageHeader, Tone};
-#[cfg(feature = "hydrate")]
 use crate::types::ApiError;
-use crate::types::{ImportCheck, ImportEntity, ImportOptions, ImportPreview};
+use crate::types::{ImportCheck, ImportEntity, ImportOptions, ImportOutcome, ImportPreview, Job};
+
+/// Files with more rows than this import as a background job the page follows, so a long
+/// import survives a closed tab and shows its progress.
+const BACKGROUND_ROWS: u64 = 5_000;
 
 /// Sends the chosen file to the upload endpoint (the browser adds the session cookie and
 /// the Origin header, like any same-site request).
@@ -145,6 +149,72 @@ fn Mapper(p: ImportPreview) -> impl IntoView {
     let pipeline = RwSignal::new(None::<i64>);
     let check = ServerAction::<CheckImport>::new();
     let run = ServerAction::<RunImport>::new();
+    let start = ServerAction::<StartImport>::new();
+    // The result, from either the direct import or the background job.
+    let outcome = RwSignal::new(None::<Result<ImportOutcome, ApiError>>);
+    let job_id = RwSignal::new(None::<i64>);
+    let progress = RwSignal::new((0i32, String::new()));
+    Effect::new(move |_| {
+        if let Some(r) = run.value().get() {
+            outcome.set(Some(r));
+        }
+    });
+    Effect::new(move |_| match start.value().get() {
+        Some(Ok(job)) => {
+            progress.set((0, "Queued".into()));
+            job_id.set(Some(job.id));
+        }
+        Some(Err(e)) => outcome.set(Some(Err(e))),
+        None => {}
+    });
+    let follow = move |job: Job| {
+        progress.set((job.progress, job.step.clone().unwrap_or_default()));
+        if !job.is_finished() {
+            return;
+        }
+        job_id.set(None);
+        let result = match (job.status.as_str(), job.result) {
+            ("succeeded", Some(r)) => serde_json::from_value::<ImportOutcome>(r)
+                .map_err(|e| ApiError::new(crate::types::ErrorCode::Internal, e.to_string())),
+            _ => Err(ApiError::new(
+                crate::types::ErrorCode::Internal,
+                job.last_error
+                    .unwrap_or_else(|| format!("the import job {}", job.status)),
+            )),
+        };
+        outcome.set(Some(result));
+    };
+    let job_url = Signal::derive(move || job_id.get().map(|id| format!("/api/jobs/{id}/events")));
+    let _live = use_event_stream(
+        job_url,
+        &["job", "step", "progress"],
+        Callback::new(move |(name, data): (String, String)| {
+            if name == "job" {
+                if let Ok(job) = serde_json::from_str::<Job>(&data) {
+                    follow(job);
+                }
+            } else if let Ok(v) = serde_json::from_str::<serde_json::Value>(&data) {
+                let p = v["progress"].as_i64().unwrap_or(0) as i32;
+                let m = v["message"].as_str().unwrap_or_default().to_owned();
+                progress.update(|(old, msg)| {
+                    *old = (*old).max(p);
+                    *msg = m;
+                });
+            }
+        }),
+        Callback::new(move |_| {
+            if let Some(id) = job_id.get_untracked() {
+                let ws = slug.get_untracked();
+                leptos::task::spawn_local(async move {
+                    if let Ok(d) = crate::api::jobs::get_job(ws, id, Some(i64::MAX)).await {
+                        follow(d.job);
+                    }
+                });
+            }
+        }),
+        2_000,
+    );
+    let busy = move || run.pending().get() || start.pending().get() || job_id.get().is_some();
     let id = p.id;
     let entity = p.entity;
     let pipelines = Resource::new(move || slug.get(), list_pipelines);
@@ -254,11 +324,28 @@ fn Mapper(p: ImportPreview) -> impl IntoView {
                         </label>
                     })}
                     <button type="button" class=format!("mt-4 {}", button_class(true)) data-testid="import-run"
-                        disabled=move || !live.get() || run.pending().get()
-                        on:click=move |_| { run.dispatch(RunImport { workspace: slug.get_untracked(), id, options: options() }); }>
-                        {move || if run.pending().get() { "Importing…".to_owned() } else { format!("Import {} rows", format::count(c.rows)) }}
+                        disabled=move || !live.get() || busy()
+                        on:click=move |_| {
+                            outcome.set(None);
+                            let (workspace, options) = (slug.get_untracked(), options());
+                            if c.rows > BACKGROUND_ROWS {
+                                start.dispatch(StartImport { workspace, id, options });
+                            } else {
+                                run.dispatch(RunImport { workspace, id, options });
+                            }
+                        }>
+                        {move || if busy() { "Importing…".to_owned() } else { format!("Import {} rows", format::count(c.rows)) }}
                     </button>
-                    {move || run.value().get().map(|r| match r {
+                    {move || job_id.get().map(|_| {
+                        let (pct, step) = progress.get();
+                        view! {
+                            <div class="mt-4 max-w-md" data-testid="import-progress">
+                                <crate::pages::jobs::ProgressBar value=Signal::stored(pct) status=Signal::stored("running".to_owned()) />
+                                <p class="mt-1 text-xs text-zinc-500">{format!("{pct}% · {step}")}</p>
+                            </div>
+                        }
+                    })}
+                    {move || outcome.get().map(|r| match r {
                         Ok(o) if o.imported => view! {
                             <div class="mt-4" data-testid="import-result"><Alert kind=AlertKind::Success>
                                 {format!("Imported: {} added, {} updated, {} skipped.", o.inserted, o.updated, o.skipped)}

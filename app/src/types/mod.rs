@@ -3,6 +3,7 @@
 
 mod api_docs;
 mod auth;
+mod dashboard;
 mod data;
 mod delivery;
 mod error;
@@ -18,6 +19,7 @@ pub use auth::{
     InvitationPreview, InvitationStatus, Member, ProviderButton, Role, SessionInfo, SignInOptions,
     WorkspaceSummary,
 };
+pub use dashboard::{Dashboard, DashboardQuery, Kpi, KpiValue};
 pub use data::{
     group_thousands, Activity, ActivityInput, ActivityKind, BoardColumn, Company, CompanyInput,
     CompanySource, CompanySummary, Competitor, CompetitorInput, Contact, ContactInput, Currency,

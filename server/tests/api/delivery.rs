@@ -339,9 +339,17 @@ both_backends!(
         assert_eq!(log[0].response_code, Some(500));
         assert_eq!(log[0].response_excerpt.as_deref(), Some("on fire"));
         assert!(log[0].error.as_deref().unwrap().contains("500"));
-        let job = queue::get(&app.state.db, log[0].job_id.unwrap())
+        // The attempt is recorded by the handler; the job goes back to the queue just after.
+        let mut job = queue::get(&app.state.db, log[0].job_id.unwrap())
             .await
             .unwrap();
+        for _ in 0..200 {
+            if job.status != "running" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            job = queue::get(&app.state.db, job.id).await.unwrap();
+        }
         assert_eq!(job.status, "queued");
         assert!(job.run_at > chrono::Utc::now(), "backing off");
 
@@ -514,3 +522,67 @@ async fn mail_reaches_an_smtp_server_with_its_attachment() {
     .unwrap_err();
     assert!(matches!(err, mail::MailError::Transport(_)), "{err}");
 }
+
+both_backends!(
+    data_changes_reach_subscribed_webhooks,
+    |app: TestApp| async move {
+        let (s, ws, _) = owner(&app, "events@example.com").await;
+        let (addr, received) = receiver().await;
+        s.ok::<CreatedWebhookEndpoint>(
+        &app.client,
+        "create_webhook",
+        json!({"workspace": ws, "input": {"url": format!("http://{addr}/ok"), "event_types": ["company.created", "deal.stage_changed"]}}),
+    )
+    .await;
+        let company: Value = s
+            .ok(
+                &app.client,
+                "create_company",
+                json!({"workspace": ws, "input": {"name": "Hooked Inc"}}),
+            )
+            .await;
+        let pipelines: Vec<app::types::Pipeline> = s
+            .ok(&app.client, "list_pipelines", json!({"workspace": ws}))
+            .await;
+        let stages = &pipelines[0].stages;
+        let deal: Value = s
+        .ok(&app.client, "create_deal", json!({"workspace": ws, "input": {"name": "Hook deal", "pipeline_id": pipelines[0].id, "stage_id": stages[0].id, "company_id": company["id"], "amount": "1000"}}))
+        .await;
+        // Not subscribed to deal.created: nothing for it. Moving the deal is announced.
+        s.ok::<Value>(
+            &app.client,
+            "move_deal",
+            json!({"workspace": ws, "id": deal["id"], "stage_id": stages[1].id}),
+        )
+        .await;
+        // Moving to the stage it is already in is not a change.
+        s.ok::<Value>(
+            &app.client,
+            "move_deal",
+            json!({"workspace": ws, "id": deal["id"], "stage_id": stages[1].id}),
+        )
+        .await;
+        let got = received.wait_for(2).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(received.all().len(), 2, "exactly the two subscribed events");
+        let mut types: Vec<String> = got
+            .iter()
+            .map(|(_, _, body)| {
+                serde_json::from_str::<Value>(body).unwrap()["type"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        types.sort();
+        assert_eq!(types, ["company.created", "deal.stage_changed"]);
+        let moved: Value = got
+            .iter()
+            .map(|(_, _, b)| serde_json::from_str::<Value>(b).unwrap())
+            .find(|v| v["type"] == "deal.stage_changed")
+            .unwrap();
+        assert_eq!(moved["data"]["from_stage"]["id"], json!(stages[0].id));
+        assert_eq!(moved["data"]["to_stage"]["id"], json!(stages[1].id));
+        assert_eq!(moved["data"]["deal"]["name"], "Hook deal");
+    }
+);

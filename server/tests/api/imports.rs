@@ -54,6 +54,14 @@ fn options(p: &ImportPreview, extra: Value) -> Value {
     o
 }
 
+async fn count_companies(app: &TestApp) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    app::backend::entity::companies::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap()
+}
+
 async fn companies(app: &TestApp, s: &Session, ws: &str) -> Page<Company> {
     s.ok(
         &app.client,
@@ -452,5 +460,105 @@ both_backends!(
             out.check.problems, out.check.mapping_problems
         );
         assert_eq!(out.inserted, 2);
+    }
+);
+
+both_backends!(
+    large_files_import_in_the_background_with_progress,
+    |app: TestApp| async move {
+        let (s, ws) = owner(&app, "bg@example.com").await;
+        let mut csv = String::from("name,domain,employees\n");
+        for i in 0..2_500 {
+            csv.push_str(&format!("Company {i},c{i}.example,{}\n", 10 + i));
+        }
+        let p = preview(&app, &s, &ws, "companies", &csv).await;
+        let job: app::types::Job = s
+            .ok(
+                &app.client,
+                "start_import",
+                json!({"workspace": ws, "id": p.id, "options": options(&p, json!({}))}),
+            )
+            .await;
+        assert_eq!(job.kind, "import");
+        let mut done = None;
+        for _ in 0..600 {
+            let d: app::types::JobDetail = s
+                .ok(
+                    &app.client,
+                    "get_job",
+                    json!({"workspace": ws, "id": job.id}),
+                )
+                .await;
+            if d.job.is_finished() {
+                done = Some(d);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let done = done.expect("the import job finished");
+        assert_eq!(done.job.status, "succeeded", "{:?}", done.job.last_error);
+        let outcome: ImportOutcome = serde_json::from_value(done.job.result.unwrap()).unwrap();
+        assert!(outcome.imported);
+        assert_eq!(outcome.inserted, 2_500);
+        let messages: Vec<&str> = done.events.iter().map(|e| e.message.as_str()).collect();
+        assert!(messages.contains(&"check every row"), "{messages:?}");
+        assert!(messages.contains(&"write the rows"), "{messages:?}");
+        // PostgreSQL logs progress; SQLite announces it live only (the import's transaction
+        // holds its one write lock).
+        if app.db.backend == common::Backend::Postgres {
+            assert!(
+                messages.contains(&"2000 of 2500 rows written"),
+                "{messages:?}"
+            );
+        }
+        assert_eq!(count_companies(&app).await, 2_500);
+
+        // Again: the same upload cannot be imported twice.
+        let res = s
+            .call(
+                &app.client,
+                "start_import",
+                json!({"workspace": ws, "id": p.id, "options": options(&p, json!({}))}),
+            )
+            .await;
+        assert_eq!(res.status(), 409);
+
+        // A file with a bad row: the job succeeds with "nothing written" and the report.
+        let p = preview(
+            &app,
+            &s,
+            &ws,
+            "companies",
+            "name,domain\nGood,good.example\nBad,not a domain\n",
+        )
+        .await;
+        let job: app::types::Job = s
+            .ok(
+                &app.client,
+                "start_import",
+                json!({"workspace": ws, "id": p.id, "options": options(&p, json!({}))}),
+            )
+            .await;
+        let mut result = None;
+        for _ in 0..600 {
+            let j: app::types::Job = s
+                .ok::<app::types::JobDetail>(
+                    &app.client,
+                    "get_job",
+                    json!({"workspace": ws, "id": job.id}),
+                )
+                .await
+                .job;
+            if j.is_finished() {
+                result = j.result;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let outcome: ImportOutcome = serde_json::from_value(result.unwrap()).unwrap();
+        assert!(!outcome.imported);
+        assert_eq!(outcome.check.invalid, 1);
+        assert!(outcome.report_url.is_some());
+        assert_eq!(count_companies(&app).await, 2_500, "nothing half-written");
     }
 );

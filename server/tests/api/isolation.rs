@@ -266,6 +266,10 @@ fn probes(w: &World) -> BTreeMap<&'static str, Vec<Value>> {
         both(&|ws| json!({"workspace": ws, "id": r.import, "options": {"mapping": ["name"]}})),
     );
     p.insert(
+        "start_import",
+        both(&|ws| json!({"workspace": ws, "id": r.import, "options": {"mapping": ["name"]}})),
+    );
+    p.insert(
         "list_jobs",
         both(&|ws| json!({"workspace": ws, "query": {}})),
     );
@@ -292,6 +296,10 @@ fn probes(w: &World) -> BTreeMap<&'static str, Vec<Value>> {
     );
     let hook_input = json!({"url": "http://127.0.0.1:9/intruder", "event_types": ["job.failed"]});
     p.insert("webhook_event_types", vec![json!({})]);
+    p.insert(
+        "get_dashboard",
+        both(&|ws| json!({"workspace": ws, "query": {"days": 365}})),
+    );
     p.insert("list_webhooks", vec![json!({"workspace": b})]);
     p.insert(
         "create_webhook",

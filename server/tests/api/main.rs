@@ -11,6 +11,7 @@ mod auth;
 mod config_files;
 mod contract;
 mod crash;
+mod dashboard;
 mod data;
 mod delivery;
 mod demo;

@@ -15,4 +15,4 @@ pub mod tokens;
 
 pub use permissions::{allowed, Action};
 pub use principal::{load_session_info, PageSession, Principal, RequestMeta, Via};
-pub use scope::{resolve as resolve_scope, Authorized, Scope};
+pub use scope::{for_job as scope_for_job, resolve as resolve_scope, Authorized, Scope};

@@ -136,3 +136,34 @@ pub async fn resolve(
         via_token,
     })
 }
+
+/// The Scope a background job acts in: the member who started it, in that workspace, with
+/// their role as it is now (a member removed or demoted since loses the job's rights too).
+pub async fn for_job(db: &impl ConnectionTrait, user_id: i64, workspace_id: i64) -> Result<Scope> {
+    use crate::backend::entity::users;
+    let gone = || Error::Forbidden("the person who started this job is no longer a member".into());
+    let workspace = workspaces::Entity::find_by_id(workspace_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("workspace"))?;
+    let membership = memberships::Entity::find()
+        .filter(memberships::Column::WorkspaceId.eq(workspace_id))
+        .filter(memberships::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .ok_or_else(gone)?;
+    let user = users::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or_else(gone)?;
+    Ok(Scope {
+        user_id,
+        workspace_id,
+        workspace_slug: workspace.slug,
+        workspace_name: workspace.name,
+        role: membership.role,
+        actor_label: format!("{} (background job)", user.email),
+        ip: None,
+        via_token: None,
+    })
+}

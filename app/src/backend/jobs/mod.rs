@@ -35,6 +35,10 @@ pub fn handlers(state: &AppState) -> Registry {
     let registry = registry.with(scheduler::RUN_JOB, move |ctx| {
         scheduler::run_scheduled(run_state.clone(), ctx)
     });
+    let import_state = state.clone();
+    let registry = registry.with(crate::backend::import::JOB_KIND, move |ctx| {
+        crate::backend::import::run_job(import_state.clone(), ctx)
+    });
     let hook_state = state.clone();
     registry.on_failed(move |job| {
         let state = hook_state.clone();

@@ -113,6 +113,21 @@ impl JobContext {
         Ok(())
     }
 
+    /// Progress for live views only, not stored: for work inside a long write transaction,
+    /// which on SQLite holds the only write lock (a stored event would wait for it).
+    pub async fn live_progress(&self, progress: i32, message: &str) {
+        self.bus
+            .publish(Event::new(
+                self.job.workspace_id,
+                Topic::JobProgress {
+                    job_id: self.job.id,
+                    progress: progress.clamp(0, 100),
+                    message: message.to_owned(),
+                },
+            ))
+            .await;
+    }
+
     /// The bus, for handlers that announce what they produced (a report, an insight).
     pub fn bus(&self) -> &Bus {
         &self.bus

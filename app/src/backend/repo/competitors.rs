@@ -76,6 +76,36 @@ pub async fn competing_with(
 }
 
 /// Adds a competitor link, or updates its threat level and notes if it exists.
+/// The companies most often named as a competitor in the workspace, as (id, name), most
+/// named first — "the competitors" a dashboard follows.
+pub(crate) async fn most_named(
+    db: &impl ConnectionTrait,
+    workspace_id: i64,
+    n: usize,
+) -> Result<Vec<(i64, String)>> {
+    use sea_orm::{
+        sea_query::{Expr, ExprTrait},
+        QuerySelect,
+    };
+    let top: Vec<(i64, i64)> = competitors::Entity::find()
+        .select_only()
+        .column(competitors::Column::CompetitorId)
+        .column_as(Expr::col(competitors::Column::Id).count(), "n")
+        .filter(competitors::Column::WorkspaceId.eq(workspace_id))
+        .group_by(competitors::Column::CompetitorId)
+        .order_by_desc(Expr::col(competitors::Column::Id).count())
+        .order_by_asc(competitors::Column::CompetitorId)
+        .limit(n as u64)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let names = company_repo::names(db, workspace_id, top.iter().map(|t| t.0)).await?;
+    Ok(top
+        .into_iter()
+        .filter_map(|(id, _)| names.get(&id).map(|(name, _)| (id, name.clone())))
+        .collect())
+}
+
 pub async fn upsert<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     auth: &Authorized<'_>,

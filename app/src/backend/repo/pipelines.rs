@@ -110,6 +110,22 @@ pub(crate) async fn stages_by_id(
         .collect())
 }
 
+/// The workspace's pipelines as (id, name), in their order (for pickers and dashboards).
+pub(crate) async fn list_ids(
+    db: &impl ConnectionTrait,
+    workspace_id: i64,
+) -> Result<Vec<(i64, String)>> {
+    Ok(pipelines::Entity::find()
+        .filter(pipelines::Column::WorkspaceId.eq(workspace_id))
+        .order_by_asc(pipelines::Column::Position)
+        .order_by_asc(pipelines::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect())
+}
+
 pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Pipeline>> {
     let ps = pipelines::Entity::find()
         .filter(pipelines::Column::WorkspaceId.eq(scope.workspace_id()))

@@ -1,0 +1,18 @@
+//! The dashboard's figures: KPIs against the previous period and the charts, for a period
+//! (`days` 7/30/90/180/365, or `from`/`to` dates) and optionally one owner.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::types::{ApiError, Dashboard, DashboardQuery};
+
+#[server(prefix = "/api", endpoint = "get_dashboard", input = Json)]
+pub async fn get_dashboard(
+    workspace: String,
+    query: DashboardQuery,
+) -> Result<Dashboard, ApiError> {
+    let scope = super::scope(&workspace).await?;
+    let state = super::state()?;
+    let d = crate::backend::dashboard::get(&state, &scope, &query).await?;
+    Ok((*d).clone())
+}

@@ -1,0 +1,703 @@
+//! The dashboard's figures: KPIs against the previous period and the charts' series, each
+//! from one grouped SQL query (the database does the counting; Rust only folds at most a
+//! year of daily rows into chart buckets).
+//!
+//! Results are cached per (workspace, query) for a short while and dropped as soon as the
+//! workspace's data changes (the event bus says so — across processes on PostgreSQL), so a
+//! team looking at the same dashboard costs one computation, and a moved deal shows at once.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, Duration as Span, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+
+use crate::backend::auth::Scope;
+use crate::backend::events::Topic;
+use crate::backend::sql::Query;
+use crate::backend::{AppState, Error, Result};
+use crate::components::charts::{CategoryChart, Series, ValueFormat};
+use crate::types::{Currency, Dashboard, DashboardQuery, Kpi, KpiValue, Money};
+
+const TTL: Duration = Duration::from_secs(60);
+const TOP_COMPETITORS: usize = 5;
+
+/// The stretch of time covered, and the one before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Period {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub prev_from: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Bucket {
+    Day,
+    Week,
+    Month,
+}
+
+impl Period {
+    pub fn parse(q: &DashboardQuery, now: DateTime<Utc>) -> Result<Self> {
+        let (from, to) = match (q.from, q.to) {
+            (Some(from), Some(to)) => {
+                if from > to {
+                    return Err(Error::field("from", "must not be after `to`"));
+                }
+                if (to - from).num_days() > 3 * 366 {
+                    return Err(Error::field("to", "the period can be at most three years"));
+                }
+                (start_of(from), start_of(to) + Span::days(1))
+            }
+            (None, None) => {
+                let days = q.days.unwrap_or(90);
+                if ![7, 30, 90, 180, 365].contains(&days) {
+                    return Err(Error::field("days", "must be 7, 30, 90, 180 or 365"));
+                }
+                (now - Span::days(i64::from(days)), now)
+            }
+            _ => {
+                return Err(Error::field(
+                    "from",
+                    "give both `from` and `to`, or neither",
+                ))
+            }
+        };
+        Ok(Self {
+            from,
+            to,
+            prev_from: from - (to - from),
+        })
+    }
+
+    fn bucket(&self) -> Bucket {
+        match (self.to - self.from).num_days() {
+            d if d <= 45 => Bucket::Day,
+            d if d <= 200 => Bucket::Week,
+            _ => Bucket::Month,
+        }
+    }
+
+    /// The buckets' labels and, for each day of the period, its bucket.
+    fn buckets(&self) -> (Vec<String>, BTreeMap<String, usize>) {
+        let bucket = self.bucket();
+        let mut labels: Vec<String> = Vec::new();
+        let mut of_day = BTreeMap::new();
+        let mut day = self.from.date_naive();
+        let last = (self.to - Span::seconds(1)).date_naive();
+        while day <= last {
+            let label = match bucket {
+                Bucket::Day => day.format("%b %-d").to_string(),
+                Bucket::Week => {
+                    let monday = day
+                        - Span::days(i64::from(
+                            chrono::Datelike::weekday(&day).num_days_from_monday(),
+                        ));
+                    format!("wk {}", monday.format("%b %-d"))
+                }
+                Bucket::Month => day.format("%b %Y").to_string(),
+            };
+            if labels.last() != Some(&label) {
+                labels.push(label);
+            }
+            of_day.insert(day.format("%Y-%m-%d").to_string(), labels.len() - 1);
+            day += Span::days(1);
+        }
+        (labels, of_day)
+    }
+}
+
+fn start_of(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+}
+
+/// (workspace id, query) → when computed, and the result.
+type Entries = HashMap<(i64, String), (Instant, Arc<Dashboard>)>;
+
+/// Recently computed dashboards, dropped per workspace when its data changes.
+#[derive(Default)]
+pub struct Cache {
+    entries: Mutex<Entries>,
+}
+
+impl Cache {
+    fn get(&self, key: &(i64, String)) -> Option<Arc<Dashboard>> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < TTL)
+            .map(|(_, d)| d.clone())
+    }
+
+    fn put(&self, key: (i64, String), d: Arc<Dashboard>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, (at, _)| at.elapsed() < TTL);
+            entries.insert(key, (Instant::now(), d));
+        }
+    }
+
+    /// Forgets everything computed for `workspace_id`.
+    pub fn invalidate(&self, workspace_id: i64) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|(ws, _), _| *ws != workspace_id);
+        }
+    }
+}
+
+/// Drops cached dashboards of a workspace whenever the bus reports a change of its data.
+pub fn spawn_invalidator(state: &AppState) -> tokio::task::JoinHandle<()> {
+    let state = state.clone();
+    let mut events = state.events().subscribe();
+    tokio::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match events.recv().await {
+                Ok(e) => {
+                    if let (Some(ws), Topic::Data { .. } | Topic::Derived { .. }) =
+                        (e.workspace_id, &e.topic)
+                    {
+                        state.dashboards().invalidate(ws);
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {
+                    if let Ok(mut entries) = state.dashboards().entries.lock() {
+                        entries.clear();
+                    }
+                }
+                Err(RecvError::Closed) => return,
+            }
+        }
+    })
+}
+
+/// The dashboard for `scope`'s workspace — from the cache when it is fresh.
+pub async fn get(state: &AppState, scope: &Scope, q: &DashboardQuery) -> Result<Arc<Dashboard>> {
+    let period = Period::parse(q, Utc::now())?;
+    // Relative periods move with the clock: cache them per minute, not per request.
+    let key = (
+        scope.workspace_id(),
+        format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{}",
+            q.days,
+            q.from,
+            q.to,
+            q.owner,
+            q.pipeline,
+            Utc::now().timestamp() / 60
+        ),
+    );
+    if let Some(hit) = state.dashboards().get(&key) {
+        return Ok(hit);
+    }
+    let fresh = Arc::new(compute(&state.db, scope.workspace_id(), q, period).await?);
+    state.dashboards().put(key, fresh.clone());
+    Ok(fresh)
+}
+
+#[derive(FromQueryResult)]
+struct OpenRow {
+    currency: String,
+    open_now: i64,
+    weighted_now: i64,
+    open_before: i64,
+    weighted_before: i64,
+}
+
+#[derive(FromQueryResult)]
+struct ClosedRow {
+    currency: String,
+    kind: String,
+    cur: i32,
+    n: i64,
+    amount: i64,
+    days: Option<f64>,
+}
+
+#[derive(FromQueryResult)]
+struct CountRow {
+    cur: i32,
+    n: i64,
+    avg: Option<f64>,
+}
+
+#[derive(FromQueryResult)]
+struct StageRow {
+    name: String,
+    amount: i64,
+}
+
+#[derive(FromQueryResult)]
+struct DayRow {
+    key: String,
+    day: String,
+    n: i64,
+    total: Option<f64>,
+}
+
+fn owner_clause(q: &mut Query, col: &str, owner: Option<i64>) -> String {
+    match owner {
+        Some(id) => format!(" AND {col} = {}", q.bind(id)),
+        None => String::new(),
+    }
+}
+
+fn currency(code: &str) -> Option<Currency> {
+    serde_json::from_value(serde_json::Value::String(code.to_owned())).ok()
+}
+
+fn money_list(sums: &BTreeMap<String, i64>) -> Vec<Money> {
+    let mut list: Vec<Money> = sums
+        .iter()
+        .filter(|(_, v)| **v != 0)
+        .filter_map(|(c, v)| currency(c).map(|c| Money::new(*v, c)))
+        .collect();
+    list.sort_by_key(|m| std::cmp::Reverse(m.minor.abs()));
+    list
+}
+
+/// Computes every figure of the dashboard (no cache).
+pub async fn compute(
+    db: &impl ConnectionTrait,
+    ws: i64,
+    q: &DashboardQuery,
+    p: Period,
+) -> Result<Dashboard> {
+    let backend = db.get_database_backend();
+    let owner = q.owner;
+
+    // The currency most deals use: charts are drawn in it (sums across currencies would lie).
+    let main = {
+        let mut s = Query::new(backend);
+        let sql = format!(
+            "SELECT currency AS key, '' AS day, COUNT(*) AS n, NULL AS total FROM deals \
+             WHERE workspace_id = {} GROUP BY currency ORDER BY COUNT(*) DESC LIMIT 1",
+            s.bind(ws)
+        );
+        DayRow::find_by_statement(s.statement(&sql))
+            .one(db)
+            .await?
+            .map(|r| r.key)
+            .unwrap_or_else(|| "USD".into())
+    };
+    let main_currency = currency(&main).unwrap_or(Currency::USD);
+    let money = ValueFormat::Money(main_currency);
+
+    // Open pipeline and weighted forecast, at the end and at the start of the period.
+    let open = {
+        let mut s = Query::new(backend);
+        let (to, from, wsb) = (s.bind(p.to), s.bind(p.from), s.bind(ws));
+        let open_at_to = format!("(closed_at IS NULL OR closed_at >= {to})");
+        let open_at_from =
+            format!("created_at < {from} AND (closed_at IS NULL OR closed_at >= {from})");
+        let sql = format!(
+            "SELECT currency, {a} AS open_now, {b} AS weighted_now, {c} AS open_before, {d} AS weighted_before \
+             FROM deals WHERE workspace_id = {wsb} AND created_at < {to} \
+             AND (closed_at IS NULL OR closed_at >= {from}){own} GROUP BY currency",
+            a = s.sum_i64(&format!("CASE WHEN {open_at_to} THEN amount_minor ELSE 0 END")),
+            b = s.sum_i64(&format!("CASE WHEN {open_at_to} THEN amount_minor * probability ELSE 0 END")),
+            c = s.sum_i64(&format!("CASE WHEN {open_at_from} THEN amount_minor ELSE 0 END")),
+            d = s.sum_i64(&format!("CASE WHEN {open_at_from} THEN amount_minor * probability ELSE 0 END")),
+            own = owner_clause(&mut s, "owner_id", owner),
+        );
+        OpenRow::find_by_statement(s.statement(&sql))
+            .all(db)
+            .await?
+    };
+    let pick = |f: fn(&OpenRow) -> i64, scale: i64| -> BTreeMap<String, i64> {
+        open.iter()
+            .map(|r| (r.currency.clone(), f(r) / scale))
+            .collect()
+    };
+
+    // Deals closed in this period and the one before: won revenue, win rate, cycle length.
+    let closed = {
+        let mut s = Query::new(backend);
+        let (from, prev, to, wsb) = (
+            s.bind(p.from),
+            s.bind(p.prev_from),
+            s.bind(p.to),
+            s.bind(ws),
+        );
+        let sql = format!(
+            "SELECT d.currency AS currency, s.kind AS kind, CASE WHEN d.closed_at >= {from} THEN 1 ELSE 0 END AS cur, \
+             COUNT(*) AS n, {amount} AS amount, {days} AS days \
+             FROM deals d JOIN pipeline_stages s ON s.id = d.stage_id \
+             WHERE d.workspace_id = {wsb} AND d.closed_at >= {prev} AND d.closed_at < {to}{own} \
+             GROUP BY d.currency, s.kind, CASE WHEN d.closed_at >= {from} THEN 1 ELSE 0 END",
+            amount = s.sum_i64("d.amount_minor"),
+            days = s.float(&format!("SUM({})", s.days_between("d.created_at", "d.closed_at"))),
+            own = owner_clause(&mut s, "d.owner_id", owner),
+        );
+        ClosedRow::find_by_statement(s.statement(&sql))
+            .all(db)
+            .await?
+    };
+    let closed_stats = |cur: i32| {
+        let mut won_sum: BTreeMap<String, i64> = BTreeMap::new();
+        let (mut won, mut lost, mut days) = (0i64, 0i64, 0.0f64);
+        for r in closed.iter().filter(|r| r.cur == cur) {
+            match r.kind.as_str() {
+                "won" => {
+                    *won_sum.entry(r.currency.clone()).or_default() += r.amount;
+                    won += r.n;
+                    days += r.days.unwrap_or(0.0);
+                }
+                "lost" => lost += r.n,
+                _ => {}
+            }
+        }
+        let rate = (won + lost > 0).then(|| won as f64 / (won + lost) as f64);
+        let cycle = (won > 0).then(|| days / won as f64);
+        (money_list(&won_sum), rate, cycle)
+    };
+    let (won_now, rate_now, cycle_now) = closed_stats(1);
+    let (won_before, rate_before, cycle_before) = closed_stats(0);
+
+    let counts = |table: &'static str, col: &'static str, avg: Option<&'static str>| {
+        let mut s = Query::new(backend);
+        let (from, prev, to, wsb) = (
+            s.bind(p.from),
+            s.bind(p.prev_from),
+            s.bind(p.to),
+            s.bind(ws),
+        );
+        let avg = avg.map_or_else(|| "NULL".to_owned(), |c| s.float(&format!("AVG({c})")));
+        let sql = format!(
+            "SELECT CASE WHEN {col} >= {from} THEN 1 ELSE 0 END AS cur, COUNT(*) AS n, {avg} AS avg \
+             FROM {table} WHERE workspace_id = {wsb} AND {col} >= {prev} AND {col} < {to} \
+             GROUP BY CASE WHEN {col} >= {from} THEN 1 ELSE 0 END"
+        );
+        s.statement(&sql)
+    };
+    let companies = CountRow::find_by_statement(counts("companies", "created_at", None))
+        .all(db)
+        .await?;
+    let sentiment =
+        CountRow::find_by_statement(counts("signals", "published_at", Some("sentiment")))
+            .all(db)
+            .await?;
+    let count_of = |rows: &[CountRow], cur: i32| {
+        rows.iter()
+            .find(|r| r.cur == cur)
+            .map_or(0, |r| r.n.max(0) as u64)
+    };
+    let avg_of =
+        |rows: &[CountRow], cur: i32| rows.iter().find(|r| r.cur == cur).and_then(|r| r.avg);
+
+    let kpis = vec![
+        kpi(
+            "open_pipeline",
+            "Open pipeline",
+            KpiValue::Money(money_list(&pick(|r| r.open_now, 1))),
+            KpiValue::Money(money_list(&pick(|r| r.open_before, 1))),
+            "The value of deals open at the end of the period (against the start).",
+        ),
+        kpi(
+            "weighted_forecast",
+            "Weighted forecast",
+            KpiValue::Money(money_list(&pick(|r| r.weighted_now, 100))),
+            KpiValue::Money(money_list(&pick(|r| r.weighted_before, 100))),
+            "Open deals' values times their probability.",
+        ),
+        kpi(
+            "won_revenue",
+            "Won revenue",
+            KpiValue::Money(won_now),
+            KpiValue::Money(won_before),
+            "The value of deals won in the period.",
+        ),
+        kpi(
+            "win_rate",
+            "Win rate",
+            KpiValue::Percent(rate_now),
+            KpiValue::Percent(rate_before),
+            "Won deals out of all deals closed (won or lost) in the period.",
+        ),
+        kpi(
+            "sales_cycle_days",
+            "Sales cycle",
+            KpiValue::Days(cycle_now),
+            KpiValue::Days(cycle_before),
+            "Average days from creation to won, for deals won in the period.",
+        ),
+        kpi(
+            "new_companies",
+            "New companies",
+            KpiValue::Count(count_of(&companies, 1)),
+            KpiValue::Count(count_of(&companies, 0)),
+            "Companies added in the period.",
+        ),
+        kpi(
+            "avg_sentiment",
+            "Signal sentiment",
+            KpiValue::Score(avg_of(&sentiment, 1)),
+            KpiValue::Score(avg_of(&sentiment, 0)),
+            "Average sentiment (−1…1) of signals published in the period.",
+        ),
+    ];
+
+    // Pipeline by stage (open deals in the main currency).
+    let pipelines = crate::backend::repo::pipelines::list_ids(db, ws).await?;
+    let pipeline_id = q
+        .pipeline
+        .filter(|id| pipelines.iter().any(|(p, _)| p == id))
+        .or_else(|| pipelines.first().map(|(id, _)| *id));
+    let by_stage = match pipeline_id {
+        None => Vec::new(),
+        Some(pid) => {
+            let mut s = Query::new(backend);
+            let (cur, pidb, wsb) = (s.bind(main.clone()), s.bind(pid), s.bind(ws));
+            let own = owner_clause(&mut s, "d.owner_id", owner);
+            let sql = format!(
+                "SELECT s.name AS name, {amount} AS amount FROM pipeline_stages s \
+                 LEFT JOIN deals d ON d.stage_id = s.id AND d.closed_at IS NULL AND d.currency = {cur}{own} \
+                 WHERE s.pipeline_id = {pidb} AND s.workspace_id = {wsb} AND s.kind = 'open' \
+                 GROUP BY s.id, s.name, s.position ORDER BY s.position",
+                amount = s.sum_i64("d.amount_minor"),
+            );
+            StageRow::find_by_statement(s.statement(&sql))
+                .all(db)
+                .await?
+        }
+    };
+    let pipeline_by_stage = CategoryChart::new(
+        by_stage.iter().map(|r| r.name.clone()).collect(),
+        vec![Series::dense(
+            "Open value",
+            by_stage.iter().map(|r| r.amount as f64),
+        )],
+        money,
+    );
+
+    // Daily rows, folded into the period's buckets.
+    let (labels, of_day) = p.buckets();
+    let run =
+        |stmt: sea_orm::Statement| async move { DayRow::find_by_statement(stmt).all(db).await };
+    let fold = |rows: &[DayRow], key: &str, avg: bool| -> Vec<Option<f64>> {
+        let mut sums = vec![0.0; labels.len()];
+        let mut ns = vec![0i64; labels.len()];
+        for r in rows.iter().filter(|r| r.key == key) {
+            if let Some(&i) = of_day.get(&r.day) {
+                sums[i] += r.total.unwrap_or(r.n as f64);
+                ns[i] += r.n;
+            }
+        }
+        sums.iter()
+            .zip(&ns)
+            .map(|(s, n)| {
+                if avg {
+                    (*n > 0).then(|| s / *n as f64)
+                } else {
+                    Some(*s)
+                }
+            })
+            .collect()
+    };
+
+    let won_rows = {
+        let mut s = Query::new(backend);
+        let (wsb, from, to, cur) = (
+            s.bind(ws),
+            s.bind(p.from),
+            s.bind(p.to),
+            s.bind(main.clone()),
+        );
+        let own = owner_clause(&mut s, "d.owner_id", owner);
+        let sql = format!(
+            "SELECT 'won' AS key, {day} AS day, COUNT(*) AS n, {total} AS total \
+             FROM deals d JOIN pipeline_stages s ON s.id = d.stage_id \
+             WHERE d.workspace_id = {wsb} AND s.kind = 'won' AND d.currency = {cur} \
+             AND d.closed_at >= {from} AND d.closed_at < {to}{own} GROUP BY {day}",
+            day = s.day("d.closed_at"),
+            total = s.float("SUM(d.amount_minor)"),
+        );
+        run(s.statement(&sql)).await?
+    };
+    let won_revenue = CategoryChart::new(
+        labels.clone(),
+        vec![Series::new("Won revenue", fold(&won_rows, "won", false))],
+        money,
+    );
+
+    let flow_rows = {
+        let mut s = Query::new(backend);
+        let (wsb, from, to) = (s.bind(ws), s.bind(p.from), s.bind(p.to));
+        let own = owner_clause(&mut s, "owner_id", owner);
+        let sql = format!(
+            "SELECT 'created' AS key, {cday} AS day, COUNT(*) AS n, NULL AS total FROM deals \
+             WHERE workspace_id = {wsb} AND created_at >= {from} AND created_at < {to}{own} GROUP BY {cday} \
+             UNION ALL \
+             SELECT 'closed' AS key, {xday} AS day, COUNT(*) AS n, NULL AS total FROM deals \
+             WHERE workspace_id = {wsb} AND closed_at >= {from} AND closed_at < {to}{own} GROUP BY {xday}",
+            cday = s.day("created_at"),
+            xday = s.day("closed_at"),
+        );
+        run(s.statement(&sql)).await?
+    };
+    let created_vs_closed = CategoryChart::new(
+        labels.clone(),
+        vec![
+            Series::new("Created", fold(&flow_rows, "created", false)),
+            Series::new("Closed", fold(&flow_rows, "closed", false)),
+        ],
+        ValueFormat::Number,
+    );
+
+    // Sentiment of the most-watched competitors (the companies most often named as one).
+    let top = crate::backend::repo::competitors::most_named(db, ws, TOP_COMPETITORS).await?;
+    let sentiment_rows = if top.is_empty() {
+        Vec::new()
+    } else {
+        let mut s = Query::new(backend);
+        let (wsb, from, to) = (s.bind(ws), s.bind(p.from), s.bind(p.to));
+        let ids: Vec<String> = top.iter().map(|(id, _)| s.bind(*id)).collect();
+        let sql = format!(
+            "SELECT {key} AS key, {day} AS day, COUNT(*) AS n, {total} AS total FROM signals \
+             WHERE workspace_id = {wsb} AND company_id IN ({ids}) AND published_at >= {from} AND published_at < {to} \
+             GROUP BY company_id, {day}",
+            key = "CAST(company_id AS TEXT)",
+            day = s.day("published_at"),
+            total = s.float("SUM(sentiment)"),
+            ids = ids.join(", "),
+        );
+        run(s.statement(&sql)).await?
+    };
+    let sentiment_trend = CategoryChart::new(
+        labels.clone(),
+        top.iter()
+            .map(|(id, name)| {
+                Series::new(name.clone(), fold(&sentiment_rows, &id.to_string(), true))
+            })
+            .collect(),
+        ValueFormat::Signed2,
+    );
+
+    let activity_rows = {
+        let mut s = Query::new(backend);
+        let (wsb, from, to) = (s.bind(ws), s.bind(p.from), s.bind(p.to));
+        let own = owner_clause(&mut s, "author_id", owner);
+        let sql = format!(
+            "SELECT kind AS key, {day} AS day, COUNT(*) AS n, NULL AS total FROM activities \
+             WHERE workspace_id = {wsb} AND occurred_at >= {from} AND occurred_at < {to}{own} GROUP BY kind, {day}",
+            day = s.day("occurred_at"),
+        );
+        run(s.statement(&sql)).await?
+    };
+    let activity_volume = CategoryChart::new(
+        labels.clone(),
+        ["call", "email", "meeting", "note", "task"]
+            .iter()
+            .map(|k| {
+                let mut name = k.to_string();
+                name[..1].make_ascii_uppercase();
+                Series::new(name, fold(&activity_rows, k, false))
+            })
+            .collect(),
+        ValueFormat::Number,
+    );
+
+    Ok(Dashboard {
+        from: p.from,
+        to: p.to,
+        currency: main,
+        kpis,
+        pipeline_id,
+        pipelines,
+        pipeline_by_stage,
+        won_revenue,
+        created_vs_closed,
+        sentiment_trend,
+        activity_volume,
+        computed_at: Utc::now(),
+    })
+}
+
+fn kpi(key: &str, label: &str, value: KpiValue, previous: KpiValue, help: &str) -> Kpi {
+    Kpi {
+        key: key.into(),
+        label: label.into(),
+        value,
+        previous,
+        help: help.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn periods_are_checked_and_have_a_predecessor() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
+        let p = Period::parse(&DashboardQuery::default(), now).unwrap();
+        assert_eq!(p.to - p.from, Span::days(90));
+        assert_eq!(p.from - p.prev_from, Span::days(90));
+        let bad = DashboardQuery {
+            days: Some(12),
+            ..Default::default()
+        };
+        assert!(matches!(
+            Period::parse(&bad, now),
+            Err(Error::Validation(_))
+        ));
+        let custom = DashboardQuery {
+            from: NaiveDate::from_ymd_opt(2026, 1, 1),
+            to: NaiveDate::from_ymd_opt(2026, 1, 31),
+            ..Default::default()
+        };
+        let p = Period::parse(&custom, now).unwrap();
+        assert_eq!(p.to - p.from, Span::days(31));
+        let reversed = DashboardQuery {
+            from: custom.to,
+            to: custom.from,
+            ..Default::default()
+        };
+        assert!(Period::parse(&reversed, now).is_err());
+    }
+
+    #[test]
+    fn buckets_follow_the_period_length() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
+        let month = Period::parse(
+            &DashboardQuery {
+                days: Some(30),
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap();
+        assert_eq!(month.buckets().0.len(), 31, "daily, both ends included");
+        let quarter = Period::parse(
+            &DashboardQuery {
+                days: Some(90),
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap();
+        let (labels, of_day) = quarter.buckets();
+        assert!(
+            (13..=15).contains(&labels.len()),
+            "weekly: {}",
+            labels.len()
+        );
+        assert_eq!(of_day.len(), 91);
+        let year = Period::parse(
+            &DashboardQuery {
+                days: Some(365),
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            year.buckets().0.len(),
+            13,
+            "monthly, partial months at both ends"
+        );
+    }
+}

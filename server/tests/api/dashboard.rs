@@ -1,0 +1,292 @@
+//! The dashboard over demo data on both databases, checked against figures computed here
+//! independently — from every row, in Rust, without the dashboard's SQL — and the cache
+//! dropped when data changes.
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+
+use app::backend::{
+    demo,
+    entity::{activities, companies, deals, pipeline_stages, signals},
+};
+use app::types::{Dashboard, Kpi, KpiValue};
+
+use crate::common::TestApp;
+
+const PW: &str = "correct horse battery";
+
+fn kpi<'a>(d: &'a Dashboard, key: &str) -> &'a Kpi {
+    d.kpis
+        .iter()
+        .find(|k| k.key == key)
+        .unwrap_or_else(|| panic!("no KPI {key}"))
+}
+
+fn money(v: &KpiValue, currency: &str) -> i64 {
+    match v {
+        KpiValue::Money(list) => list
+            .iter()
+            .filter(|m| m.currency.as_str() == currency)
+            .map(|m| m.minor)
+            .sum(),
+        other => panic!("not money: {other:?}"),
+    }
+}
+
+fn close(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() < 1e-6 * b.abs().max(1.0),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+fn sum_series(chart: &app::components::charts::CategoryChart, i: usize) -> f64 {
+    chart.series[i].values.iter().flatten().sum()
+}
+
+both_backends!(
+    dashboard_figures_match_the_rows,
+    |app: TestApp| async move {
+        let s = app.sign_up("dash@example.com", "Dana", PW).await;
+        let info: Option<app::types::SessionInfo> =
+            s.ok(&app.client, "current_session", json!({})).await;
+        let ws = info.unwrap().workspaces[0].clone();
+        let db = &app.state.db;
+        let owners = demo::member_ids(db, ws.id).await.unwrap();
+        demo::seed(
+            db,
+            ws.id,
+            &owners,
+            &demo::DemoActor::default(),
+            &demo::DemoSpec {
+                companies: 60,
+                deals: 400,
+                seed: 7,
+                anchor: demo::today(),
+            },
+        )
+        .await
+        .unwrap();
+
+        let res = s
+            .call(
+                &app.client,
+                "get_dashboard",
+                json!({"workspace": ws.slug, "query": {"days": 12}}),
+            )
+            .await;
+        assert_eq!(res.status(), 422, "an unknown period is refused");
+
+        let d: Dashboard = s
+            .ok(
+                &app.client,
+                "get_dashboard",
+                json!({"workspace": ws.slug, "query": {"days": 365}}),
+            )
+            .await;
+        let (from, to, prev) = (d.from, d.to, d.from - (d.to - d.from));
+        let cur = d.currency.clone();
+
+        // Every row, read plainly.
+        let all_deals = deals::Entity::find()
+            .filter(deals::Column::WorkspaceId.eq(ws.id))
+            .all(db)
+            .await
+            .unwrap();
+        let kinds: HashMap<i64, String> = pipeline_stages::Entity::find()
+            .filter(pipeline_stages::Column::WorkspaceId.eq(ws.id))
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.id, s.kind.as_str().to_owned()))
+            .collect();
+        assert!(all_deals.len() == 400);
+
+        let open_at = |t: chrono::DateTime<chrono::Utc>, d: &deals::Model| {
+            d.created_at < t && d.closed_at.is_none_or(|c| c >= t)
+        };
+        let open_now: i64 = all_deals
+            .iter()
+            .filter(|x| x.currency == cur && open_at(to, x))
+            .map(|x| x.amount_minor)
+            .sum();
+        let open_before: i64 = all_deals
+            .iter()
+            .filter(|x| x.currency == cur && open_at(from, x))
+            .map(|x| x.amount_minor)
+            .sum();
+        let weighted: i64 = all_deals
+            .iter()
+            .filter(|x| x.currency == cur && open_at(to, x))
+            .map(|x| x.amount_minor * i64::from(x.probability))
+            .sum::<i64>()
+            / 100;
+        assert_eq!(money(&kpi(&d, "open_pipeline").value, &cur), open_now);
+        assert_eq!(money(&kpi(&d, "open_pipeline").previous, &cur), open_before);
+        assert_eq!(money(&kpi(&d, "weighted_forecast").value, &cur), weighted);
+
+        let closed_in =
+            |a: chrono::DateTime<chrono::Utc>, b: chrono::DateTime<chrono::Utc>, kind: &str| {
+                all_deals
+                    .iter()
+                    .filter(|x| x.closed_at.is_some_and(|c| c >= a && c < b))
+                    .filter(|x| kinds[&x.stage_id] == kind)
+                    .collect::<Vec<_>>()
+            };
+        let won = closed_in(from, to, "won");
+        let lost = closed_in(from, to, "lost");
+        let won_sum: i64 = won
+            .iter()
+            .filter(|x| x.currency == cur)
+            .map(|x| x.amount_minor)
+            .sum();
+        assert!(!won.is_empty(), "the demo wins deals within a year");
+        assert_eq!(money(&kpi(&d, "won_revenue").value, &cur), won_sum);
+        let won_before: i64 = closed_in(prev, from, "won")
+            .iter()
+            .filter(|x| x.currency == cur)
+            .map(|x| x.amount_minor)
+            .sum();
+        assert_eq!(money(&kpi(&d, "won_revenue").previous, &cur), won_before);
+        let rate = won.len() as f64 / (won.len() + lost.len()) as f64;
+        assert_eq!(kpi(&d, "win_rate").value, KpiValue::Percent(Some(rate)));
+        let cycle = won
+            .iter()
+            .map(|x| (x.closed_at.unwrap() - x.created_at).num_milliseconds() as f64 / 86_400_000.0)
+            .sum::<f64>()
+            / won.len() as f64;
+        let KpiValue::Days(got) = kpi(&d, "sales_cycle_days").value else {
+            panic!()
+        };
+        assert!(close(got, Some(cycle)), "cycle {got:?} vs {cycle}");
+
+        let comps = companies::Entity::find()
+            .filter(companies::Column::WorkspaceId.eq(ws.id))
+            .all(db)
+            .await
+            .unwrap();
+        let new_companies = comps
+            .iter()
+            .filter(|c| c.created_at >= from && c.created_at < to)
+            .count() as u64;
+        assert_eq!(
+            kpi(&d, "new_companies").value,
+            KpiValue::Count(new_companies)
+        );
+
+        let sigs = signals::Entity::find()
+            .filter(signals::Column::WorkspaceId.eq(ws.id))
+            .all(db)
+            .await
+            .unwrap();
+        let in_period: Vec<f64> = sigs
+            .iter()
+            .filter(|x| x.published_at >= from && x.published_at < to)
+            .map(|x| x.sentiment)
+            .collect();
+        let avg =
+            (!in_period.is_empty()).then(|| in_period.iter().sum::<f64>() / in_period.len() as f64);
+        let KpiValue::Score(got) = kpi(&d, "avg_sentiment").value else {
+            panic!()
+        };
+        assert!(close(got, avg), "sentiment {got:?} vs {avg:?}");
+
+        // Charts add up to the same rows.
+        assert!(close(
+            Some(sum_series(&d.won_revenue, 0)),
+            Some(won_sum as f64)
+        ));
+        let created = all_deals
+            .iter()
+            .filter(|x| x.created_at >= from && x.created_at < to)
+            .count();
+        let closed = all_deals
+            .iter()
+            .filter(|x| x.closed_at.is_some_and(|c| c >= from && c < to))
+            .count();
+        assert_eq!(sum_series(&d.created_vs_closed, 0) as usize, created);
+        assert_eq!(sum_series(&d.created_vs_closed, 1) as usize, closed);
+        let acts = activities::Entity::find()
+            .filter(activities::Column::WorkspaceId.eq(ws.id))
+            .all(db)
+            .await
+            .unwrap();
+        let acts_in = acts
+            .iter()
+            .filter(|a| a.occurred_at >= from && a.occurred_at < to)
+            .count();
+        let charted: f64 = (0..d.activity_volume.series.len())
+            .map(|i| sum_series(&d.activity_volume, i))
+            .sum();
+        assert_eq!(charted as usize, acts_in);
+        let pid = d.pipeline_id.unwrap();
+        let open_in_pipeline: i64 = all_deals
+            .iter()
+            .filter(|x| x.pipeline_id == pid && x.closed_at.is_none() && x.currency == cur)
+            .map(|x| x.amount_minor)
+            .sum();
+        assert!(close(
+            Some(sum_series(&d.pipeline_by_stage, 0)),
+            Some(open_in_pipeline as f64)
+        ));
+        assert!(
+            !d.sentiment_trend.series.is_empty(),
+            "the demo names competitors"
+        );
+
+        // The owner filter narrows deals to one member's.
+        let mine: Dashboard = s
+            .ok(
+                &app.client,
+                "get_dashboard",
+                json!({"workspace": ws.slug, "query": {"days": 365, "owner": owners[0]}}),
+            )
+            .await;
+        let mine_open: i64 = all_deals
+            .iter()
+            .filter(|x| x.owner_id == Some(owners[0]) && x.currency == cur && open_at(mine.to, x))
+            .map(|x| x.amount_minor)
+            .sum();
+        assert_eq!(money(&kpi(&mine, "open_pipeline").value, &cur), mine_open);
+
+        // A new deal changes the figures at once: the cached dashboard is dropped.
+        let pipelines: Vec<app::types::Pipeline> = s
+            .ok(&app.client, "list_pipelines", json!({"workspace": ws.slug}))
+            .await;
+        let open_stage = pipelines[0]
+            .stages
+            .iter()
+            .find(|st| st.kind == app::types::StageKind::Open)
+            .unwrap();
+        s.ok::<Value>(
+        &app.client,
+        "create_deal",
+        json!({"workspace": ws.slug, "input": {"name": "Fresh", "pipeline_id": pipelines[0].id, "stage_id": open_stage.id, "amount": "1000", "currency": cur}}),
+    )
+    .await;
+        let mut after = None;
+        for _ in 0..100 {
+            let d2: Dashboard = s
+                .ok(
+                    &app.client,
+                    "get_dashboard",
+                    json!({"workspace": ws.slug, "query": {"days": 365}}),
+                )
+                .await;
+            if money(&kpi(&d2, "open_pipeline").value, &cur) != open_now {
+                after = Some(d2);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let after = after.expect("the dashboard saw the new deal");
+        assert_eq!(
+            money(&kpi(&after, "open_pipeline").value, &cur),
+            open_now + 100_000
+        );
+    }
+);
