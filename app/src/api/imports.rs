@@ -66,6 +66,13 @@ pub async fn run_import(
     Ok(out)
 }
 
+crate::endpoint_doc! {
+    /// Imports every row in one transaction — or, with invalid rows, nothing (unless
+    /// `skip_invalid`), answering with the problems and the error report's link.
+    RunImport(workspace: String, id: i64, options: ImportOptions) -> ImportOutcome,
+    example = {"workspace": "demo", "id": 1, "options": {"mapping": ["name", "domain", "industry"], "upsert": true}}
+}
+
 /// Runs the import as a background job (for large files): answers the job at once; follow it
 /// with `get_job` or `GET /api/jobs/{id}/events`. Its result is the same `ImportOutcome` as
 /// `run_import` answers.
@@ -83,8 +90,10 @@ pub async fn start_import(
 }
 
 crate::endpoint_doc! {
-    /// Imports every row in one transaction — or, with invalid rows, nothing (unless
-    /// `skip_invalid`), answering with the problems and the error report's link.
-    RunImport(workspace: String, id: i64, options: ImportOptions) -> ImportOutcome,
-    example = {"workspace": "demo", "id": 1, "options": {"mapping": ["name", "domain", "industry"], "upsert": true}}
+    /// Runs an import as a background job (for large files) and answers the job at once.
+    ///
+    /// Follow it with `get_job` or `GET /api/jobs/{id}/events`; its result is the same
+    /// `ImportOutcome` as `run_import` answers.
+    StartImport(workspace: String, id: i64, options: ImportOptions) -> crate::types::Job,
+    example = {"workspace": "demo", "id": 1, "options": {"mapping": ["name", "domain", "industry"], "skip_invalid": true}}
 }

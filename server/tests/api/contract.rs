@@ -383,6 +383,22 @@ async fn setup(app: &TestApp) -> World {
         .await
         .unwrap();
     let import = upload["id"].as_i64().expect("upload answers the import id");
+    // Another, for the import that runs as a job (the first one is run directly).
+    let upload: Value =
+        app.client
+            .post(app.url(
+                "/api/imports/upload?workspace=demo&entity=companies&filename=contract-job.csv",
+            ))
+            .bearer_auth(&token)
+            .header("content-type", "text/csv")
+            .body("name,domain,industry\nJob Imported Co,job-imported.example,Software\n")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let import_by_job = upload["id"].as_i64().expect("upload answers the import id");
 
     // A job due tomorrow, so it is still queued when the cancel comes.
     let job = {
@@ -421,6 +437,7 @@ async fn setup(app: &TestApp) -> World {
             ("webhook", webhook),
             ("delivery", delivery),
             ("import", import),
+            ("import_by_job", import_by_job),
             ("job", job),
             ("invitation", invitation),
             ("spare_token", spare_token),
@@ -441,6 +458,7 @@ fn id_kind(op: &str) -> &'static str {
         "delete_competitor" => "competitor",
         "update_pipeline" | "delete_pipeline" => "spare_pipeline",
         "get_import_preview" | "check_import" | "run_import" | "import_error_report" => "import",
+        "start_import" => "import_by_job",
         "get_job" | "cancel_job" | "retry_job" | "run_job_again" | "job_events" => "job",
         "get_schedule" | "update_schedule" | "delete_schedule" => "schedule",
         "update_webhook" | "delete_webhook" | "test_webhook" | "list_webhook_deliveries" => {
