@@ -268,13 +268,18 @@ fn route_operation(r: &http::Route, g: &mut SchemaGenerator) -> Value {
             "content": {*media_type: {"schema": {"type": "string"}}}
         }),
     };
+    let mut responses = standard_responses(ok.clone());
+    if r.unavailable_same_shape {
+        responses["503"] =
+            json!({"description": "Not ready, with the reason.", "content": ok["content"]});
+    }
     let mut op = json!({
         "operationId": r.operation_id,
         "tags": [area_name(r.area)],
         "summary": summary,
         "security": security(r.auth),
         "parameters": params,
-        "responses": standard_responses(ok),
+        "responses": responses,
     });
     if !description.is_empty() {
         op["description"] = Value::String(description.to_owned());

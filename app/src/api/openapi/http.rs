@@ -74,6 +74,9 @@ pub struct Route {
     /// The request body's media type and the example body.
     pub body: Option<(&'static str, &'static str)>,
     pub answer: Answer,
+    /// A `503` answers with the same JSON schema as a success (the readiness check), not the
+    /// error model.
+    pub unavailable_same_shape: bool,
 }
 
 impl Route {
@@ -166,6 +169,7 @@ pub fn routes() -> Vec<Route> {
             params: vec![],
             body: None,
             answer: Answer::Json(document_schema),
+            unavailable_same_shape: false,
         },
         Route {
             method: Method::Post,
@@ -200,6 +204,7 @@ pub fn routes() -> Vec<Route> {
                 "name,domain,industry\nNorthwind Analytics,northwind-analytics.example,Software\n",
             )),
             answer: Answer::Json(schema::<ImportPreview>),
+            unavailable_same_shape: false,
         },
         Route {
             method: Method::Get,
@@ -218,6 +223,7 @@ pub fn routes() -> Vec<Route> {
                 media_type: "text/csv",
                 description: "The failed rows with a `problems` column.",
             },
+            unavailable_same_shape: false,
         },
         Route {
             method: Method::Get,
@@ -254,6 +260,7 @@ pub fn routes() -> Vec<Route> {
                 media_type: "text/csv",
                 description: "Every matching row, with a header row.",
             },
+            unavailable_same_shape: false,
         },
         Route {
             method: Method::Get,
@@ -281,6 +288,7 @@ pub fn routes() -> Vec<Route> {
                 media_type: "text/event-stream",
                 description: "`job`, `step`, `log`, `progress` and `end` events.",
             },
+            unavailable_same_shape: false,
         },
         Route {
             method: Method::Get,
@@ -297,6 +305,7 @@ pub fn routes() -> Vec<Route> {
                 media_type: "text/event-stream",
                 description: "`job`, `data` and `derived` events.",
             },
+            unavailable_same_shape: false,
         },
         Route {
             method: Method::Get,
@@ -308,6 +317,7 @@ pub fn routes() -> Vec<Route> {
             params: vec![],
             body: None,
             answer: Answer::Json(status),
+            unavailable_same_shape: false,
         },
         Route {
             method: Method::Get,
@@ -320,6 +330,7 @@ pub fn routes() -> Vec<Route> {
             params: vec![],
             body: None,
             answer: Answer::Json(status),
+            unavailable_same_shape: true,
         },
     ]
 }

@@ -71,3 +71,44 @@ pub fn endpoints() -> Vec<&'static Endpoint> {
     all.sort_by_key(|e| e.path);
     all
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(doc: &'static str) -> Endpoint {
+        fn schema(_: &mut SchemaGenerator) -> Schema {
+            Schema::default()
+        }
+        Endpoint {
+            path: "/api/list_things",
+            module: "app::api::things",
+            doc,
+            auth: Auth::Required,
+            input: schema,
+            output: schema,
+            example: || serde_json::json!({}),
+        }
+    }
+
+    #[test]
+    fn the_first_paragraph_is_the_summary_and_wrapped_lines_are_joined() {
+        let e =
+            entry(" Things, newest\n first.\n\n Filters: `kind`;\n sorts: `created`.\n\n More.\n");
+        let (summary, description) = e.summary_and_description();
+        assert_eq!(summary, "Things, newest first.");
+        assert_eq!(description, "Filters: `kind`; sorts: `created`.\n\nMore.");
+        assert_eq!(e.name(), "list_things");
+        assert_eq!(e.area(), "things");
+    }
+
+    #[test]
+    fn every_entry_registers_itself() {
+        let all = endpoints();
+        assert!(all.iter().any(|e| e.path == "/api/list_companies"));
+        assert!(
+            all.windows(2).all(|w| w[0].path < w[1].path),
+            "sorted, no duplicates"
+        );
+    }
+}
