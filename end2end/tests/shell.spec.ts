@@ -1,21 +1,21 @@
 import { test, expect, hydrated, signUp } from './fixtures';
 
-test('the dashboard is server-rendered with its data, then hydrates', async ({ page }) => {
+test('the system page is server-rendered with its data, then hydrates', async ({ page }) => {
   const { slug } = await signUp(page, 'Shell Tester');
   // The first paint comes from the server: the frame and the status are in the HTML.
-  const html = await (await page.request.get(`/w/${slug}`)).text();
+  const html = await (await page.request.get(`/w/${slug}/settings/system`)).text();
   expect(html).toContain('System status');
   expect(html).toContain('Shell Tester');
 
-  await page.goto(`/w/${slug}`);
-  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
+  await page.goto(`/w/${slug}/settings/system`);
+  await expect(page.getByRole('heading', { name: 'System', level: 1 })).toBeVisible();
   await hydrated(page);
   await expect(page.getByTestId('status-backend')).toHaveText('SQLite');
 });
 
 test('"Check again" re-reads the status through the server function', async ({ page }) => {
   const { slug } = await signUp(page);
-  await page.goto(`/w/${slug}`);
+  await page.goto(`/w/${slug}/settings/system`);
   await hydrated(page);
   const checkedAt = page.getByTestId('status-checked-at');
   const before = await checkedAt.textContent();

@@ -24,6 +24,7 @@ use crate::types::{Currency, Dashboard, DashboardQuery, Kpi, KpiValue, Money};
 
 const TTL: Duration = Duration::from_secs(60);
 const TOP_COMPETITORS: usize = 5;
+const SENTIMENT_WINDOW_DAYS: i64 = 30;
 
 /// The stretch of time covered, and the one before it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -546,13 +547,19 @@ pub async fn compute(
         ValueFormat::Number,
     );
 
-    // Sentiment of the most-watched competitors (the companies most often named as one).
+    // Sentiment of the most-watched competitors (the companies most often named as one), as
+    // a trailing 30-day average at the end of each bucket: signals are sparse, and a weekly
+    // average of one or two items would jump around meaninglessly.
     let top = crate::backend::repo::competitors::most_named(db, ws, TOP_COMPETITORS).await?;
     let sentiment_rows = if top.is_empty() {
         Vec::new()
     } else {
         let mut s = Query::new(backend);
-        let (wsb, from, to) = (s.bind(ws), s.bind(p.from), s.bind(p.to));
+        let (wsb, from, to) = (
+            s.bind(ws),
+            s.bind(p.from - Span::days(SENTIMENT_WINDOW_DAYS)),
+            s.bind(p.to),
+        );
         let ids: Vec<String> = top.iter().map(|(id, _)| s.bind(*id)).collect();
         let sql = format!(
             "SELECT {key} AS key, {day} AS day, COUNT(*) AS n, {total} AS total FROM signals \
@@ -569,7 +576,10 @@ pub async fn compute(
         labels.clone(),
         top.iter()
             .map(|(id, name)| {
-                Series::new(name.clone(), fold(&sentiment_rows, &id.to_string(), true))
+                Series::new(
+                    name.clone(),
+                    trailing_average(&sentiment_rows, &id.to_string(), &bucket_ends(&of_day)),
+                )
             })
             .collect(),
         ValueFormat::Signed2,
@@ -613,6 +623,45 @@ pub async fn compute(
         activity_volume,
         computed_at: Utc::now(),
     })
+}
+
+/// The last day of each bucket (`of_day` maps each day to its bucket).
+fn bucket_ends(of_day: &BTreeMap<String, usize>) -> Vec<NaiveDate> {
+    let mut ends: Vec<NaiveDate> = Vec::new();
+    for (day, &i) in of_day {
+        let Ok(d) = NaiveDate::parse_from_str(day, "%Y-%m-%d") else {
+            continue;
+        };
+        if i < ends.len() {
+            ends[i] = ends[i].max(d);
+        } else {
+            ends.push(d);
+        }
+    }
+    ends
+}
+
+/// For each bucket end, the average of `key`'s daily sums over the trailing window.
+fn trailing_average(rows: &[DayRow], key: &str, ends: &[NaiveDate]) -> Vec<Option<f64>> {
+    let daily: Vec<(NaiveDate, f64, i64)> = rows
+        .iter()
+        .filter(|r| r.key == key)
+        .filter_map(|r| {
+            NaiveDate::parse_from_str(&r.day, "%Y-%m-%d")
+                .ok()
+                .map(|d| (d, r.total.unwrap_or(0.0), r.n))
+        })
+        .collect();
+    ends.iter()
+        .map(|end| {
+            let start = *end - Span::days(SENTIMENT_WINDOW_DAYS - 1);
+            let (sum, n) = daily
+                .iter()
+                .filter(|(d, ..)| *d >= start && d <= end)
+                .fold((0.0, 0i64), |(s, n), (_, t, c)| (s + t, n + c));
+            (n > 0).then(|| sum / n as f64)
+        })
+        .collect()
 }
 
 fn kpi(key: &str, label: &str, value: KpiValue, previous: KpiValue, help: &str) -> Kpi {

@@ -104,44 +104,51 @@ pub fn DashboardPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match dashboard.await {
                     Err(e) => view! { <Card class="p-6"><p role="alert" class="text-sm text-rose-600">{e.message}</p></Card> }.into_any(),
-                    Ok(d) => view! { <DashboardBody d /> }.into_any(),
+                    Ok(d) => view! { <DashboardBody d jobs /> }.into_any(),
                 }
             })}
         </Suspense>
-        <div class="mt-6 grid gap-6 lg:grid-cols-2">
-            <Card class="p-5">
-                <div class="mb-3 flex items-center justify-between">
-                    <h2 class="text-sm font-semibold text-zinc-900 dark:text-white">"Jobs"</h2>
-                    <A href=move || format!("/w/{}/jobs", slug.get()) attr:class="text-sm text-brand-600 hover:text-brand-500 dark:text-brand-400">"All jobs"</A>
-                </div>
-                <Transition fallback=|| view! { <Skeleton class="h-5 w-full" /> }>
-                    {move || Suspend::new(async move {
-                        let list = jobs.await.map(|p| p.items).unwrap_or_default();
-                        if list.is_empty() {
-                            return view! { <p class="text-sm text-zinc-500">"No background work yet. Reports, imports and deliveries show up here as they run."</p> }.into_any();
-                        }
-                        view! {
-                            <ul class="divide-y divide-zinc-100 dark:divide-zinc-800" data-testid="dashboard-jobs">
-                                {list.into_iter().map(|j| {
-                                    let href = format!("/w/{}/jobs/{}", slug.get_untracked(), j.id);
-                                    let (progress, status) = (j.progress, j.status.clone());
-                                    view! {
-                                        <li class="flex items-center gap-3 py-2.5">
-                                            <A href=href attr:class="min-w-0 flex-1 truncate text-sm font-medium text-zinc-800 hover:text-brand-600 dark:text-zinc-200">
-                                                {format!("{} #{}", j.kind_label(), j.id)}
-                                            </A>
-                                            <div class="w-24"><ProgressBar value=Signal::stored(progress) status=Signal::stored(status) /></div>
-                                            <Badge tone=status_tone(&j.status) text=j.status.clone() />
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any()
-                    })}
-                </Transition>
-            </Card>
-            <GettingStarted />
-        </div>
+    }
+}
+
+type JobsResource = Resource<Result<crate::types::Page<crate::types::Job>, crate::types::ApiError>>;
+
+/// Running and recent jobs, refreshed by the workspace stream.
+#[component]
+fn JobsCard(jobs: JobsResource) -> impl IntoView {
+    let slug = use_slug();
+    view! {
+        <Card class="p-5">
+            <div class="mb-3 flex items-center justify-between">
+                <h2 class="text-sm font-semibold text-zinc-900 dark:text-white">"Jobs"</h2>
+                <A href=move || format!("/w/{}/jobs", slug.get()) attr:class="text-sm text-brand-600 hover:text-brand-500 dark:text-brand-400">"All jobs"</A>
+            </div>
+            <Transition fallback=|| view! { <Skeleton class="h-5 w-full" /> }>
+                {move || Suspend::new(async move {
+                    let list = jobs.await.map(|p| p.items).unwrap_or_default();
+                    if list.is_empty() {
+                        return view! { <p class="text-sm text-zinc-500">"No background work yet. Reports, imports and deliveries show up here as they run."</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="divide-y divide-zinc-100 dark:divide-zinc-800" data-testid="dashboard-jobs">
+                            {list.into_iter().map(|j| {
+                                let href = format!("/w/{}/jobs/{}", slug.get_untracked(), j.id);
+                                let (progress, status) = (j.progress, j.status.clone());
+                                view! {
+                                    <li class="flex items-center gap-3 py-2.5">
+                                        <A href=href attr:class="min-w-0 flex-1 truncate text-sm font-medium text-zinc-800 hover:text-brand-600 dark:text-zinc-200">
+                                            {format!("{} #{}", j.kind_label(), j.id)}
+                                        </A>
+                                        <div class="w-24"><ProgressBar value=Signal::stored(progress) status=Signal::stored(status) /></div>
+                                        <Badge tone=status_tone(&j.status) text=j.status.clone() />
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                })}
+            </Transition>
+        </Card>
     }
 }
 
@@ -171,11 +178,11 @@ fn Controls(
                 {PERIODS.iter().map(|(days, label)| {
                     let days = *days;
                     view! {
-                        <A href=move || href_with(&[("days", Some(days.to_string())), ("from", None), ("to", None)])
-                            attr:aria-current=move || (current_days() == Some(days)).then_some("page")
-                            attr:class="rounded-md px-3 py-1.5 font-medium text-zinc-600 hover:text-zinc-900 aria-[current=page]:bg-white aria-[current=page]:text-zinc-900 aria-[current=page]:shadow-sm dark:text-zinc-300 dark:aria-[current=page]:bg-zinc-900 dark:aria-[current=page]:text-white">
+                        <a href=move || href_with(&[("days", Some(days.to_string())), ("from", None), ("to", None)])
+                            aria-current=move || (current_days() == Some(days)).then_some("page")
+                            class="rounded-md px-3 py-1.5 font-medium text-zinc-600 hover:text-zinc-900 aria-[current=page]:bg-white aria-[current=page]:text-zinc-900 aria-[current=page]:shadow-sm dark:text-zinc-300 dark:aria-[current=page]:bg-zinc-900 dark:aria-[current=page]:text-white">
                             {*label}
-                        </A>
+                        </a>
                     }
                 }).collect_view()}
             </nav>
@@ -211,7 +218,17 @@ fn Controls(
 }
 
 #[component]
-fn DashboardBody(d: Dashboard) -> impl IntoView {
+fn DashboardBody(d: Dashboard, jobs: JobsResource) -> impl IntoView {
+    // A workspace without deals or activity gets the tour instead of empty charts' company.
+    let empty = d
+        .created_vs_closed
+        .series
+        .iter()
+        .all(|s| s.values.iter().flatten().all(|v| *v == 0.0))
+        && d.pipeline_by_stage
+            .series
+            .iter()
+            .all(|s| s.values.iter().flatten().all(|v| *v == 0.0));
     let period = format!(
         "{} – {}",
         format::date(d.from),
@@ -221,11 +238,11 @@ fn DashboardBody(d: Dashboard) -> impl IntoView {
         let current = d.pipeline_id;
         d.pipelines.clone().into_iter().map(|(id, name)| {
             view! {
-                <A href=move || href_with(&[("pipeline", Some(id.to_string()))])
-                    attr:aria-current=(current == Some(id)).then_some("page")
-                    attr:class="rounded px-2 py-0.5 text-xs text-zinc-500 hover:text-zinc-900 aria-[current=page]:bg-zinc-100 aria-[current=page]:text-zinc-900 dark:aria-[current=page]:bg-zinc-800 dark:aria-[current=page]:text-white">
+                <a href=move || href_with(&[("pipeline", Some(id.to_string()))])
+                    aria-current=(current == Some(id)).then_some("page")
+                    class="rounded px-2 py-0.5 text-xs text-zinc-500 hover:text-zinc-900 aria-[current=page]:bg-zinc-100 aria-[current=page]:text-zinc-900 dark:aria-[current=page]:bg-zinc-800 dark:aria-[current=page]:text-white">
                     {name}
-                </A>
+                </a>
             }
         }).collect_view()
     });
@@ -251,14 +268,16 @@ fn DashboardBody(d: Dashboard) -> impl IntoView {
                 <BarChart data=d.created_vs_closed title="Deals created vs closed" />
             </Card>
             <Card class="p-5">
-                <h2 class="mb-2 text-sm font-semibold text-zinc-900 dark:text-white">"Competitor sentiment"</h2>
+                <h2 class="mb-2 text-sm font-semibold text-zinc-900 dark:text-white">"Competitor sentiment" <span class="font-normal text-zinc-500">"(30-day average)"</span></h2>
                 <LineChart data=d.sentiment_trend title="Competitor sentiment" />
             </Card>
-            <Card class="p-5 xl:col-span-2">
+            <Card class="p-5">
                 <h2 class="mb-2 text-sm font-semibold text-zinc-900 dark:text-white">"Activity volume"</h2>
                 <BarChart data=d.activity_volume stacked=true title="Activity volume by kind" />
             </Card>
+            <JobsCard jobs />
         </div>
+        {empty.then(|| view! { <div class="mt-6"><GettingStarted /></div> })}
     }
 }
 

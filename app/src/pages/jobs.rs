@@ -95,7 +95,7 @@ pub fn JobsPage() -> impl IntoView {
         <div class="mb-3 flex flex-wrap items-center gap-3">
             <FilterSelect label="Statuses" name="status" options=statuses />
             <FilterSelect label="Kinds" name="kind" options=kinds />
-            <FilterSelect label="Any time" name="since" options=since_options() />
+            <FilterSelect label="Periods" name="since" options=since_options() />
         </div>
         <div class="mb-3">
             <FilterChips labels=vec![("status", "Status".into()), ("kind", "Kind".into()), ("since", "Since".into())] />
