@@ -56,7 +56,7 @@ json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 start_server() {
   DATABASE_URL="$1" SEED_DEMO=false LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT=target/site \
-    DATA_DIR="$tmp/data" SECRET_KEY_FILE="$tmp/secret.key" RUST_LOG=warn SIGN_IN_ATTEMPTS_PER_IP=1000 \
+    DATA_DIR="$tmp/data" SECRET_KEY_FILE="$tmp/secret.key" RUST_LOG=warn SIGN_IN_ATTEMPTS_PER_IP=1000 API_RATE_LIMIT_PER_MINUTE=0 \
     "$SERVER" serve >"$tmp/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do

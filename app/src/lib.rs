@@ -26,6 +26,7 @@ use crate::components::{
 };
 use crate::pages::{
     account::AccountPage,
+    api_docs::ApiDocsPage,
     audit::AuditPage,
     chat::ChatPage,
     companies::CompaniesPage,
@@ -128,6 +129,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                 <Route path=path!("/workspaces/new") view=NewWorkspacePage ssr=SsrMode::Async />
+                <Route path=path!("/docs/api") view=ApiDocsPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("/w/:slug") view=WorkspaceLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage />
                     <Route path=path!("companies") view=CompaniesPage />

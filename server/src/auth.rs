@@ -113,6 +113,10 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         }
     }
 
+    if let Some(refused) = over_api_limit(&state, &req) {
+        return refused;
+    }
+
     let mut res = next.run(req).await;
     if clear_cookie && !res.headers().contains_key(header::SET_COOKIE) {
         if let Ok(v) = HeaderValue::from_str(&state.auth().sessions.clear_cookie()) {
@@ -120,6 +124,35 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         }
     }
     res
+}
+
+/// The per-caller API rate limit (`API_RATE_LIMIT_PER_MINUTE`): every request under `/api/`
+/// by a token or a session counts; over the quota the answer is `429` with `Retry-After`
+/// and the JSON error `rate_limited`. Pages are not counted (server-side rendering calls
+/// server functions in-process, not over HTTP).
+fn over_api_limit(state: &AppState, req: &Request) -> Option<Response> {
+    if !req.uri().path().starts_with("/api/") {
+        return None;
+    }
+    let principal = req.extensions().get::<Principal>()?;
+    let wait = state.auth().api_limits.check(principal).err()?;
+    let secs = wait.as_secs_f64().ceil() as u64;
+    tracing::info!(
+        user = principal.user_id,
+        retry_after = secs,
+        "API rate limit reached"
+    );
+    let err = ApiError {
+        retry_after: Some(secs),
+        ..ApiError::new(
+            app::types::ErrorCode::RateLimited,
+            format!("too many requests for this token or session; try again in {secs} s"),
+        )
+    };
+    let mut res = json_error(&err);
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    Some(res)
 }
 
 /// Page paths that need a signed-in user.

@@ -164,6 +164,16 @@ pub struct Config {
     )]
     pub sign_in_attempts_per_account: u32,
 
+    /// Requests per minute under /api/ for each API token and each browser session
+    /// (then 429 with Retry-After); 0 turns the limit off.
+    #[arg(
+        long,
+        env = "API_RATE_LIMIT_PER_MINUTE",
+        default_value_t = 600,
+        global = true
+    )]
+    pub api_rate_limit_per_minute: u32,
+
     /// Take the client address from X-Forwarded-For (only behind a proxy you run).
     #[arg(long, env = "TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub trust_proxy: bool,
@@ -214,7 +224,10 @@ impl Config {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<app::backend::AuthConfig, AuthConfigError> {
         use app::backend::auth::{
-            crypto::SecretBox, oauth::OAuth, providers, rate_limit::SignInLimits,
+            crypto::SecretBox,
+            oauth::OAuth,
+            providers,
+            rate_limit::{ApiLimits, SignInLimits},
             sessions::SessionSettings,
         };
         let public_url = self
@@ -255,6 +268,7 @@ impl Config {
                 self.sign_in_attempts_per_ip,
                 self.sign_in_attempts_per_account,
             ),
+            api_limits: ApiLimits::per_minute(self.api_rate_limit_per_minute),
             trust_proxy: self.trust_proxy,
             public_url,
         })

@@ -106,6 +106,7 @@ pub fn build(state: AppState, options: LeptosOptions, settings: RouterSettings) 
         .route("/api/export/{file}", get(files::export))
         .route("/api/jobs/{id}/events", get(live::job_events))
         .route("/api/events", get(live::workspace_events))
+        .route("/api/openapi.json", get(openapi_json))
         .with_state(state.clone());
 
     uploads.merge(site).layer(
@@ -137,6 +138,11 @@ pub fn build(state: AppState, options: LeptosOptions, settings: RouterSettings) 
 /// The process is up and serving HTTP.
 async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
+}
+
+/// The OpenAPI 3.1 document of every endpoint (built in `app::api::openapi`).
+async fn openapi_json(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    Json(app::api::openapi::document_for(&state.auth().public_url)).into_response()
 }
 
 /// The database answers and the schema is current; otherwise 503 with the reason.

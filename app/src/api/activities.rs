@@ -15,6 +15,15 @@ pub async fn list_activities(
     Ok(crate::backend::repo::activities::list(&super::state()?.db, &scope, &query).await?)
 }
 
+crate::endpoint_doc! {
+    /// Activities, newest first.
+    ///
+    /// Filters: `kind`, `company`, `deal`, `contact`, `open_tasks`; sorts: `occurred` (default,
+    /// newest first), `created`, `due`.
+    ListActivities(workspace: String, query: ListQuery) -> Page<Activity>,
+    example = {"workspace": "demo", "query": {"filters": {"kind": "meeting"}, "sort": "-occurred", "per_page": 10}}
+}
+
 #[server(prefix = "/api", endpoint = "create_activity", input = Json)]
 pub async fn create_activity(
     workspace: String,
@@ -26,6 +35,12 @@ pub async fn create_activity(
     let out = crate::backend::repo::activities::create(&super::state()?.db, &auth, &input).await?;
     super::changed(&scope, "activities", None).await;
     Ok(out)
+}
+
+crate::endpoint_doc! {
+    /// Logs a call, e-mail, meeting, note or task.
+    CreateActivity(workspace: String, input: ActivityInput) -> Activity,
+    example = {"workspace": "demo", "input": {"kind": "call", "subject": "Intro call", "body": "Budget approved for Q3.", "company_id": 1}}
 }
 
 #[server(prefix = "/api", endpoint = "update_activity", input = Json)]
@@ -43,6 +58,12 @@ pub async fn update_activity(
     Ok(out)
 }
 
+crate::endpoint_doc! {
+    /// Replaces an activity's fields with `input`.
+    UpdateActivity(workspace: String, id: i64, input: ActivityInput) -> Activity,
+    example = {"workspace": "demo", "id": 1, "input": {"kind": "note", "subject": "Follow-up notes", "company_id": 1}}
+}
+
 #[server(prefix = "/api", endpoint = "delete_activity", input = Json)]
 pub async fn delete_activity(workspace: String, id: i64) -> Result<(), ApiError> {
     use crate::backend::auth::Action;
@@ -51,4 +72,10 @@ pub async fn delete_activity(workspace: String, id: i64) -> Result<(), ApiError>
     crate::backend::repo::activities::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "activities", None).await;
     Ok(())
+}
+
+crate::endpoint_doc! {
+    /// Deletes an activity.
+    DeleteActivity(workspace: String, id: i64) -> (),
+    example = {"workspace": "demo", "id": 1}
 }

@@ -20,6 +20,13 @@ pub async fn current_session() -> Result<Option<SessionInfo>, ApiError> {
     Ok(Some(load_session_info(&state.db, &principal).await?))
 }
 
+crate::endpoint_doc! {
+    /// Who is calling (session cookie or API token) and their workspaces; `null` without a caller.
+    CurrentSession() -> Option<SessionInfo>,
+    auth = none,
+    example = {}
+}
+
 /// What the sign-in page offers: provider buttons, password sign-in, sign-up, first run.
 #[server(name = SignInOptionsCall, prefix = "/api", endpoint = "sign_in_options", input = Json)]
 pub async fn sign_in_options() -> Result<SignInOptions, ApiError> {
@@ -39,4 +46,11 @@ pub async fn sign_in_options() -> Result<SignInOptions, ApiError> {
         signup_allowed: auth.signup_allowed,
         first_run: crate::backend::auth::accounts::is_first_run(&state.db).await?,
     })
+}
+
+crate::endpoint_doc! {
+    /// What the sign-in page offers: provider buttons, password sign-in, sign-up, first run.
+    SignInOptionsCall() -> SignInOptions,
+    auth = none,
+    example = {}
 }

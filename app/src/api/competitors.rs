@@ -18,6 +18,12 @@ pub async fn list_competitors(
     )
 }
 
+crate::endpoint_doc! {
+    /// The companies a company competes with, highest threat first.
+    ListCompetitors(workspace: String, company_id: i64) -> Vec<Competitor>,
+    example = {"workspace": "demo", "company_id": 1}
+}
+
 /// Adds a competitor (or changes its threat level and notes).
 #[server(prefix = "/api", endpoint = "save_competitor", input = Json)]
 pub async fn save_competitor(
@@ -32,6 +38,12 @@ pub async fn save_competitor(
     Ok(out)
 }
 
+crate::endpoint_doc! {
+    /// Adds a competitor to a company, or changes its threat level and notes.
+    SaveCompetitor(workspace: String, input: CompetitorInput) -> Competitor,
+    example = {"workspace": "demo", "input": {"company_id": 1, "competitor_id": 2, "threat_level": "high", "notes": "Same segment, lower price."}}
+}
+
 #[server(prefix = "/api", endpoint = "delete_competitor", input = Json)]
 pub async fn delete_competitor(workspace: String, id: i64) -> Result<(), ApiError> {
     use crate::backend::auth::Action;
@@ -40,4 +52,10 @@ pub async fn delete_competitor(workspace: String, id: i64) -> Result<(), ApiErro
     crate::backend::repo::competitors::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "competitors", None).await;
     Ok(())
+}
+
+crate::endpoint_doc! {
+    /// Removes a competitor link.
+    DeleteCompetitor(workspace: String, id: i64) -> (),
+    example = {"workspace": "demo", "id": 1}
 }

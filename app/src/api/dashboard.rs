@@ -16,3 +16,12 @@ pub async fn get_dashboard(
     let d = crate::backend::dashboard::get(&state, &scope, &query).await?;
     Ok((*d).clone())
 }
+
+crate::endpoint_doc! {
+    /// The dashboard's figures: KPIs against the previous period, and the charts' data.
+    ///
+    /// The period is the last `days` days (30, 90 or 365; default 90) or `from`..=`to`
+    /// (YYYY-MM-DD); `owner` narrows it to one member's deals and activities.
+    GetDashboard(workspace: String, query: DashboardQuery) -> Dashboard,
+    example = {"workspace": "demo", "query": {"days": 90}}
+}

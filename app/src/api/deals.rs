@@ -14,6 +14,16 @@ pub async fn list_deals(workspace: String, query: ListQuery) -> Result<Page<Deal
     Ok(crate::backend::repo::deals::list(&super::state()?.db, &scope, &query).await?)
 }
 
+crate::endpoint_doc! {
+    /// Deals matching a list query.
+    ///
+    /// Filters: `pipeline`, `stage`, `owner` (id or `none`), `company`, `status`
+    /// (open/won/lost), `min_amount`, `max_amount`, `close_after`, `close_before` (YYYY-MM-DD);
+    /// sorts: `name`, `amount`, `close`, `probability`, `created`, `updated`, `stage`.
+    ListDeals(workspace: String, query: ListQuery) -> Page<Deal>,
+    example = {"workspace": "demo", "query": {"filters": {"status": "open"}, "sort": "-amount", "per_page": 10}}
+}
+
 /// One pipeline as a board: each stage with its count and totals (over every matching deal)
 /// and its `per_stage` (default 25, at most 100) most recently changed deals.
 #[server(prefix = "/api", endpoint = "deal_board", input = Json)]
@@ -31,10 +41,29 @@ pub async fn deal_board(
     )
 }
 
+crate::endpoint_doc! {
+    /// One pipeline as a board: each stage with its count and totals over every matching deal,
+    /// and its most recently changed deals.
+    DealBoard(
+        workspace: String,
+        pipeline_id: i64,
+        query: ListQuery,
+        /// Deals shown per stage (default 25, at most 100).
+        per_stage: Option<u64>,
+    ) -> Vec<BoardColumn>,
+    example = {"workspace": "demo", "pipeline_id": 1, "query": {"filters": {"owner": "none"}}, "per_stage": 5}
+}
+
 #[server(prefix = "/api", endpoint = "get_deal", input = Json)]
 pub async fn get_deal(workspace: String, id: i64) -> Result<Deal, ApiError> {
     let scope = super::scope(&workspace).await?;
     Ok(crate::backend::repo::deals::get(&super::state()?.db, &scope, id).await?)
+}
+
+crate::endpoint_doc! {
+    /// One deal.
+    GetDeal(workspace: String, id: i64) -> Deal,
+    example = {"workspace": "demo", "id": 1}
 }
 
 #[server(prefix = "/api", endpoint = "create_deal", input = Json)]
@@ -48,6 +77,15 @@ pub async fn create_deal(workspace: String, input: DealInput) -> Result<Deal, Ap
     Ok(out)
 }
 
+crate::endpoint_doc! {
+    /// Creates a deal in a stage of a pipeline.
+    ///
+    /// `amount` is decimal text in `currency` units (default USD); `probability` defaults to the
+    /// stage's.
+    CreateDeal(workspace: String, input: DealInput) -> Deal,
+    example = {"workspace": "demo", "input": {"name": "Northwind renewal", "pipeline_id": 1, "stage_id": 1, "company_id": 1, "amount": "48,000", "currency": "USD", "expected_close": "2026-12-31"}}
+}
+
 #[server(prefix = "/api", endpoint = "update_deal", input = Json)]
 pub async fn update_deal(workspace: String, id: i64, input: DealInput) -> Result<Deal, ApiError> {
     use crate::backend::auth::Action;
@@ -58,6 +96,12 @@ pub async fn update_deal(workspace: String, id: i64, input: DealInput) -> Result
     let out = crate::backend::repo::deals::update(db, &auth, id, &input).await?;
     super::changed(&scope, "deals", stage_changed(&before, &out)).await;
     Ok(out)
+}
+
+crate::endpoint_doc! {
+    /// Replaces a deal's fields with `input`.
+    UpdateDeal(workspace: String, id: i64, input: DealInput) -> Deal,
+    example = {"workspace": "demo", "id": 1, "input": {"name": "Northwind renewal (3 years)", "pipeline_id": 1, "stage_id": 2, "company_id": 1, "amount": "140,000.00", "probability": 60}}
 }
 
 /// Moves a deal to another stage of its pipeline.
@@ -88,6 +132,12 @@ fn stage_changed(before: &Deal, after: &Deal) -> Option<(&'static str, serde_jso
     })
 }
 
+crate::endpoint_doc! {
+    /// Moves a deal to another stage of its pipeline.
+    MoveDeal(workspace: String, id: i64, stage_id: i64) -> Deal,
+    example = {"workspace": "demo", "id": 1, "stage_id": 2}
+}
+
 #[server(prefix = "/api", endpoint = "delete_deal", input = Json)]
 pub async fn delete_deal(workspace: String, id: i64) -> Result<(), ApiError> {
     use crate::backend::auth::Action;
@@ -98,10 +148,22 @@ pub async fn delete_deal(workspace: String, id: i64) -> Result<(), ApiError> {
     Ok(())
 }
 
+crate::endpoint_doc! {
+    /// Deletes a deal.
+    DeleteDeal(workspace: String, id: i64) -> (),
+    example = {"workspace": "demo", "id": 1}
+}
+
 #[server(prefix = "/api", endpoint = "list_pipelines", input = Json)]
 pub async fn list_pipelines(workspace: String) -> Result<Vec<Pipeline>, ApiError> {
     let scope = super::scope(&workspace).await?;
     Ok(crate::backend::repo::pipelines::list(&super::state()?.db, &scope).await?)
+}
+
+crate::endpoint_doc! {
+    /// The workspace's pipelines with their stages, in order.
+    ListPipelines(workspace: String) -> Vec<Pipeline>,
+    example = {"workspace": "demo"}
 }
 
 /// Creates a pipeline with its stages (admins).
@@ -115,6 +177,12 @@ pub async fn create_pipeline(
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
     Ok(crate::backend::repo::pipelines::create(&super::state()?.db, &auth, &name, &stages).await?)
+}
+
+crate::endpoint_doc! {
+    /// Creates a pipeline with its stages, in order (admins).
+    CreatePipeline(workspace: String, name: String, stages: Vec<StageInput>) -> Pipeline,
+    example = {"workspace": "demo", "name": "Partnerships", "stages": [{"name": "Talking", "default_probability": 20, "kind": "open"}, {"name": "Signed", "default_probability": 100, "kind": "won"}, {"name": "Dropped", "default_probability": 0, "kind": "lost"}]}
 }
 
 /// Renames a pipeline and replaces its stages, in order (admins). Stages keep their id;
@@ -135,10 +203,24 @@ pub async fn update_pipeline(
     )
 }
 
+crate::endpoint_doc! {
+    /// Renames a pipeline and replaces its stages, in order (admins).
+    ///
+    /// Stages with an `id` keep it; omitted stages are removed unless they hold deals.
+    UpdatePipeline(workspace: String, id: i64, name: String, stages: Vec<StageInput>) -> Pipeline,
+    example = {"workspace": "demo", "id": 3, "name": "Partners", "stages": [{"name": "Talking", "default_probability": 25, "kind": "open"}, {"name": "Signed", "default_probability": 100, "kind": "won"}, {"name": "Dropped", "default_probability": 0, "kind": "lost"}]}
+}
+
 #[server(prefix = "/api", endpoint = "delete_pipeline", input = Json)]
 pub async fn delete_pipeline(workspace: String, id: i64) -> Result<(), ApiError> {
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
     Ok(crate::backend::repo::pipelines::delete(&super::state()?.db, &auth, id).await?)
+}
+
+crate::endpoint_doc! {
+    /// Deletes a pipeline without deals (admins).
+    DeletePipeline(workspace: String, id: i64) -> (),
+    example = {"workspace": "demo", "id": 3}
 }

@@ -14,3 +14,12 @@ pub async fn create_demo_data(workspace: String) -> Result<DemoDataReport, ApiEr
     let auth = scope.authorize(Action::ManageWorkspace)?;
     Ok(crate::backend::demo::seed_for(&super::state()?.db, &auth).await?)
 }
+
+crate::endpoint_doc! {
+    /// Fills an empty workspace with the standard demo data (admins and owners).
+    ///
+    /// About 250 companies, 1,200 deals and what hangs off them; `409` if the workspace already
+    /// has companies or deals.
+    CreateDemoData(workspace: String) -> DemoDataReport,
+    example = {"workspace": "demo"}
+}

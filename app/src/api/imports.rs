@@ -20,6 +20,12 @@ pub async fn get_import_preview(
     Ok(crate::backend::import::get_preview(&super::state()?.db, &scope, id, has_header).await?)
 }
 
+crate::endpoint_doc! {
+    /// An uploaded file's preview again, optionally re-read with or without a header row.
+    GetImportPreview(workspace: String, id: i64, has_header: Option<bool>) -> ImportPreview,
+    example = {"workspace": "demo", "id": 1, "has_header": true}
+}
+
 /// Checks every row with this mapping; writes nothing.
 #[server(prefix = "/api", endpoint = "check_import", input = Json)]
 pub async fn check_import(
@@ -31,6 +37,12 @@ pub async fn check_import(
     let scope = super::scope(&workspace).await?;
     scope.authorize(Action::Write)?;
     Ok(crate::backend::import::check(&super::state()?.db, &scope, id, &options).await?)
+}
+
+crate::endpoint_doc! {
+    /// Checks every row of an upload with this mapping; writes nothing.
+    CheckImport(workspace: String, id: i64, options: ImportOptions) -> ImportCheck,
+    example = {"workspace": "demo", "id": 1, "options": {"mapping": ["name", "domain", "industry"]}}
 }
 
 /// Imports all rows in one transaction — or, with invalid rows, nothing (unless
@@ -54,6 +66,13 @@ pub async fn run_import(
     Ok(out)
 }
 
+crate::endpoint_doc! {
+    /// Imports every row in one transaction — or, with invalid rows, nothing (unless
+    /// `skip_invalid`), answering with the problems and the error report's link.
+    RunImport(workspace: String, id: i64, options: ImportOptions) -> ImportOutcome,
+    example = {"workspace": "demo", "id": 1, "options": {"mapping": ["name", "domain", "industry"], "upsert": true}}
+}
+
 /// Runs the import as a background job (for large files): answers the job at once; follow it
 /// with `get_job` or `GET /api/jobs/{id}/events`. Its result is the same `ImportOutcome` as
 /// `run_import` answers.
@@ -68,4 +87,13 @@ pub async fn start_import(
     let auth = scope.authorize(Action::Write)?;
     let job = crate::backend::import::start(&super::state()?, &auth, id, &options).await?;
     Ok(crate::backend::repo::jobs::to_job(job))
+}
+
+crate::endpoint_doc! {
+    /// Runs an import as a background job (for large files) and answers the job at once.
+    ///
+    /// Follow it with `get_job` or `GET /api/jobs/{id}/events`; its result is the same
+    /// `ImportOutcome` as `run_import` answers.
+    StartImport(workspace: String, id: i64, options: ImportOptions) -> crate::types::Job,
+    example = {"workspace": "demo", "id": 1, "options": {"mapping": ["name", "domain", "industry"], "skip_invalid": true}}
 }

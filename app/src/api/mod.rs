@@ -18,6 +18,7 @@ pub mod imports;
 pub mod jobs;
 pub mod members;
 pub mod metrics;
+pub mod openapi;
 pub mod schedules;
 pub mod signals;
 pub mod system;

@@ -12,6 +12,15 @@ pub async fn list_signals(workspace: String, query: ListQuery) -> Result<Page<Si
     Ok(crate::backend::repo::signals::list(&super::state()?.db, &scope, &query).await?)
 }
 
+crate::endpoint_doc! {
+    /// Market signals, newest first.
+    ///
+    /// Filters: `company`, `source` (news/social/review), `tone` (positive/neutral/negative);
+    /// sorts: `published` (default, newest first), `sentiment`.
+    ListSignals(workspace: String, query: ListQuery) -> Page<Signal>,
+    example = {"workspace": "demo", "query": {"filters": {"tone": "negative"}, "sort": "-published", "per_page": 10}}
+}
+
 #[server(prefix = "/api", endpoint = "create_signal", input = Json)]
 pub async fn create_signal(workspace: String, input: SignalInput) -> Result<Signal, ApiError> {
     use crate::backend::auth::Action;
@@ -22,6 +31,12 @@ pub async fn create_signal(workspace: String, input: SignalInput) -> Result<Sign
     Ok(out)
 }
 
+crate::endpoint_doc! {
+    /// Records a news, social or review item about a company, with a sentiment from -1 to 1.
+    CreateSignal(workspace: String, input: SignalInput) -> Signal,
+    example = {"workspace": "demo", "input": {"company_id": 1, "source_kind": "news", "title": "Northwind opens a Berlin office", "url": "https://news.example/northwind-berlin", "sentiment": 0.6, "published_at": "2026-06-01T09:00:00Z"}}
+}
+
 #[server(prefix = "/api", endpoint = "delete_signal", input = Json)]
 pub async fn delete_signal(workspace: String, id: i64) -> Result<(), ApiError> {
     use crate::backend::auth::Action;
@@ -30,4 +45,10 @@ pub async fn delete_signal(workspace: String, id: i64) -> Result<(), ApiError> {
     crate::backend::repo::signals::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "signals", None).await;
     Ok(())
+}
+
+crate::endpoint_doc! {
+    /// Deletes a signal.
+    DeleteSignal(workspace: String, id: i64) -> (),
+    example = {"workspace": "demo", "id": 1}
 }

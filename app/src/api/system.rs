@@ -13,3 +13,9 @@ pub async fn system_status() -> Result<SystemStatus, ApiError> {
     let state = super::state()?;
     Ok(crate::backend::system::status(&state).await?)
 }
+
+crate::endpoint_doc! {
+    /// The database backend and version, and every migration with whether it is applied.
+    SystemStatusCall() -> SystemStatus,
+    example = {}
+}

@@ -25,11 +25,29 @@ pub async fn create_api_token(
     )
 }
 
+crate::endpoint_doc! {
+    /// Creates a personal API token for this workspace; the token is in this answer once and
+    /// never again.
+    CreateApiToken(
+        workspace: String,
+        name: String,
+        /// Days until it expires (none: never).
+        expires_in_days: Option<u32>,
+    ) -> CreatedApiToken,
+    example = {"workspace": "demo", "name": "Weekly export script", "expires_in_days": 90}
+}
+
 /// The caller's tokens for this workspace (prefix, created, last used, expiry, revoked).
 #[server(prefix = "/api", endpoint = "list_api_tokens", input = Json)]
 pub async fn list_api_tokens(workspace: String) -> Result<Vec<ApiTokenInfo>, ApiError> {
     let scope = super::scope(&workspace).await?;
     Ok(crate::backend::repo::api_tokens::list(&super::state()?.db, &scope).await?)
+}
+
+crate::endpoint_doc! {
+    /// The caller's tokens for this workspace (prefix, created, last used, expiry, revoked).
+    ListApiTokens(workspace: String) -> Vec<ApiTokenInfo>,
+    example = {"workspace": "demo"}
 }
 
 /// Revokes a token at once.
@@ -39,4 +57,10 @@ pub async fn revoke_api_token(workspace: String, id: i64) -> Result<ApiTokenInfo
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageOwnTokens)?;
     Ok(crate::backend::repo::api_tokens::revoke(&super::state()?.db, &auth, id).await?)
+}
+
+crate::endpoint_doc! {
+    /// Revokes one of the caller's tokens at once.
+    RevokeApiToken(workspace: String, id: i64) -> ApiTokenInfo,
+    example = {"workspace": "demo", "id": 1}
 }

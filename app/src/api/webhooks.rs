@@ -20,12 +20,24 @@ pub async fn webhook_event_types() -> Result<Vec<String>, ApiError> {
         .collect())
 }
 
+crate::endpoint_doc! {
+    /// The event types a webhook endpoint can subscribe to.
+    WebhookEventTypes() -> Vec<String>,
+    example = {}
+}
+
 #[server(prefix = "/api", endpoint = "list_webhooks", input = Json)]
 pub async fn list_webhooks(workspace: String) -> Result<Vec<WebhookEndpoint>, ApiError> {
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
     Ok(crate::backend::repo::webhooks::list_endpoints(&super::state()?.db, &auth).await?)
+}
+
+crate::endpoint_doc! {
+    /// The workspace's webhook endpoints (admins).
+    ListWebhooks(workspace: String) -> Vec<WebhookEndpoint>,
+    example = {"workspace": "demo"}
 }
 
 #[server(prefix = "/api", endpoint = "create_webhook", input = Json)]
@@ -37,6 +49,12 @@ pub async fn create_webhook(
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
     Ok(crate::backend::repo::webhooks::create_endpoint(&super::state()?, &auth, &input).await?)
+}
+
+crate::endpoint_doc! {
+    /// Adds a webhook endpoint (admins); its signing secret is in this answer only.
+    CreateWebhook(workspace: String, input: WebhookEndpointInput) -> CreatedWebhookEndpoint,
+    example = {"workspace": "demo", "input": {"url": "https://hooks.example.com/hyperformant", "description": "CRM sync", "event_types": ["deal.created", "deal.stage_changed"]}}
 }
 
 #[server(prefix = "/api", endpoint = "update_webhook", input = Json)]
@@ -54,12 +72,24 @@ pub async fn update_webhook(
     )
 }
 
+crate::endpoint_doc! {
+    /// Changes a webhook endpoint's address, description, events or whether it is on.
+    UpdateWebhook(workspace: String, id: i64, input: WebhookEndpointInput) -> WebhookEndpoint,
+    example = {"workspace": "demo", "id": 1, "input": {"url": "https://hooks.example.com/hyperformant", "description": "CRM sync", "event_types": ["deal.created"], "enabled": false}}
+}
+
 #[server(prefix = "/api", endpoint = "delete_webhook", input = Json)]
 pub async fn delete_webhook(workspace: String, id: i64) -> Result<(), ApiError> {
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
     Ok(crate::backend::repo::webhooks::delete_endpoint(&super::state()?.db, &auth, id).await?)
+}
+
+crate::endpoint_doc! {
+    /// Deletes a webhook endpoint and its delivery log.
+    DeleteWebhook(workspace: String, id: i64) -> (),
+    example = {"workspace": "demo", "id": 1}
 }
 
 /// Sends a `webhook.test` event to the endpoint now.
@@ -69,6 +99,12 @@ pub async fn test_webhook(workspace: String, id: i64) -> Result<(), ApiError> {
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
     Ok(crate::backend::repo::webhooks::send_test(&super::state()?, &auth, id).await?)
+}
+
+crate::endpoint_doc! {
+    /// Sends a `webhook.test` event to the endpoint now.
+    TestWebhook(workspace: String, id: i64) -> (),
+    example = {"workspace": "demo", "id": 1}
 }
 
 /// An endpoint's deliveries, newest first (filter `status`: pending, succeeded, failed).
@@ -87,6 +123,12 @@ pub async fn list_webhook_deliveries(
     )
 }
 
+crate::endpoint_doc! {
+    /// An endpoint's deliveries, newest first (filter `status`: pending, succeeded, failed).
+    ListWebhookDeliveries(workspace: String, id: i64, query: ListQuery) -> Page<WebhookDelivery>,
+    example = {"workspace": "demo", "id": 1, "query": {"filters": {"status": "failed"}, "per_page": 20}}
+}
+
 #[server(prefix = "/api", endpoint = "redeliver_webhook", input = Json)]
 pub async fn redeliver_webhook(
     workspace: String,
@@ -96,4 +138,10 @@ pub async fn redeliver_webhook(
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
     Ok(crate::backend::repo::webhooks::redeliver(&super::state()?, &auth, delivery_id).await?)
+}
+
+crate::endpoint_doc! {
+    /// Sends a delivery again, as a new delivery.
+    RedeliverWebhook(workspace: String, delivery_id: i64) -> WebhookDelivery,
+    example = {"workspace": "demo", "delivery_id": 1}
 }

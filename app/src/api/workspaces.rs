@@ -12,6 +12,12 @@ pub async fn list_workspaces() -> Result<Vec<WorkspaceSummary>, ApiError> {
         .workspaces)
 }
 
+crate::endpoint_doc! {
+    /// The workspaces the caller belongs to (a token sees only its own).
+    ListWorkspaces() -> Vec<WorkspaceSummary>,
+    example = {}
+}
+
 /// Creates a workspace with the caller as its owner. `slug` is optional (derived from the
 /// name when omitted) and must be unused.
 #[server(prefix = "/api", endpoint = "create_workspace", input = Json)]
@@ -43,4 +49,13 @@ pub async fn create_workspace(
         super::request_meta().ip,
     )
     .await?)
+}
+
+crate::endpoint_doc! {
+    /// Creates a workspace with the caller as its owner (signed in with a session).
+    ///
+    /// `slug` is derived from the name when omitted and must be unused.
+    CreateWorkspace(name: String, slug: Option<String>) -> WorkspaceSummary,
+    auth = session,
+    example = {"name": "Acme Ventures", "slug": "acme-ventures"}
 }

@@ -94,6 +94,7 @@ pub async fn list(
     auth: &Authorized<'_>,
     action_prefix: Option<&str>,
     page: PageRequest,
+    newest_first: bool,
 ) -> Result<Page<AuditEntry>> {
     debug_assert_eq!(auth.action(), Action::ViewAudit);
     let page = page.normalised();
@@ -115,9 +116,14 @@ pub async fn list(
         query = query.filter(audit_log::Column::Action.starts_with(prefix));
     }
     let (total, total_exact) = crate::backend::repo::list::capped_count(db, &query, &page).await?;
+    let order = if newest_first {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
     let rows = query
-        .order_by_desc(audit_log::Column::CreatedAt)
-        .order_by_desc(audit_log::Column::Id)
+        .order_by(audit_log::Column::CreatedAt, order.clone())
+        .order_by(audit_log::Column::Id, order)
         .offset(page.offset())
         .limit(page.per_page)
         .all(db)

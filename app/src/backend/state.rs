@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use super::auth::{
-    crypto::SecretBox, oauth::OAuth, rate_limit::SignInLimits, sessions::SessionSettings,
+    crypto::SecretBox,
+    oauth::OAuth,
+    rate_limit::{ApiLimits, SignInLimits},
+    sessions::SessionSettings,
 };
 use super::delivery::DeliverySettings;
 use super::events::Bus;
@@ -21,6 +24,8 @@ pub struct AuthConfig {
     pub password_enabled: bool,
     pub sessions: SessionSettings,
     pub limits: SignInLimits,
+    /// Requests per minute per API token and per session under `/api/`.
+    pub api_limits: ApiLimits,
     pub oauth: OAuth,
     pub secrets: SecretBox,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).

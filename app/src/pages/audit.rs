@@ -33,7 +33,7 @@ pub fn AuditPage() -> impl IntoView {
     };
     let entries = Resource::new(
         move || (slug.get(), action(), page()),
-        |(s, a, p)| list_audit_log(s, (!a.is_empty()).then_some(a), Some(p), Some(50)),
+        |(s, a, p)| list_audit_log(s, None, (!a.is_empty()).then_some(a), Some(p), Some(50)),
     );
     let link =
         move |a: &str, p: u64| format!("/w/{}/settings/audit?action={a}&page={p}", slug.get());

@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod account;
+pub mod api_docs;
 pub mod audit;
 pub mod chat;
 pub mod companies;

@@ -76,6 +76,11 @@ pub fn TokensPage() -> impl IntoView {
                     }
                 })}
             </Card>
+            <p class="text-sm text-zinc-500 dark:text-zinc-400">
+                "Every endpoint a token can call, with a curl example for each, is in the "
+                <a href="/docs/api" class="font-medium text-brand-600 hover:underline dark:text-brand-400" data-testid="api-docs-link">"API reference"</a>
+                "."
+            </p>
             <Card>
                 <table class="w-full text-left text-sm">
                     <thead class="border-b border-zinc-200 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800">

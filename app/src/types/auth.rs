@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A member's role in one workspace. Stored as its lower-case name (see migrations::ROLES).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
 #[cfg_attr(
     feature = "ssr",
@@ -61,6 +62,7 @@ impl Role {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct CurrentUser {
     pub id: i64,
     pub email: String,
@@ -86,6 +88,7 @@ impl CurrentUser {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct WorkspaceSummary {
     pub id: i64,
     pub name: String,
@@ -95,6 +98,7 @@ pub struct WorkspaceSummary {
 
 /// Who is signed in and where they may go. `None` from `current_session` means signed out.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct SessionInfo {
     pub user: CurrentUser,
     pub workspaces: Vec<WorkspaceSummary>,
@@ -110,6 +114,7 @@ impl SessionInfo {
 
 /// What the sign-in page offers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct SignInOptions {
     pub providers: Vec<ProviderButton>,
     pub password_enabled: bool,
@@ -119,12 +124,14 @@ pub struct SignInOptions {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ProviderButton {
     pub id: String,
     pub label: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Member {
     pub user_id: i64,
     pub name: String,
@@ -135,6 +142,7 @@ pub struct Member {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InvitationStatus {
     Pending,
@@ -144,6 +152,7 @@ pub enum InvitationStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Invitation {
     pub id: i64,
     pub role: Role,
@@ -156,6 +165,7 @@ pub struct Invitation {
 
 /// A new invitation with its link; the link is shown once and never stored in clear.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct CreatedInvitation {
     pub invitation: Invitation,
     pub url: String,
@@ -163,6 +173,7 @@ pub struct CreatedInvitation {
 
 /// What someone holding an invitation link is about to join.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct InvitationPreview {
     pub workspace_name: String,
     pub workspace_slug: String,
@@ -173,6 +184,7 @@ pub struct InvitationPreview {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ApiTokenInfo {
     pub id: i64,
     pub name: String,
@@ -191,12 +203,14 @@ impl ApiTokenInfo {
 
 /// A new token. `token` is shown once; only its hash is kept.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct CreatedApiToken {
     pub token: String,
     pub info: ApiTokenInfo,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub actor: String,

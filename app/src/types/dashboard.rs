@@ -8,6 +8,7 @@ use crate::components::charts::CategoryChart;
 
 /// Which stretch of time the dashboard covers: the last `days` days, or `from`..=`to`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DashboardQuery {
     /// 30, 90 or 365 (default 90). Ignored when `from` and `to` are given.
     #[serde(default)]
@@ -26,6 +27,7 @@ pub struct DashboardQuery {
 
 /// A KPI: its value in the period and in the period of the same length before it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Kpi {
     /// Stable key (`open_pipeline`, `weighted_forecast`, `won_revenue`, `win_rate`,
     /// `sales_cycle_days`, `new_companies`, `avg_sentiment`).
@@ -38,6 +40,7 @@ pub struct Kpi {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum KpiValue {
     /// Sums per currency, largest first.
@@ -75,6 +78,7 @@ impl Kpi {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Dashboard {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// A list request: free-text search, `field → value` filters, a sort key (`name`, or `-name`
 /// for descending) and a page. Which filters and sorts exist is listed per endpoint.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ListQuery {
     #[serde(default)]
     pub search: Option<String>,
@@ -48,6 +49,7 @@ macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal / $label:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
         #[serde(rename_all = "snake_case")]
         #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
         #[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::N(16))"))]
@@ -91,6 +93,7 @@ string_enum!(SignalSource { News = "news" / "News", Social = "social" / "Social"
 
 /// An amount of money in minor units (cents) of a currency. Never a float.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Money {
     pub minor: i64,
     pub currency: Currency,
@@ -98,6 +101,7 @@ pub struct Money {
 
 /// An ISO 4217 code, upper-case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Currency([u8; 3]);
 
@@ -267,6 +271,7 @@ pub fn group_thousands(n: u64) -> String {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Company {
     pub id: i64,
     pub name: String,
@@ -291,6 +296,7 @@ pub struct Company {
 /// Everything a person can set on a company. Create and update both take the whole input;
 /// optional fields left out (or null) are cleared.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct CompanyInput {
     pub name: String,
     #[serde(default)]
@@ -321,6 +327,7 @@ pub struct CompanyInput {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Contact {
     pub id: i64,
     pub company_id: Option<i64>,
@@ -335,6 +342,7 @@ pub struct Contact {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ContactInput {
     pub name: String,
     #[serde(default)]
@@ -351,6 +359,7 @@ pub struct ContactInput {
 
 /// `company` regards `competitor` as a competitor, with a threat level.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Competitor {
     pub id: i64,
     pub company_id: i64,
@@ -363,6 +372,7 @@ pub struct Competitor {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct CompetitorInput {
     pub company_id: i64,
     pub competitor_id: i64,
@@ -372,6 +382,7 @@ pub struct CompetitorInput {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Stage {
     pub id: i64,
     pub pipeline_id: i64,
@@ -382,6 +393,7 @@ pub struct Stage {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Pipeline {
     pub id: i64,
     pub name: String,
@@ -391,6 +403,7 @@ pub struct Pipeline {
 
 /// A stage as an admin edits it: `id` for an existing stage, none for a new one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct StageInput {
     #[serde(default)]
     pub id: Option<i64>,
@@ -400,6 +413,7 @@ pub struct StageInput {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Deal {
     pub id: i64,
     pub pipeline_id: i64,
@@ -421,6 +435,7 @@ pub struct Deal {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DealInput {
     pub name: String,
     pub pipeline_id: i64,
@@ -441,6 +456,7 @@ pub struct DealInput {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Activity {
     pub id: i64,
     pub kind: ActivityKind,
@@ -457,6 +473,7 @@ pub struct Activity {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ActivityInput {
     pub kind: ActivityKind,
     pub subject: String,
@@ -477,6 +494,7 @@ pub struct ActivityInput {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct MetricPoint {
     pub id: i64,
     pub company_id: Option<i64>,
@@ -489,6 +507,7 @@ pub struct MetricPoint {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct MetricInput {
     #[serde(default)]
     pub company_id: Option<i64>,
@@ -504,6 +523,7 @@ pub struct MetricInput {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Signal {
     pub id: i64,
     pub company_id: i64,
@@ -517,6 +537,7 @@ pub struct Signal {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct SignalInput {
     pub company_id: i64,
     pub source_kind: SignalSource,
@@ -531,6 +552,7 @@ pub struct SignalInput {
 
 /// One metric's recent series for a company, for sparklines.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct MetricSeries {
     pub metric: String,
     pub unit: Option<String>,
@@ -539,6 +561,7 @@ pub struct MetricSeries {
 
 /// Everything the company page shows at once.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct CompanySummary {
     pub company: Company,
     pub open_deals: u64,
@@ -557,6 +580,7 @@ pub struct CompanySummary {
 
 /// One column of the deal board: a stage with its totals and its most recently changed deals.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct BoardColumn {
     pub stage: Stage,
     pub count: u64,
@@ -569,6 +593,7 @@ pub struct BoardColumn {
 
 /// Values in use, for filter chips.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Facets {
     pub industries: Vec<String>,
     pub countries: Vec<String>,
@@ -577,6 +602,7 @@ pub struct Facets {
 
 /// How many rows a demo-data run made.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DemoDataReport {
     pub companies: u64,
     pub contacts: u64,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Recurring work: "every Monday 08:00, pipeline review, to these addresses".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Schedule {
     pub id: i64,
     pub name: String,
@@ -28,6 +29,7 @@ pub struct Schedule {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ScheduleInput {
     pub name: String,
     pub kind: String,
@@ -52,6 +54,7 @@ fn yes() -> bool {
 
 /// Where the workspace's events are sent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct WebhookEndpoint {
     pub id: i64,
     pub url: String,
@@ -62,6 +65,7 @@ pub struct WebhookEndpoint {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct WebhookEndpointInput {
     pub url: String,
     #[serde(default)]
@@ -73,6 +77,7 @@ pub struct WebhookEndpointInput {
 
 /// A new endpoint with its signing secret, shown this once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct CreatedWebhookEndpoint {
     pub endpoint: WebhookEndpoint,
     pub secret: String,
@@ -80,6 +85,7 @@ pub struct CreatedWebhookEndpoint {
 
 /// One delivery of one event to one endpoint, as the delivery log shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct WebhookDelivery {
     pub id: i64,
     pub endpoint_id: i64,

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ImportEntity {
     Companies,
@@ -41,6 +42,7 @@ impl ImportEntity {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ImportField {
     pub key: String,
     pub label: String,
@@ -49,6 +51,7 @@ pub struct ImportField {
 
 /// What an uploaded file looks like, and how its columns are suggested to map.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ImportPreview {
     pub id: i64,
     pub entity: ImportEntity,
@@ -66,6 +69,7 @@ pub struct ImportPreview {
 
 /// The person's choices for an import.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ImportOptions {
     /// Per column, the field key it feeds (None or "": not imported).
     pub mapping: Vec<Option<String>>,
@@ -85,6 +89,7 @@ pub struct ImportOptions {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct RowProblem {
     pub line: u64,
     pub field: Option<String>,
@@ -93,6 +98,7 @@ pub struct RowProblem {
 
 /// One row of the preview: what each mapped field will become.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct PreviewRow {
     pub line: u64,
     pub values: Vec<(String, String)>,
@@ -101,6 +107,7 @@ pub struct PreviewRow {
 
 /// Every row checked, nothing written.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ImportCheck {
     pub rows: u64,
     pub valid: u64,
@@ -113,6 +120,7 @@ pub struct ImportCheck {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ImportOutcome {
     /// False when nothing was written (invalid rows and "skip invalid" not chosen).
     pub imported: bool,

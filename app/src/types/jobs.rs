@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A job of the workspace: what it is, where it is, how it went.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Job {
     pub id: i64,
     pub kind: String,
@@ -56,6 +57,7 @@ impl Job {
 
 /// One thing a job reported, in order: a step starting, a log line, progress.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct JobEvent {
     /// Increasing; SSE streams use it as the event id (`Last-Event-ID` resumes after it).
     pub id: i64,
@@ -68,6 +70,7 @@ pub struct JobEvent {
 
 /// A job with everything it reported so far.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct JobDetail {
     pub job: Job,
     pub events: Vec<JobEvent>,

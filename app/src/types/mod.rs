@@ -1,6 +1,7 @@
 //! Serde types shared by the browser and the server. Nothing here touches the database:
 //! SeaORM models stay in `backend::entity`; server functions return these.
 
+mod api_docs;
 mod auth;
 mod dashboard;
 mod data;
@@ -12,6 +13,7 @@ mod page;
 mod system;
 mod values;
 
+pub use api_docs::{ApiArea, ApiReference, EndpointDoc, FieldDoc, SchemaDoc, TypeToken};
 pub use auth::{
     ApiTokenInfo, AuditEntry, CreatedApiToken, CreatedInvitation, CurrentUser, Invitation,
     InvitationPreview, InvitationStatus, Member, ProviderButton, Role, SessionInfo, SignInOptions,

@@ -2,6 +2,11 @@ use serde::{Deserialize, Serialize};
 
 /// One page of a list, with the total across all pages. Every list endpoint answers with this.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "ssr",
+    derive(schemars::JsonSchema),
+    schemars(rename = "{T}Page")
+)]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Matching rows across all pages; a lower bound when `total_exact` is false.
@@ -44,6 +49,7 @@ pub fn has_next(page: u64, per_page: u64, total: u64, exact: bool) -> bool {
 /// Page request parameters shared by list endpoints: `page` is 1-based; `per_page` is
 /// clamped to 1..=200 by the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct PageRequest {
     #[serde(default = "one")]
     pub page: u64,

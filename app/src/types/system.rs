@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DatabaseBackend {
     Sqlite,
@@ -18,6 +19,7 @@ impl DatabaseBackend {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct MigrationInfo {
     pub name: String,
     pub applied: bool,
@@ -26,6 +28,7 @@ pub struct MigrationInfo {
 /// What `system_status` reports: which database this process talks to and whether its schema
 /// is current. Read through SeaORM on every call, never cached.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct SystemStatus {
     pub version: String,
     pub backend: DatabaseBackend,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// An e-mail address, trimmed and lower-cased (addresses are compared case-insensitively
 /// here; the local part's case is not significant at any provider we know of).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
@@ -68,6 +69,7 @@ impl fmt::Display for Email {
 
 /// A workspace's URL name: 2–48 characters of a–z, 0–9 and inner hyphens.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Slug(String);
 
@@ -135,6 +137,7 @@ impl fmt::Display for Slug {
 /// A company's internet domain, normalised: lower-case host without scheme, `www.`, port
 /// or path ("https://www.Acme.com/about" → "acme.com").
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Domain(String);
 

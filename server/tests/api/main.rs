@@ -9,6 +9,7 @@ mod common;
 
 mod auth;
 mod config_files;
+mod contract;
 mod crash;
 mod dashboard;
 mod data;

@@ -7,6 +7,7 @@ use crate::types::{group_thousands, Currency, Money};
 
 /// How the numbers of a chart are written on its axis, in tooltips and in its data table.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "currency", rename_all = "snake_case")]
 pub enum ValueFormat {
     /// `1,234.5`: grouped thousands, at most two decimals.
@@ -160,6 +161,7 @@ fn compact_tick(v: f64, step: f64) -> String {
 /// One named line or set of bars. `None` is a gap: no data for that category, which is not
 /// the same as zero.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Series {
     pub name: String,
     pub values: Vec<Option<f64>>,
@@ -192,6 +194,7 @@ impl Series {
 /// names …). A series shorter than `labels` has gaps at the end; values past the last label
 /// are not drawn.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct CategoryChart {
     pub labels: Vec<String>,
     pub series: Vec<Series>,

@@ -161,6 +161,9 @@ pub fn test_config(database_url: &str) -> Config {
         session_max_days: 30,
         sign_in_attempts_per_ip: 1000,
         sign_in_attempts_per_account: 1000,
+        // Far above what any test sends (some poll every 25 ms); `contract.rs` sets a low
+        // one to prove the limit.
+        api_rate_limit_per_minute: 10_000,
         trust_proxy: false,
         data_dir: std::env::temp_dir().join(format!("hf-test-{}", uuid::Uuid::new_v4().simple())),
         import_max_bytes: 2 * 1024 * 1024,
