@@ -108,6 +108,19 @@ pub async fn connect(url: &str, pool: PoolSettings) -> Result<DatabaseConnection
     Ok(Database::connect(opts).await?)
 }
 
+/// Starts a transaction that will write. On SQLite it begins `IMMEDIATE`, taking the write
+/// lock up front (waiting on `busy_timeout` like any writer): a default (deferred)
+/// transaction that reads first and writes later fails with SQLITE_BUSY_SNAPSHOT — an
+/// immediate "database is locked", no waiting — whenever another connection (a job worker,
+/// another request) committed in between. PostgreSQL ignores the mode.
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
 /// The URL without its password, for messages and logs.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

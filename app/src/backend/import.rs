@@ -1063,7 +1063,7 @@ pub async fn run<C: ConnectionTrait + TransactionTrait>(
             let _ = tx.blocking_send((line, row));
         },
     ));
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let (mut inserted, mut updated) = (0u64, 0u64);
     while let Some((line, row)) = rx.recv().await {
         let result = match row {

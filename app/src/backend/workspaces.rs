@@ -63,7 +63,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     let (Ok(name), Ok(slug)) = (name, slug) else {
         return Err(Error::Validation(errors));
     };
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let slug = match slug {
         Some(s) => {
             if slug_taken(&txn, s.as_str()).await? {

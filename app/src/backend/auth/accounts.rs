@@ -62,7 +62,7 @@ pub async fn sign_up<C: ConnectionTrait + TransactionTrait>(
     }
     let hash = password::hash(input.password).await?;
 
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let user = insert_user(&txn, &email, &name, None, Some(hash)).await?;
     audit::record(
         &txn,

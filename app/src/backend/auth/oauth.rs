@@ -419,7 +419,7 @@ async fn link<C: ConnectionTrait + TransactionTrait>(
         signup_allowed,
         ip,
     } = caller;
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let now = Utc::now();
     let existing = identities::Entity::find()
         .filter(identities::Column::Provider.eq(provider))

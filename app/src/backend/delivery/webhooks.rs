@@ -18,7 +18,6 @@ use chrono::Utc;
 use hmac::{Hmac, KeyInit, Mac};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 use serde_json::json;
 use sha2::Sha256;
@@ -198,7 +197,7 @@ pub async fn emit(
         "data": data,
     })
     .to_string();
-    let txn = state.db.begin().await?;
+    let txn = crate::backend::db::begin_write(&state.db).await?;
     let mut queued = Vec::new();
     for endpoint in &endpoints {
         let delivery = insert_delivery(&txn, endpoint, event_type, &event_id, &body, None).await?;
@@ -270,7 +269,7 @@ pub async fn redeliver(
         .one(&state.db)
         .await?
         .ok_or(Error::NotFound("webhook endpoint"))?;
-    let txn = state.db.begin().await?;
+    let txn = crate::backend::db::begin_write(&state.db).await?;
     let again = insert_delivery(
         &txn,
         &endpoint,

@@ -106,7 +106,7 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
         )));
     }
     let started = Instant::now();
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let has_companies = companies::Entity::find()
         .filter(companies::Column::WorkspaceId.eq(workspace_id))
         .count(&txn)
@@ -208,7 +208,7 @@ pub async fn seed_empty_instance(
     db: &DatabaseConnection,
     spec: &DemoSpec,
 ) -> Result<Option<DemoDataReport>> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     if workspaces::Entity::find().count(&txn).await? > 0 {
         return Ok(None);
     }

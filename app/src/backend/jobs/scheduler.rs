@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use croner::{parser::CronParser, parser::Seconds, Cron};
 use sea_orm::{
     sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 
 use super::{Jobs, NewJob};
@@ -108,7 +108,7 @@ async fn take(state: &AppState, s: &schedules::Model, now: DateTime<Utc>) -> Res
             return Ok(false);
         }
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::backend::db::begin_write(&state.db).await?;
     let moved = schedules::Entity::update_many()
         .col_expr(schedules::Column::NextRunAt, Expr::value(next))
         .col_expr(schedules::Column::LastRunAt, Expr::value(now))

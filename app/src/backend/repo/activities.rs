@@ -177,7 +177,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     auth: &Authorized<'_>,
     input: &ActivityInput,
 ) -> Result<Activity> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let (subject, body) = validate(&txn, auth.workspace_id(), input).await?;
     let now = Utc::now();
     let row = activities::ActiveModel {
@@ -215,7 +215,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     id: i64,
     input: &ActivityInput,
 ) -> Result<Activity> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let existing = find(&txn, auth.workspace_id(), id).await?;
     let (subject, body) = validate(&txn, auth.workspace_id(), input).await?;
     let was_done = existing.done_at;
@@ -251,7 +251,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     auth: &Authorized<'_>,
     id: i64,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let existing = find(&txn, auth.workspace_id(), id).await?;
     activities::Entity::delete_by_id(existing.id)
         .exec(&txn)

@@ -48,7 +48,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     }
     let token = format!("{PREFIX}{}", tokens::new_token());
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let row = api_tokens::ActiveModel {
         workspace_id: Set(auth.workspace_id()),
         user_id: Set(auth.user_id()),
@@ -94,7 +94,7 @@ pub async fn revoke<C: ConnectionTrait + TransactionTrait>(
     auth: &Authorized<'_>,
     id: i64,
 ) -> Result<ApiTokenInfo> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let mut query = api_tokens::Entity::find()
         .filter(api_tokens::Column::Id.eq(id))
         .filter(api_tokens::Column::WorkspaceId.eq(auth.workspace_id()));

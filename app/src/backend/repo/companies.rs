@@ -543,7 +543,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<Company> {
     debug_assert_eq!(auth.action(), Action::Write);
     let v = validate(input).map_err(Error::Validation)?;
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let row = insert(&txn, auth, &v, CompanySource::Manual).await?;
     txn.commit().await?;
     Ok(to_company(row))
@@ -556,7 +556,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     input: &CompanyInput,
 ) -> Result<Company> {
     let v = validate(input).map_err(Error::Validation)?;
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let existing = find(&txn, auth.workspace_id(), id).await?;
     let row = overwrite(&txn, auth, existing, &v).await?;
     txn.commit().await?;
@@ -570,7 +570,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     auth: &Authorized<'_>,
     id: i64,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let existing = find(&txn, auth.workspace_id(), id).await?;
     companies::Entity::delete_by_id(existing.id)
         .exec(&txn)

@@ -127,7 +127,7 @@ pub async fn upsert<C: ConnectionTrait + TransactionTrait>(
         })
         .ok()
         .flatten();
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     for (field, id) in [
         ("company_id", input.company_id),
         ("competitor_id", input.competitor_id),
@@ -199,7 +199,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     auth: &Authorized<'_>,
     id: i64,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let row = competitors::Entity::find_by_id(id)
         .filter(competitors::Column::WorkspaceId.eq(auth.workspace_id()))
         .one(&txn)

@@ -297,7 +297,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     auth: &Authorized<'_>,
     input: &ContactInput,
 ) -> Result<Contact> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let v = validate(&txn, auth.workspace_id(), input).await?;
     let row = insert(&txn, auth, v).await?;
     txn.commit().await?;
@@ -310,7 +310,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     id: i64,
     input: &ContactInput,
 ) -> Result<Contact> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let existing = find(&txn, auth.workspace_id(), id).await?;
     let v = validate(&txn, auth.workspace_id(), input).await?;
     overwrite(&txn, auth, existing, v).await?;
@@ -323,7 +323,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     auth: &Authorized<'_>,
     id: i64,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let existing = find(&txn, auth.workspace_id(), id).await?;
     contacts::Entity::delete_by_id(existing.id)
         .exec(&txn)

@@ -444,7 +444,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     auth: &Authorized<'_>,
     input: &DealInput,
 ) -> Result<Deal> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let v = validate(&txn, auth.workspace_id(), input).await?;
     let row = insert(&txn, auth, v).await?;
     txn.commit().await?;
@@ -457,7 +457,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     id: i64,
     input: &DealInput,
 ) -> Result<Deal> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let existing = find(&txn, auth.workspace_id(), id).await?;
     let v = validate(&txn, auth.workspace_id(), input).await?;
     let stage_changed = existing.stage_id != v.stage.id;
@@ -507,7 +507,7 @@ pub async fn move_to_stage<C: ConnectionTrait + TransactionTrait>(
     id: i64,
     stage_id: i64,
 ) -> Result<Deal> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let existing = find(&txn, auth.workspace_id(), id).await?;
     let stage = pipeline_stages::Entity::find_by_id(stage_id)
         .filter(pipeline_stages::Column::WorkspaceId.eq(auth.workspace_id()))
@@ -549,7 +549,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     auth: &Authorized<'_>,
     id: i64,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let existing = find(&txn, auth.workspace_id(), id).await?;
     deals::Entity::delete_by_id(existing.id).exec(&txn).await?;
     audit::record(

@@ -58,7 +58,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     };
     let token = tokens::new_token();
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let row = invitations::ActiveModel {
         workspace_id: Set(auth.workspace_id()),
         token_hash: Set(tokens::hash_token(&token)),
@@ -124,7 +124,7 @@ pub async fn revoke<C: ConnectionTrait + TransactionTrait>(
     auth: &Authorized<'_>,
     id: i64,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let res = invitations::Entity::update_many()
         .col_expr(
             invitations::Column::RevokedAt,
@@ -208,7 +208,7 @@ pub async fn accept<C: ConnectionTrait + TransactionTrait>(
     principal: &Principal,
     ip: Option<String>,
 ) -> Result<WorkspaceSummary> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let (row, ws) = pending(&txn, token).await?;
     if let Some(expected) = &row.email {
         if !expected.eq_ignore_ascii_case(&principal.email) {

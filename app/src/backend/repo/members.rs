@@ -66,7 +66,7 @@ pub async fn change_role<C: ConnectionTrait + TransactionTrait>(
     user_id: i64,
     role: Role,
 ) -> Result<Member> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let current = membership(&txn, auth.workspace_id(), user_id).await?;
     // Owners are made and unmade only by owners.
     if (current.role == Role::Owner || role == Role::Owner) && !auth.can(Action::ManageOwners) {
@@ -120,7 +120,7 @@ pub async fn remove<C: ConnectionTrait + TransactionTrait>(
             "to remove yourself, leave the workspace".into(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let current = membership(&txn, auth.workspace_id(), user_id).await?;
     if current.role == Role::Owner {
         if !auth.can(Action::ManageOwners) {
@@ -142,7 +142,7 @@ pub async fn remove<C: ConnectionTrait + TransactionTrait>(
 
 /// The caller leaves the workspace.
 pub async fn leave<C: ConnectionTrait + TransactionTrait>(db: &C, scope: &Scope) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let current = membership(&txn, scope.workspace_id(), scope.user_id()).await?;
     if current.role == Role::Owner && owner_count(&txn, scope.workspace_id()).await? <= 1 {
         return Err(last_owner());

@@ -122,7 +122,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
             "a metric belongs to a company or a segment".into(),
         );
     }
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     if let Some(c) = input.company_id {
         if company_repo::find(&txn, auth.workspace_id(), c)
             .await
@@ -164,7 +164,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     auth: &Authorized<'_>,
     id: i64,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let row = market_metrics::Entity::find_by_id(id)
         .filter(market_metrics::Column::WorkspaceId.eq(auth.workspace_id()))
         .one(&txn)

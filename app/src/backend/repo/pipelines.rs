@@ -223,7 +223,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<Pipeline> {
     let name = parse_name(name, 100).map_err(|m| Error::field("name", m))?;
     let stages = validate_stages(stages).map_err(Error::Validation)?;
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let count = pipelines::Entity::find()
         .filter(pipelines::Column::WorkspaceId.eq(auth.workspace_id()))
         .count(&txn)
@@ -310,7 +310,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<Pipeline> {
     let name = parse_name(name, 100).map_err(|m| Error::field("name", m))?;
     let wanted = validate_stages(stages).map_err(Error::Validation)?;
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let p = find(&txn, auth.workspace_id(), pipeline_id).await?;
     let current: Vec<pipeline_stages::Model> = pipeline_stages::Entity::find()
         .filter(pipeline_stages::Column::PipelineId.eq(p.id))
@@ -416,7 +416,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     auth: &Authorized<'_>,
     pipeline_id: i64,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let p = find(&txn, auth.workspace_id(), pipeline_id).await?;
     let in_use = deals::Entity::find()
         .filter(deals::Column::PipelineId.eq(p.id))

@@ -127,7 +127,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     if !input.sentiment.is_finite() || !(-1.0..=1.0).contains(&input.sentiment) {
         err("sentiment", "must be between -1 and 1".into());
     }
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     if company_repo::find(&txn, auth.workspace_id(), input.company_id)
         .await
         .is_err()
@@ -167,7 +167,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     auth: &Authorized<'_>,
     id: i64,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::backend::db::begin_write(db).await?;
     let row = signals::Entity::find_by_id(id)
         .filter(signals::Column::WorkspaceId.eq(auth.workspace_id()))
         .one(&txn)
