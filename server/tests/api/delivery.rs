@@ -22,13 +22,8 @@ use app::types::{CreatedWebhookEndpoint, Page, Schedule, WebhookDelivery};
 
 use crate::common::{Session, TestApp};
 
-const PW: &str = "correct horse battery";
-
 async fn owner(app: &TestApp, email: &str) -> (Session, String, i64) {
-    let s = app.sign_up(email, "Owner", PW).await;
-    let info: Option<app::types::SessionInfo> =
-        s.ok(&app.client, "current_session", json!({})).await;
-    let ws = info.unwrap().workspaces[0].clone();
+    let (s, ws) = crate::common::owner_of_new_workspace(app, email).await;
     (s, ws.slug, ws.id)
 }
 

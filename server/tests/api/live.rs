@@ -13,8 +13,6 @@ use app::backend::jobs::{JobError, NewJob, Pool, PoolConfig, Registry};
 
 use crate::common::{self, Session, TestApp};
 
-const PW: &str = "correct horse battery";
-
 /// One SSE message.
 #[derive(Debug, Clone)]
 struct Sse {
@@ -96,10 +94,7 @@ async fn open(app: &TestApp, s: &Session, path: &str, last_id: Option<&str>) -> 
 }
 
 async fn owner(app: &TestApp, email: &str) -> (Session, String, i64) {
-    let s = app.sign_up(email, "Owner", PW).await;
-    let info: Option<app::types::SessionInfo> =
-        s.ok(&app.client, "current_session", json!({})).await;
-    let ws = info.unwrap().workspaces[0].clone();
+    let (s, ws) = crate::common::owner_of_new_workspace(app, email).await;
     (s, ws.slug, ws.id)
 }
 

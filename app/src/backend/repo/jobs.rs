@@ -153,16 +153,27 @@ pub async fn cancel(
 ) -> Result<Job> {
     let job = find(db, auth, id).await?;
     queue::cancel(db, job.id).await?;
+    changed(jobs_svc, db, auth, &job, "job.cancel").await
+}
+
+/// After an action on `job`: audits it, and answers (and announces) the job as it is now.
+async fn changed(
+    jobs_svc: &Jobs,
+    db: &impl ConnectionTrait,
+    auth: &Authorized<'_>,
+    job: &jobs::Model,
+    action: &'static str,
+) -> Result<Job> {
     audit::record(
         db,
-        Entry::in_scope(auth, "job.cancel")
+        Entry::in_scope(auth, action)
             .target("job", job.id)
             .detail(job.kind.clone()),
     )
     .await?;
-    let job = queue::get(db, job.id).await?;
-    jobs_svc.announce(&job).await;
-    Ok(to_job(job))
+    let now = queue::get(db, job.id).await?;
+    jobs_svc.announce(&now).await;
+    Ok(to_job(now))
 }
 
 /// Puts a failed or cancelled job back in the queue, with fresh attempts.
@@ -179,16 +190,7 @@ pub async fn retry(
             job.status
         )));
     }
-    audit::record(
-        db,
-        Entry::in_scope(auth, "job.retry")
-            .target("job", job.id)
-            .detail(job.kind.clone()),
-    )
-    .await?;
-    let job = queue::get(db, job.id).await?;
-    jobs_svc.announce(&job).await;
-    Ok(to_job(job))
+    changed(jobs_svc, db, auth, &job, "job.retry").await
 }
 
 /// Starts a new job of the same kind with the same input as a finished one.

@@ -353,6 +353,20 @@ pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// Signs up `email` (whose first workspace they own) and answers the session and that
+/// workspace.
+pub async fn owner_of_new_workspace(
+    app: &TestApp,
+    email: &str,
+) -> (Session, app::types::WorkspaceSummary) {
+    let s = app.sign_up(email, "Owner", "correct horse battery").await;
+    let info: Option<app::types::SessionInfo> = s
+        .ok(&app.client, "current_session", serde_json::json!({}))
+        .await;
+    let ws = info.expect("signed in").workspaces[0].clone();
+    (s, ws)
+}
+
 /// A signed-in browser: its session cookie, sent with the app's own Origin.
 #[derive(Clone, Debug)]
 pub struct Session {
