@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # List endpoints under load: seeds a workspace with N companies and M deals (default 100k /
-# 1M) on SQLite and on PostgreSQL, then measures the companies and deals lists at their
-# server-function endpoints with wrk (64 connections) and prints p50/p95/p99 and requests/s.
+# 1M) on SQLite and on PostgreSQL, then measures the companies and deals lists and the
+# dashboard at their server-function endpoints with wrk (64 connections) and prints
+# p50/p95/p99 and requests/s (and the dashboard's uncached computation time per period).
 #
 #   make bench                         # both databases, 100k companies, 1M deals
 #   BENCH_COMPANIES=10000 BENCH_DEALS=100000 BENCH_BACKENDS=sqlite scripts/bench-lists.sh
@@ -119,6 +120,15 @@ for backend in $BACKENDS; do
   results+=("$(measure "companies: country=DE, sort -employees" "$companies_emp_body" list_companies)")
   results+=("$(measure "deals: pipeline=New business, sort -amount" "$deals_body" list_deals)")
   results+=("$(measure "deals: status=open, sort -updated" "$deals_status_body" list_deals)")
+  # The dashboard: first the cold computation of each period (each is its own cache entry),
+  # then the same dashboard under load — what a team looking at it costs.
+  for days in 30 90 365; do
+    cold=$(curl -fsS -o /dev/null -w '%{time_total}' -X POST "http://127.0.0.1:$PORT/api/get_dashboard" \
+      -H 'content-type: application/json' -H "authorization: Bearer $token" \
+      -d "{\"workspace\":\"$slug\",\"query\":{\"days\":$days}}")
+    results+=("$(printf '| %-8s | %-44s | %s s (one request, uncached) |' "$backend" "dashboard, $days days, computed" "$cold")")
+  done
+  results+=("$(measure "dashboard, 365 days (cached between changes)" "{\"workspace\":\"$slug\",\"query\":{\"days\":365}}" get_dashboard)")
   results+=("$(printf '| %-8s | %-44s | %s s |' "$backend" "seed $COMPANIES companies + $DEALS deals" "$seed_secs")")
 
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
