@@ -10,10 +10,12 @@ mod m20261123_000002_auth;
 mod m20261123_000003_workspace_data;
 mod m20261123_000004_jobs;
 mod m20261129_000007_delivery;
+mod m20261129_000008_ai;
 mod schema_helpers;
 
 pub use m20261123_000004_jobs::JOB_STATUSES;
 pub use m20261129_000007_delivery::DELIVERY_STATUSES;
+pub use m20261129_000008_ai::{AI_MESSAGE_STATUSES, AI_PROVIDERS};
 
 pub struct Migrator;
 
@@ -26,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_workspace_data::Migration),
             Box::new(m20261123_000004_jobs::Migration),
             Box::new(m20261129_000007_delivery::Migration),
+            Box::new(m20261129_000008_ai::Migration),
         ]
     }
 }
