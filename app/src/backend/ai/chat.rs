@@ -214,8 +214,7 @@ pub async fn retry(state: &AppState, scope: &Scope, message_id: i64) -> Result<S
     // The question this answer (or this question itself) belongs to.
     let question = rows
         .iter()
-        .filter(|m| m.role == "user" && m.id <= msg.id)
-        .last()
+        .rfind(|m| m.role == "user" && m.id <= msg.id)
         .ok_or_else(|| Error::BadRequest("there is no question to answer again".into()))?;
     if rows.iter().any(|m| m.role == "user" && m.id > question.id) {
         return Err(Error::BadRequest(

@@ -151,18 +151,6 @@ pub fn prompt_hash(parts: &[&str]) -> String {
     hex::encode(h.finalize())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statuses_and_providers_match_the_schema() {
-        assert_eq!(
-            migrations::AI_MESSAGE_STATUSES,
-            ["streaming", "complete", "stopped", "error"]
-        );
-        assert_eq!(migrations::AI_PROVIDERS, ["offline", "openai", "anthropic"]);
-    }
-}
-
 /// The settings as admins see them (never the key).
 pub async fn settings_view(
     state: &AppState,
@@ -211,4 +199,16 @@ pub async fn suggestions(
     }
     out.push("What are the latest signals?".to_owned());
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statuses_and_providers_match_the_schema() {
+        assert_eq!(
+            migrations::AI_MESSAGE_STATUSES,
+            ["streaming", "complete", "stopped", "error"]
+        );
+        assert_eq!(migrations::AI_PROVIDERS, ["offline", "openai", "anthropic"]);
+    }
 }
