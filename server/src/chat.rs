@@ -1,7 +1,8 @@
 //! `GET /api/chat/messages/{id}/stream?workspace=slug` — an answer of the AI analyst as
 //! Server-Sent Events: first `snapshot` (the message as it is now), then `delta` (more
 //! text), `tool` (a tool call started or finished), `usage`, and a final `done` with the
-//! status (`complete`, `stopped`, `error`). The `data` of each is a `ChatEvent` as JSON.
+//! status (`complete`, `stopped`, `error`), then `end`. The `data` of each is a `ChatEvent`
+//! as JSON (`end`: `{}`).
 //!
 //! An answer being written in this process streams from memory, event by event. One written
 //! elsewhere (another process on the same PostgreSQL) is followed by reading the stored
@@ -46,6 +47,11 @@ fn event(ev: &ChatEvent) -> Option<SseEvent> {
         ChatEvent::Done { .. } => "done",
     };
     SseEvent::default().event(name).json_data(ev).ok()
+}
+
+/// After `done`: browsers' EventSource closes on it instead of reconnecting.
+fn end() -> SseEvent {
+    SseEvent::default().event("end").data("{}")
 }
 
 fn done_of(m: &ChatMessage) -> ChatEvent {
@@ -111,7 +117,11 @@ fn stream(
                 match got {
                     Ok(ev) => {
                         let last = matches!(ev, ChatEvent::Done { .. });
-                        if !send(ev).await || last {
+                        if !send(ev).await {
+                            return;
+                        }
+                        if last {
+                            let _ = tx.send(end()).await;
                             return;
                         }
                     }
@@ -157,7 +167,9 @@ fn stream(
                 return;
             }
             if !m.is_streaming() {
-                send(done_of(&m)).await;
+                if send(done_of(&m)).await {
+                    let _ = tx.send(end()).await;
+                }
                 return;
             }
             shown = Some(m);

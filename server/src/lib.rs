@@ -205,6 +205,14 @@ fn start_workers(state: &AppState, settings: &Config, workers: Option<usize>) ->
         return None;
     }
     tracing::info!(workers = config.workers, "starting job workers");
+    {
+        let state = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = app::backend::ai::insights::ensure_daily(&state).await {
+                tracing::warn!(error = %e, "queueing the daily insights");
+            }
+        });
+    }
     let pool = Pool::start(
         state.db.clone(),
         state.events().clone(),

@@ -43,3 +43,30 @@ crate::endpoint_doc! {
     DismissInsight(workspace: String, id: i64) -> Insight,
     example = {"workspace": "demo", "id": 1}
 }
+
+#[server(prefix = "/api", endpoint = "run_insights", input = Json)]
+pub async fn run_insights(workspace: String) -> Result<crate::types::Job, ApiError> {
+    use crate::backend::auth::Action;
+    use crate::backend::jobs::NewJob;
+    let scope = super::scope(&workspace).await?;
+    scope.authorize(Action::RunReports)?;
+    let state = super::state()?;
+    let job = state
+        .jobs()
+        .enqueue(
+            &NewJob::new(
+                crate::backend::ai::insights::JOB_KIND,
+                serde_json::json!({"workspace_id": scope.workspace_id()}),
+            )
+            .in_workspace(scope.workspace_id()),
+        )
+        .await?;
+    Ok(crate::backend::repo::jobs::to_job(job))
+}
+
+crate::endpoint_doc! {
+    /// Looks for new insights now (members and above), as the daily job does; answers the job
+    /// to follow.
+    RunInsights(workspace: String) -> crate::types::Job,
+    example = {"workspace": "demo"}
+}

@@ -360,6 +360,7 @@ fn probes(w: &World) -> BTreeMap<&'static str, Vec<Value>> {
     );
     p.insert("get_ai_usage", vec![json!({"workspace": b})]);
     p.insert("list_insights", vec![json!({"workspace": b})]);
+    p.insert("run_insights", both(&|ws| json!({"workspace": ws})));
     p.insert(
         "dismiss_insight",
         both(&|ws| json!({"workspace": ws, "id": r.insight})),

@@ -4,6 +4,7 @@
 
 pub mod anthropic;
 pub mod chat;
+pub mod insights;
 pub mod narrator;
 pub mod offline;
 pub mod openai;
