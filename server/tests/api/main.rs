@@ -21,4 +21,5 @@ mod jobs;
 mod live;
 mod migrations;
 mod oauth;
+mod reports;
 mod spine;
