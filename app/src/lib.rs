@@ -42,6 +42,7 @@ use crate::pages::{
     members::MembersPage,
     new_workspace::NewWorkspacePage,
     not_found::NotFound,
+    report::ReportPage,
     reports::ReportsPage,
     settings::SettingsPage,
     system::SystemPage,
@@ -141,6 +142,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("deals/:id/edit") view=EditDealPage />
                     <Route path=path!("import") view=ImportPage />
                     <Route path=path!("reports") view=ReportsPage />
+                    <Route path=path!("reports/:id") view=ReportPage />
                     <Route path=path!("jobs") view=JobsPage />
                     <Route path=path!("jobs/:id") view=JobPage />
                     <Route path=path!("chat") view=ChatPage />

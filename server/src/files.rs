@@ -210,3 +210,74 @@ fn tokio_stream_from(
 ) -> impl futures_util::Stream<Item = Result<bytes::Bytes, std::io::Error>> {
     futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct DownloadParams {
+    workspace: String,
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// A report's HTML as a page of ours may frame it: nothing in it runs (the report has no
+/// scripts, and `sandbox` would stop any), it loads nothing, only our pages may embed it.
+const REPORT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+                          frame-ancestors 'self'; base-uri 'none'; form-action 'none'; sandbox";
+
+/// `GET /api/reports/{id}/download?workspace=…&format=html|md|pdf`: a finished report's
+/// file. HTML is shown inline (the report page frames it); Markdown and PDF download.
+pub async fn report_download(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(params): Query<DownloadParams>,
+    req: Request,
+) -> Response {
+    use app::types::ReportFormat;
+    let principal = req.extensions().get::<Principal>().cloned();
+    let meta = req
+        .extensions()
+        .get::<RequestMeta>()
+        .cloned()
+        .unwrap_or_default();
+    let scope = match scope_for(&state, principal.as_ref(), &meta, &params.workspace).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return fail(Error::NotFound("report"));
+    };
+    let format = match params.format.as_deref().map(ReportFormat::parse) {
+        None => ReportFormat::Html,
+        Some(Some(f)) => f,
+        Some(None) => return fail(Error::field("format", "must be html, md or pdf")),
+    };
+    let (bytes, content_type, filename) =
+        match app::backend::reports::output(&state.db, scope.workspace_id(), id, format).await {
+            Ok(out) => out,
+            Err(e) => return fail(e),
+        };
+    let mut res = (StatusCode::OK, Body::from(bytes)).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    let disposition = if format == ReportFormat::Html {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(REPORT_CSP),
+        );
+        h.insert(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("SAMEORIGIN"),
+        );
+        "inline"
+    } else {
+        "attachment"
+    };
+    // The stem is ASCII letters, digits and dashes (see `reports::output`).
+    if let Ok(v) = HeaderValue::from_str(&format!("{disposition}; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}

@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod members;
 pub mod metrics;
 pub mod openapi;
+pub mod reports;
 pub mod schedules;
 pub mod signals;
 pub mod system;

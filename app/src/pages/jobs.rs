@@ -76,9 +76,7 @@ pub fn JobsPage() -> impl IntoView {
         .map(|s| (s.to_owned(), s.to_owned()))
         .collect::<Vec<_>>();
     let kinds = [
-        "market_report",
-        "competitor_report",
-        "pipeline_report",
+        "report",
         "import",
         "insights",
         "webhook_delivery",

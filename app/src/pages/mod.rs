@@ -20,6 +20,7 @@ pub mod login;
 pub mod members;
 pub mod new_workspace;
 pub mod not_found;
+pub mod report;
 pub mod reports;
 pub mod settings;
 pub mod system;

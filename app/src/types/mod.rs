@@ -11,6 +11,7 @@ mod error;
 mod import;
 mod jobs;
 mod page;
+mod reports;
 mod system;
 mod values;
 
@@ -42,6 +43,7 @@ pub use import::{
 };
 pub use jobs::{Job, JobDetail, JobEvent};
 pub use page::{has_next, Page, PageRequest};
+pub use reports::{Report, ReportFormat, ReportInput, ReportKind, ReportStatus, StartedReport};
 pub use system::{DatabaseBackend, MigrationInfo, SystemStatus};
 pub use values::{
     parse_country, parse_name, parse_optional_text, parse_web_url, Domain, Email, Slug,

@@ -410,6 +410,21 @@ async fn setup(app: &TestApp) -> World {
     )
     .await;
     let delivery = deliveries["items"][0]["id"].as_i64().unwrap();
+    // A finished report, so its download answers with the file.
+    let started = call(
+        "start_report",
+        json!({"workspace": "demo", "input": {"kind": "pipeline"}}),
+    )
+    .await;
+    let report = started["report_id"].as_i64().expect("a report id");
+    for _ in 0..1200 {
+        let r = call("get_report", json!({"workspace": "demo", "id": report})).await;
+        if r["status"] != "queued" && r["status"] != "running" {
+            assert_eq!(r["status"], "succeeded", "the contract's report: {r}");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 
     // An upload with three columns (as the examples map them), one row of them invalid, so
     // the error report has something to say.
@@ -490,6 +505,7 @@ async fn setup(app: &TestApp) -> World {
                 spare_chat["user_message_id"].as_i64().unwrap(),
             ),
             ("insight", insight),
+            ("report", report),
             ("webhook", webhook),
             ("delivery", delivery),
             ("import", import),
@@ -517,6 +533,7 @@ fn id_kind(op: &str) -> &'static str {
         "start_import" => "import_by_job",
         "get_job" | "cancel_job" | "retry_job" | "run_job_again" | "job_events" => "job",
         "get_schedule" | "update_schedule" | "delete_schedule" => "schedule",
+        "get_report" | "delete_report" | "download_report" => "report",
         "update_webhook" | "delete_webhook" | "test_webhook" | "list_webhook_deliveries" => {
             "webhook"
         }
@@ -612,6 +629,7 @@ const LATE: &[&str] = &[
     "delete_company",
     "delete_pipeline",
     "delete_schedule",
+    "delete_report",
     "delete_webhook",
     "revoke_invitation",
     "revoke_api_token",

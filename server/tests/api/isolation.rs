@@ -47,6 +47,7 @@ struct Records {
     import: i64,
     job: i64,
     schedule: i64,
+    report: i64,
     webhook: i64,
     delivery: i64,
     conversation: i64,
@@ -281,6 +282,19 @@ fn probes(w: &World) -> BTreeMap<&'static str, Vec<Value>> {
         p.insert(f, both(&|ws| json!({"workspace": ws, "id": r.job})));
     }
     let schedule_input = json!({"name": "Intruder schedule", "kind": "pipeline", "input": {"kind": "pipeline"}, "cron": "* * * * *"});
+    p.insert(
+        "start_report",
+        vec![json!({"workspace": b, "input": {"kind": "pipeline"}})],
+    );
+    p.insert("list_reports", vec![json!({"workspace": b, "query": q})]);
+    p.insert(
+        "get_report",
+        both(&|ws| json!({"workspace": ws, "id": r.report})),
+    );
+    p.insert(
+        "delete_report",
+        both(&|ws| json!({"workspace": ws, "id": r.report})),
+    );
     p.insert("list_schedules", vec![json!({"workspace": b})]);
     p.insert(
         "create_schedule",
@@ -485,6 +499,7 @@ async fn setup(app: &TestApp) -> World {
             "Imported Secretly".into(),
             "Clandestine job input".into(),
             "Covert schedule".into(),
+            "Covert report".into(),
             "covert.recipient@b-corp.example".into(),
             "Hidden hook".into(),
             "b-hidden-hook".into(),
@@ -547,6 +562,14 @@ async fn b_records(app: &TestApp, s: &common::Session, ws: &str) -> Records {
         queue::enqueue(&conn, &new).await.unwrap().id
     };
     let schedule = id(s.ok(&app.client, "create_schedule", json!({"workspace": ws, "input": {"name": "Covert schedule", "kind": "pipeline", "input": {"kind": "pipeline"}, "cron": "0 8 * * MON", "recipients": ["covert.recipient@b-corp.example"]}})).await);
+    let report: Value = s
+        .ok(
+            &app.client,
+            "start_report",
+            json!({"workspace": ws, "input": {"kind": "pipeline", "title": "Covert report"}}),
+        )
+        .await;
+    let report = report["report_id"].as_i64().unwrap();
     let hook: Value = s
         .ok(&app.client, "create_webhook", json!({"workspace": ws, "input": {"url": "http://127.0.0.1:9/b-hidden-hook", "description": "Hidden hook", "event_types": ["webhook.test"]}}))
         .await;
@@ -634,6 +657,7 @@ async fn b_records(app: &TestApp, s: &common::Session, ws: &str) -> Records {
         import,
         job,
         schedule,
+        report,
         webhook,
         delivery,
         conversation: sent["conversation_id"].as_i64().unwrap(),
@@ -659,6 +683,7 @@ async fn snapshot(app: &TestApp) -> String {
         ("api_tokens", "id, workspace_id, user_id, name, revoked_at"),
         ("identities", "id, user_id"),
         ("companies", "id, workspace_id, name, domain, tags"),
+        ("reports", "id, workspace_id, title"),
         ("contacts", "id, workspace_id, name, email, company_id"),
         (
             "competitors",

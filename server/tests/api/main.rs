@@ -24,4 +24,5 @@ mod jobs;
 mod live;
 mod migrations;
 mod oauth;
+mod reports;
 mod spine;

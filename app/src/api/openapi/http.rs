@@ -227,6 +227,33 @@ pub fn routes() -> Vec<Route> {
         },
         Route {
             method: Method::Get,
+            path: "/api/reports/{id}/download",
+            area: "reports",
+            operation_id: "download_report",
+            doc: "A finished report's file: the self-contained HTML page (inline SVG charts), the \
+                  Markdown text, or the PDF.\n\n\
+                  Answers `409` while the report is not finished (see `get_report`'s `status`).",
+            auth: Auth::Required,
+            params: vec![
+                param("id", In::Path, true, "The report's id.", Some("1")),
+                workspace(),
+                param(
+                    "format",
+                    In::Query,
+                    false,
+                    "`html` (default), `md` or `pdf`.",
+                    Some("pdf"),
+                ),
+            ],
+            body: None,
+            answer: Answer::Other {
+                media_type: "application/pdf",
+                description: "The report as PDF (`text/html` or `text/markdown` for the other formats).",
+            },
+            unavailable_same_shape: false,
+        },
+        Route {
+            method: Method::Get,
             path: "/api/export/{file}",
             area: "imports",
             operation_id: "export_csv",

@@ -180,10 +180,24 @@ async fn report_attachment(
     workspace_id: i64,
     report_id: i64,
 ) -> std::result::Result<MailAttachment, JobError> {
-    let _ = (state, workspace_id, report_id);
-    Err(JobError::Permanent(
-        "report attachments are not available in this build".into(),
-    ))
+    use crate::backend::Error;
+    match crate::backend::reports::output(
+        &state.db,
+        workspace_id,
+        report_id,
+        crate::types::ReportFormat::Pdf,
+    )
+    .await
+    {
+        Ok((bytes, content_type, filename)) => Ok(MailAttachment {
+            filename,
+            content_type: content_type.to_owned(),
+            bytes,
+        }),
+        Err(Error::NotFound(_)) => Err(JobError::Permanent("the report was deleted".into())),
+        Err(Error::Conflict(why)) => Err(JobError::Permanent(why)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

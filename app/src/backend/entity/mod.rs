@@ -25,6 +25,7 @@ pub mod memberships;
 pub mod oauth_states;
 pub mod pipeline_stages;
 pub mod pipelines;
+pub mod reports;
 pub mod schedules;
 pub mod sessions;
 pub mod signals;

@@ -31,6 +31,7 @@ pub fn handlers(state: &AppState) -> Registry {
         .with("noop", |_ctx| async { Ok(serde_json::Value::Null) })
         .with("pause", pause);
     let registry = crate::backend::delivery::register(registry, state);
+    let registry = crate::backend::reports::register(registry, state);
     let run_state = state.clone();
     let registry = registry.with(scheduler::RUN_JOB, move |ctx| {
         scheduler::run_scheduled(run_state.clone(), ctx)

@@ -187,11 +187,35 @@ async fn start_work(
     state: &AppState,
     schedule: &schedules::Model,
 ) -> std::result::Result<serde_json::Value, super::JobError> {
-    let _ = state;
-    Err(super::JobError::Permanent(format!(
-        "schedules of kind `{}` cannot run in this build",
-        schedule.kind
-    )))
+    use super::JobError;
+    let mut input: crate::types::ReportInput =
+        serde_json::from_str(&schedule.input).map_err(|e| {
+            JobError::Permanent(format!("the schedule's input is not a report input: {e}"))
+        })?;
+    // The schedule's own kind and recipients win over whatever its stored input says.
+    input.kind = schedule.kind.clone();
+    let recipients: Vec<String> = serde_json::from_str(&schedule.recipients).unwrap_or_default();
+    input.deliver_to.extend(recipients);
+    match crate::backend::reports::start_for(
+        state,
+        schedule.workspace_id,
+        schedule.created_by,
+        &input,
+    )
+    .await
+    {
+        Ok((report_id, job_id)) => {
+            Ok(serde_json::json!({ "report_id": report_id, "job_id": job_id }))
+        }
+        Err(crate::backend::Error::Validation(fields)) => Err(JobError::Permanent(
+            fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Runs `tick` every `TICK` until `stop` says so.

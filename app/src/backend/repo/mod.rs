@@ -15,6 +15,7 @@ pub mod list;
 pub mod members;
 pub mod metrics;
 pub mod pipelines;
+pub mod reports;
 pub mod schedules;
 pub mod signals;
 pub mod webhooks;

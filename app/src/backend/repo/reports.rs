@@ -1,0 +1,226 @@
+//! A workspace's reports as its members see them: the list (filters `kind`, `status`), one
+//! report, starting one (audited) and deleting one. Generation itself is in
+//! `backend::reports`.
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+
+use super::list::{self, check_filters, unknown_sort};
+use crate::backend::audit::{self, Entry};
+use crate::backend::auth::{Authorized, Scope};
+use crate::backend::entity::{jobs, reports};
+use crate::backend::jobs::JobStatus;
+use crate::backend::{AppState, Error, Result};
+use crate::types::{
+    ListQuery, Page, Report, ReportFormat, ReportInput, ReportKind, ReportStatus, StartedReport,
+};
+
+pub const FILTERS: &[&str] = &["kind", "status"];
+pub const SORTS: &[&str] = &["created", "finished"];
+
+/// The columns a list needs: never the stored outputs (megabytes per PDF).
+#[derive(sea_orm::FromQueryResult)]
+struct Row {
+    id: i64,
+    kind: String,
+    title: String,
+    input: String,
+    status: String,
+    job_id: Option<i64>,
+    created_by: Option<i64>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    data_as_of: Option<chrono::DateTime<chrono::Utc>>,
+    writer: Option<String>,
+    summary: Option<String>,
+    error: Option<String>,
+}
+
+fn select() -> sea_orm::Select<reports::Entity> {
+    use reports::Column as C;
+    reports::Entity::find().select_only().columns([
+        C::Id,
+        C::Kind,
+        C::Title,
+        C::Input,
+        C::Status,
+        C::JobId,
+        C::CreatedBy,
+        C::CreatedAt,
+        C::FinishedAt,
+        C::DataAsOf,
+        C::Writer,
+        C::Summary,
+        C::Error,
+    ])
+}
+
+/// A report whose job ended without the handler running (cancelled while queued, failed for
+/// good on a worker that died) shows its job's end, not "queued" forever.
+fn to_report(r: Row, job: Option<&jobs::Model>) -> Report {
+    let mut status = ReportStatus::parse(&r.status).unwrap_or(ReportStatus::Failed);
+    let mut error = r.error;
+    if !status.is_finished() {
+        if let Some(job) = job {
+            match JobStatus::parse(&job.status) {
+                Some(JobStatus::Cancelled) => status = ReportStatus::Cancelled,
+                Some(JobStatus::Failed) => {
+                    status = ReportStatus::Failed;
+                    error = error.or_else(|| job.last_error.clone());
+                }
+                _ => {}
+            }
+        }
+    }
+    Report {
+        id: r.id,
+        kind: ReportKind::parse(&r.kind).unwrap_or(ReportKind::Market),
+        title: r.title,
+        input: serde_json::from_str(&r.input).unwrap_or_default(),
+        formats: if status == ReportStatus::Succeeded {
+            ReportFormat::ALL.to_vec()
+        } else {
+            Vec::new()
+        },
+        status,
+        job_id: r.job_id,
+        created_by: r.created_by,
+        created_at: r.created_at,
+        finished_at: r.finished_at,
+        data_as_of: r.data_as_of,
+        writer: r.writer,
+        summary: r.summary,
+        error,
+    }
+}
+
+async fn jobs_of(
+    db: &impl ConnectionTrait,
+    ws: i64,
+    rows: &[Row],
+) -> Result<HashMap<i64, jobs::Model>> {
+    let ids: Vec<i64> = rows
+        .iter()
+        .filter(|r| !ReportStatus::parse(&r.status).is_some_and(ReportStatus::is_finished))
+        .filter_map(|r| r.job_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(jobs::Entity::find()
+        .filter(jobs::Column::WorkspaceId.eq(ws))
+        .filter(jobs::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|j| (j.id, j))
+        .collect())
+}
+
+/// Filters: `kind` (market, competitor, pipeline), `status` (one or several
+/// comma-separated). Sorts: `created` (default newest first), `finished`.
+pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Result<Page<Report>> {
+    check_filters(q, FILTERS)?;
+    let req = list::page_request(q);
+    let ws = scope.workspace_id();
+    let mut sel = select().filter(reports::Column::WorkspaceId.eq(ws));
+    if let Some(k) = q.filter("kind") {
+        let kind = ReportKind::parse(k).ok_or_else(|| {
+            Error::field("filters", "`kind` must be market, competitor or pipeline")
+        })?;
+        sel = sel.filter(reports::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(s) = q.filter("status") {
+        let mut statuses = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let st = ReportStatus::parse(part).ok_or_else(|| {
+                Error::field(
+                    "filters",
+                    "`status` must be queued, running, succeeded, failed or cancelled",
+                )
+            })?;
+            statuses.push(st.as_str());
+        }
+        sel = sel.filter(reports::Column::Status.is_in(statuses));
+    }
+    let (total, total_exact) = list::capped_count(db, &sel, &req).await?;
+    let (field, desc) = q.sort_key("-created");
+    let col = match field {
+        "created" => reports::Column::CreatedAt,
+        "finished" => reports::Column::FinishedAt,
+        other => return Err(unknown_sort(other, SORTS)),
+    };
+    let rows = list::order(sel, col, reports::Column::Id, desc)
+        .offset(req.offset())
+        .limit(req.per_page)
+        .into_model::<Row>()
+        .all(db)
+        .await?;
+    let jobs = jobs_of(db, ws, &rows).await?;
+    Ok(Page {
+        items: rows
+            .into_iter()
+            .map(|r| {
+                let job = r.job_id.and_then(|id| jobs.get(&id));
+                to_report(r, job)
+            })
+            .collect(),
+        total,
+        total_exact,
+        page: req.page,
+        per_page: req.per_page,
+    })
+}
+
+pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Report> {
+    let ws = scope.workspace_id();
+    let row = select()
+        .filter(reports::Column::WorkspaceId.eq(ws))
+        .filter(reports::Column::Id.eq(id))
+        .into_model::<Row>()
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("report"))?;
+    let rows = [row];
+    let jobs = jobs_of(db, ws, &rows).await?;
+    let [row] = rows;
+    let job = row.job_id.and_then(|id| jobs.get(&id));
+    Ok(to_report(row, job))
+}
+
+/// Starts a report as the caller (audited with the report's creation).
+pub async fn start(
+    state: &AppState,
+    auth: &Authorized<'_>,
+    input: &ReportInput,
+) -> Result<StartedReport> {
+    let (report_id, job_id) = crate::backend::reports::start(
+        state,
+        auth.workspace_id(),
+        Some(auth.user_id()),
+        input,
+        Some(Entry::in_scope(auth, "report.start")),
+    )
+    .await?;
+    Ok(StartedReport { report_id, job_id })
+}
+
+/// Deletes a report and its files. A report still being made is cancelled first by its job
+/// finding the row gone (the job then fails for good with "the report was deleted").
+pub async fn delete(db: &impl ConnectionTrait, auth: &Authorized<'_>, id: i64) -> Result<()> {
+    let existing = get(db, auth, id).await?;
+    reports::Entity::delete_many()
+        .filter(reports::Column::WorkspaceId.eq(auth.workspace_id()))
+        .filter(reports::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    audit::record(
+        db,
+        Entry::in_scope(auth, "report.delete")
+            .target("report", id)
+            .detail(existing.title),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,484 @@
+//! Reports end to end against the real server on both databases: every kind renders HTML,
+//! Markdown and a PDF that parses; an empty segment makes a report that says so; bad input
+//! is a field error; a finished report is e-mailed (PDF attached) to a local SMTP sink and
+//! announced to a webhook receiver that checks the signature; a due schedule makes a report.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::{extract::State, http::HeaderMap, routing::post, Router};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+
+use app::backend::{
+    delivery::webhooks,
+    demo,
+    entity::{competitors, schedules},
+    jobs::scheduler,
+};
+use app::types::{CreatedWebhookEndpoint, Page, Report, ReportStatus, Schedule, StartedReport};
+
+use crate::common::{Backend, Session, TestApp, TestDb};
+
+async fn seeded(app: &TestApp, email: &str) -> (Session, String, i64) {
+    let (s, ws) = crate::common::owner_of_new_workspace(app, email).await;
+    let db = &app.state.db;
+    let owners = demo::member_ids(db, ws.id).await.unwrap();
+    demo::seed(
+        db,
+        ws.id,
+        &owners,
+        &demo::DemoActor::default(),
+        &demo::DemoSpec {
+            companies: 80,
+            deals: 300,
+            seed: 11,
+            anchor: demo::today(),
+        },
+    )
+    .await
+    .unwrap();
+    (s, ws.slug, ws.id)
+}
+
+async fn wait_done(app: &TestApp, s: &Session, ws: &str, id: i64) -> Report {
+    for _ in 0..1200 {
+        let r: Report = s
+            .ok(
+                &app.client,
+                "get_report",
+                json!({"workspace": ws, "id": id}),
+            )
+            .await;
+        if r.status.is_finished() {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("report {id} never finished");
+}
+
+async fn start(app: &TestApp, s: &Session, ws: &str, input: Value) -> Report {
+    let started: StartedReport = s
+        .ok(
+            &app.client,
+            "start_report",
+            json!({"workspace": ws, "input": input}),
+        )
+        .await;
+    let r = wait_done(app, s, ws, started.report_id).await;
+    assert_eq!(r.job_id, Some(started.job_id));
+    assert_eq!(r.status, ReportStatus::Succeeded, "{:?}", r.error);
+    r
+}
+
+async fn download(
+    app: &TestApp,
+    s: &Session,
+    ws: &str,
+    id: i64,
+    format: &str,
+) -> (String, Vec<u8>) {
+    let res = s
+        .get(
+            &app.client,
+            &format!("/api/reports/{id}/download?workspace={ws}&format={format}"),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "download {format}");
+    let ct = res.headers()["content-type"].to_str().unwrap().to_owned();
+    (ct, res.bytes().await.unwrap().to_vec())
+}
+
+/// Checks all three formats and answers the Markdown.
+async fn check_formats(app: &TestApp, s: &Session, ws: &str, r: &Report) -> String {
+    let (ct, html) = download(app, s, ws, r.id, "html").await;
+    assert!(ct.starts_with("text/html"));
+    let html = String::from_utf8(html).unwrap();
+    assert!(
+        html.contains("Data as of") && html.contains("Written by"),
+        "inputs on the first page"
+    );
+    assert!(html.contains("Period"));
+    assert!(!html.contains("<script"), "a report runs nothing");
+
+    let (ct, md) = download(app, s, ws, r.id, "md").await;
+    assert!(ct.starts_with("text/markdown"));
+    let md = String::from_utf8(md).unwrap();
+    assert!(md.starts_with("# "), "{md}");
+    assert!(md.contains("template writer"), "says who wrote the prose");
+
+    let (ct, pdf) = download(app, s, ws, r.id, "pdf").await;
+    assert_eq!(ct, "application/pdf");
+    let pages = pdf_pages(&pdf);
+    assert!((1..=12).contains(&pages), "{pages} pages");
+    md
+}
+
+/// Parses the PDF's skeleton: header, every cross-reference offset pointing at its object,
+/// the trailer, and the page tree's count agreeing with the page objects. Answers the pages.
+fn pdf_pages(pdf: &[u8]) -> usize {
+    assert!(pdf.starts_with(b"%PDF-1."), "a PDF header");
+    // One char per byte, so offsets in the text are offsets in the file.
+    let text: String = pdf
+        .iter()
+        .map(|&b| if b.is_ascii() { b as char } else { '?' })
+        .collect();
+    assert!(text.trim_end().ends_with("%%EOF"));
+    let start: usize = text
+        .rsplit_once("startxref\n")
+        .and_then(|(_, rest)| rest.lines().next())
+        .and_then(|n| n.trim().parse().ok())
+        .expect("startxref");
+    let xref = &text[start..];
+    assert!(
+        xref.starts_with("xref\n0 "),
+        "startxref points at the table"
+    );
+    let count: usize = xref
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    for (i, entry) in xref.lines().skip(3).take(count - 1).enumerate() {
+        let offset: usize = entry[..10].parse().unwrap();
+        assert!(
+            pdf[offset..].starts_with(format!("{} 0 obj", i + 1).as_bytes()),
+            "object {} is where the table says",
+            i + 1
+        );
+    }
+    let pages = text.matches("/Type /Page ").count();
+    assert!(
+        text.contains(&format!("/Count {pages} ")),
+        "the page tree counts {pages} pages"
+    );
+    pages
+}
+
+both_backends!(
+    each_kind_renders_html_markdown_and_pdf,
+    |app: TestApp| async move {
+        let (s, ws, ws_id) = seeded(&app, "reports@example.com").await;
+
+        let market = start(&app, &s, &ws, json!({"kind": "market"})).await;
+        let md = check_formats(&app, &s, &ws, &market).await;
+        assert!(
+            md.contains("## Segment") && md.contains("all companies"),
+            "{md}"
+        );
+        assert!(market
+            .summary
+            .as_deref()
+            .unwrap_or("")
+            .contains("companies"));
+        let (_, html) = download(&app, &s, &ws, market.id, "html").await;
+        assert!(
+            String::from_utf8(html).unwrap().contains("<svg"),
+            "inline SVG charts"
+        );
+
+        let pair = competitors::Entity::find()
+            .filter(competitors::Column::WorkspaceId.eq(ws_id))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .expect("the demo records competitors");
+        let comp = start(
+            &app,
+            &s,
+            &ws,
+            json!({"kind": "competitor", "company_id": pair.company_id}),
+        )
+        .await;
+        let md = check_formats(&app, &s, &ws, &comp).await;
+        assert!(md.contains("## Head to head"), "{md}");
+
+        let pipe = start(
+            &app,
+            &s,
+            &ws,
+            json!({"kind": "pipeline", "title": "Q4 review"}),
+        )
+        .await;
+        assert_eq!(pipe.title, "Q4 review");
+        let md = check_formats(&app, &s, &ws, &pipe).await;
+        assert!(md.contains("Funnel and conversion by stage"), "{md}");
+
+        // The list filters by kind and status.
+        let page: Page<Report> = s
+            .ok(
+                &app.client,
+                "list_reports",
+                json!({"workspace": ws, "query": {"filters": {"kind": "pipeline", "status": "succeeded"}}}),
+            )
+            .await;
+        assert_eq!(page.items.len(), 1);
+        assert_eq!(page.items[0].id, pipe.id);
+        let res = s
+            .call(
+                &app.client,
+                "list_reports",
+                json!({"workspace": ws, "query": {"filters": {"kind": "weather"}}}),
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+
+        // Delete: gone from the API and its files.
+        let _: () = s
+            .ok(
+                &app.client,
+                "delete_report",
+                json!({"workspace": ws, "id": pipe.id}),
+            )
+            .await;
+        let res = s
+            .get(
+                &app.client,
+                &format!(
+                    "/api/reports/{}/download?workspace={ws}&format=pdf",
+                    pipe.id
+                ),
+            )
+            .await;
+        assert_eq!(res.status(), 404);
+    }
+);
+
+both_backends!(
+    an_empty_segment_makes_a_report_that_says_so,
+    |app: TestApp| async move {
+        let (s, ws, _) = seeded(&app, "empty@example.com").await;
+        let r = start(
+            &app,
+            &s,
+            &ws,
+            json!({"kind": "market", "industry": "Underwater Basket Weaving"}),
+        )
+        .await;
+        let md = check_formats(&app, &s, &ws, &r).await;
+        assert!(
+            md.contains("No companies match the segment Underwater Basket Weaving"),
+            "{md}"
+        );
+        assert!(md.contains("No data for this segment."), "{md}");
+    }
+);
+
+both_backends!(bad_input_is_a_field_error, |app: TestApp| async move {
+    let (s, ws) = crate::common::owner_of_new_workspace(&app, "bad@example.com").await;
+    let ws = ws.slug;
+    let fields = |body: Value| -> Vec<String> {
+        body["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let res = s
+        .call(
+            &app.client,
+            "start_report",
+            json!({"workspace": ws, "input": {"kind": "horoscope"}}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(fields(res.json().await.unwrap()), ["kind"]);
+
+    let res = s
+        .call(
+            &app.client,
+            "start_report",
+            json!({"workspace": ws, "input": {"kind": "competitor", "size_band": "huge", "from": "2026-05-01", "to": "2026-01-01", "deliver_to": ["nope"]}}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        fields(res.json().await.unwrap()),
+        ["size_band", "from", "deliver_to", "company_id"]
+    );
+
+    // A report that is not finished has no files yet; an unknown format is named.
+    let res = s
+        .get(
+            &app.client,
+            &format!("/api/reports/1/download?workspace={ws}&format=docx"),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+});
+
+#[derive(Clone, Default)]
+struct Received(Arc<Mutex<Vec<(HeaderMap, String)>>>);
+
+async fn receiver() -> (std::net::SocketAddr, Received) {
+    async fn ok(State(r): State<Received>, headers: HeaderMap, body: String) -> &'static str {
+        r.0.lock().unwrap().push((headers, body));
+        "thanks"
+    }
+    let received = Received::default();
+    let router = Router::new()
+        .route("/hook", post(ok))
+        .with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (addr, received)
+}
+
+/// An SMTP server that takes one message and hands back its DATA.
+async fn smtp_sink() -> (u16, tokio::sync::oneshot::Receiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (sock, _) = listener.accept().await.unwrap();
+        let (read, mut write) = sock.into_split();
+        let mut lines = BufReader::new(read).lines();
+        write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+        let (mut data, mut in_data, mut tx) = (String::new(), false, Some(tx));
+        while let Ok(Some(line)) = lines.next_line().await {
+            if in_data {
+                if line == "." {
+                    in_data = false;
+                    write.write_all(b"250 queued\r\n").await.unwrap();
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(data.clone());
+                    }
+                } else {
+                    data.push_str(&line);
+                    data.push('\n');
+                }
+                continue;
+            }
+            let upper = line.to_uppercase();
+            let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                b"250-sink\r\n250 8BITMIME\r\n"
+            } else if upper.starts_with("DATA") {
+                in_data = true;
+                b"354 go ahead\r\n"
+            } else if upper.starts_with("QUIT") {
+                let _ = write.write_all(b"221 bye\r\n").await;
+                break;
+            } else {
+                b"250 ok\r\n"
+            };
+            write.write_all(reply).await.unwrap();
+        }
+    });
+    (port, rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_report_is_mailed_and_announced_signed() {
+    let (port, mail) = smtp_sink().await;
+    let db = TestDb::new(Backend::Sqlite).await;
+    let mut config = crate::common::test_config(&db.url);
+    config.smtp_host = Some("127.0.0.1".into());
+    config.smtp_port = port;
+    config.smtp_tls = "none".into();
+    config.job_workers = Some(2);
+    let app = crate::common::spawn_with(db, config, |_| None).await;
+    let (s, ws, _) = seeded(&app, "deliver@example.com").await;
+    let (addr, received) = receiver().await;
+    let hook: CreatedWebhookEndpoint = s
+        .ok(
+            &app.client,
+            "create_webhook",
+            json!({"workspace": ws, "input": {"url": format!("http://{addr}/hook"), "event_types": ["report.completed"]}}),
+        )
+        .await;
+
+    let r = start(
+        &app,
+        &s,
+        &ws,
+        json!({"kind": "pipeline", "deliver_to": ["ana@example.com"]}),
+    )
+    .await;
+
+    let data = tokio::time::timeout(Duration::from_secs(60), mail)
+        .await
+        .expect("the e-mail arrives")
+        .unwrap();
+    assert!(data.contains("ana@example.com"));
+    assert!(data.contains("application/pdf"), "the PDF is attached");
+    assert!(data.contains(&format!("-{}.pdf", r.id)));
+
+    let mut got = Vec::new();
+    for _ in 0..1200 {
+        got = received.0.lock().unwrap().clone();
+        if !got.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (headers, body) = got.first().expect("the webhook arrives");
+    assert_eq!(headers["x-hyperformant-event"], "report.completed");
+    let sig = headers[webhooks::SIGNATURE_HEADER].to_str().unwrap();
+    assert!(webhooks::verify(
+        &hook.secret,
+        sig,
+        body,
+        chrono::Utc::now().timestamp(),
+        300
+    ));
+    let payload: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(payload["data"]["report_id"], r.id, "{payload}");
+}
+
+both_backends!(a_due_schedule_makes_a_report, |app: TestApp| async move {
+    let (s, ws, _) = seeded(&app, "sched-report@example.com").await;
+    let created: Schedule = s
+        .ok(
+            &app.client,
+            "create_schedule",
+            json!({"workspace": ws, "input": {
+                "name": "Weekly market", "kind": "market", "input": {"country": "DE"},
+                "cron": "0 8 * * MON", "timezone": "UTC", "recipients": []}}),
+        )
+        .await;
+    schedules::Entity::update_many()
+        .col_expr(
+            schedules::Column::NextRunAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::minutes(1)),
+        )
+        .filter(schedules::Column::Id.eq(created.id))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        scheduler::tick(&app.state, chrono::Utc::now(), 100)
+            .await
+            .unwrap(),
+        1
+    );
+    let mut reports = Vec::new();
+    for _ in 0..1200 {
+        let page: Page<Report> = s
+            .ok(
+                &app.client,
+                "list_reports",
+                json!({"workspace": ws, "query": {}}),
+            )
+            .await;
+        reports = page.items;
+        if !reports.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let report = reports.first().expect("the schedule started a report");
+    assert_eq!(report.input.country.as_deref(), Some("DE"));
+    assert_eq!(report.input.kind, "market");
+    let done = wait_done(&app, &s, &ws, report.id).await;
+    assert_eq!(done.status, ReportStatus::Succeeded, "{:?}", done.error);
+});
