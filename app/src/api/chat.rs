@@ -190,6 +190,25 @@ crate::endpoint_doc! {
     example = {"workspace": "demo", "message_id": 1, "content": "What are the biggest open deals?"}
 }
 
+#[server(prefix = "/api", endpoint = "confirm_tool_call", input = Json)]
+pub async fn confirm_tool_call(
+    workspace: String,
+    message_id: i64,
+    call_id: String,
+    confirm: bool,
+) -> Result<ChatMessage, ApiError> {
+    let scope = super::scope(&workspace).await?;
+    let state = super::state()?;
+    Ok(crate::backend::ai::chat::confirm(&state, &scope, message_id, &call_id, confirm).await?)
+}
+
+crate::endpoint_doc! {
+    /// Confirms (or declines) a tool call that waits for the person: `start_report` starts the
+    /// report it prepared only now, as the caller (members and above).
+    ConfirmToolCall(workspace: String, message_id: i64, call_id: String, confirm: bool) -> ChatMessage,
+    example = {"workspace": "demo", "message_id": 2, "call_id": "offline_1", "confirm": true}
+}
+
 #[server(prefix = "/api", endpoint = "suggested_questions", input = Json)]
 pub async fn suggested_questions(workspace: String) -> Result<Vec<String>, ApiError> {
     let scope = super::scope(&workspace).await?;

@@ -10,8 +10,9 @@ use leptos_router::components::A;
 
 use super::workspace::use_slug;
 use crate::api::chat::{
-    delete_conversation, edit_message, get_message, get_messages, list_conversations,
-    rename_conversation, retry_message, send_message, stop_message, suggested_questions,
+    confirm_tool_call, delete_conversation, edit_message, get_message, get_messages,
+    list_conversations, rename_conversation, retry_message, send_message, stop_message,
+    suggested_questions,
 };
 use crate::components::form::copy_to_clipboard;
 use crate::components::live::{use_event_stream, LiveBadge};
@@ -256,6 +257,21 @@ pub fn ChatPage() -> impl IntoView {
         });
     };
 
+    let confirm_call = move |(message_id, call_id, yes): (i64, String, bool)| {
+        spawn_local(async move {
+            match confirm_tool_call(slug.get_untracked(), message_id, call_id, yes).await {
+                Ok(m) => messages.update(|list| {
+                    if let Some(x) = list.iter_mut().find(|x| x.id == m.id) {
+                        if !x.is_streaming() {
+                            *x = m;
+                        }
+                    }
+                }),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
@@ -368,7 +384,8 @@ pub fn ChatPage() -> impl IntoView {
                                 }.into_any()
                             } else {
                                 view! { <Answer m=m.clone() last=Signal::derive(last_answer) streaming=streaming
-                                    on_stop=Callback::new(move |_| stop(id)) on_retry=Callback::new(move |_| retry(id)) /> }.into_any()
+                                    on_stop=Callback::new(move |_| stop(id)) on_retry=Callback::new(move |_| retry(id))
+                                    on_confirm=Callback::new(move |(call, yes): (String, bool)| confirm_call((id, call, yes))) /> }.into_any()
                             }
                         }
                     </For>
@@ -412,6 +429,7 @@ fn Answer(
     streaming: RwSignal<Option<i64>>,
     on_stop: Callback<()>,
     on_retry: Callback<()>,
+    on_confirm: Callback<(String, bool)>,
 ) -> impl IntoView {
     let html = to_safe_html(&m.content);
     let content = m.content.clone();
@@ -429,7 +447,7 @@ fn Answer(
     view! {
         <div class="flex justify-start" data-testid="chat-message" data-role="assistant" data-status=status.clone()>
             <div class="w-full max-w-[90%] space-y-2">
-                {m.tool_calls.into_iter().map(|c| view! { <ToolActivity call=c /> }).collect_view()}
+                {m.tool_calls.into_iter().map(|c| view! { <ToolActivity call=c on_confirm /> }).collect_view()}
                 <div class="prose prose-sm max-w-none rounded-2xl bg-zinc-100 px-4 py-2 text-sm text-zinc-900 dark:prose-invert dark:bg-zinc-800 dark:text-zinc-100 [&_table]:text-xs [&_td]:px-2 [&_th]:px-2"
                     data-testid="answer-body" inner_html=html></div>
                 {is_streaming.then(|| view! { <p class="text-xs text-zinc-400" data-testid="answer-writing">"Writing…"</p> })}
@@ -459,7 +477,17 @@ fn Answer(
 
 /// "looked up 12 deals in negotiation", expandable to the call's arguments and raw result.
 #[component]
-fn ToolActivity(call: ToolCall) -> impl IntoView {
+fn ToolActivity(call: ToolCall, on_confirm: Callback<(String, bool)>) -> impl IntoView {
+    let slug = use_slug();
+    let waiting = call.status == "needs_confirmation";
+    let link = call
+        .result
+        .as_ref()
+        .and_then(|r| r.get("link"))
+        .and_then(|l| l.as_str())
+        .filter(|l| l.starts_with(&format!("/w/{}/", slug.get_untracked())))
+        .map(str::to_owned);
+    let id = call.id.clone();
     let raw = serde_json::to_string_pretty(&serde_json::json!({
         "tool": call.name,
         "arguments": call.arguments,
@@ -476,5 +504,15 @@ fn ToolActivity(call: ToolCall) -> impl IntoView {
             <summary class=format!("cursor-pointer select-none {tone}")>{format!("🔎 {}", call.summary)}</summary>
             <pre class="mt-1 max-h-64 overflow-auto rounded-lg bg-zinc-950 p-2 text-[11px] text-zinc-100">{raw}</pre>
         </details>
+        {waiting.then(|| {
+            let (a, b) = (id.clone(), id.clone());
+            view! {
+                <div class="flex gap-2" data-testid="confirm-call">
+                    <button type="button" class=button_class(true) on:click=move |_| on_confirm.run((a.clone(), true))>"Start the report"</button>
+                    <button type="button" class=button_class(false) on:click=move |_| on_confirm.run((b.clone(), false))>"Not now"</button>
+                </div>
+            }
+        })}
+        {link.map(|href| view! { <A href=href attr:class="text-xs text-brand-600 hover:underline" attr:data-testid="tool-link">"Open the report"</A> })}
     }
 }

@@ -548,3 +548,78 @@ async fn insights_find_what_changed_sqlite() {
 async fn insights_find_what_changed_postgres() {
     insights_find_what_changed(Backend::Postgres).await;
 }
+
+/// "Start a report" prepares it and waits: only the person's confirmation starts it, as them.
+#[tokio::test]
+async fn start_report_waits_for_confirmation() {
+    let app = common::spawn_app(Backend::Sqlite).await;
+    let (s, slug) = demo_workspace(&app, "confirm@ai.example").await;
+    let m = answer_of(&app, &s, &slug, "Start a pipeline report").await;
+    let call = &m["tool_calls"][0];
+    assert_eq!(
+        (call["name"].as_str(), call["status"].as_str()),
+        (Some("start_report"), Some("needs_confirmation")),
+        "{m}"
+    );
+    assert!(m["content"].as_str().unwrap().contains("Confirm it"), "{m}");
+    let reports: Value = s
+        .ok(
+            &app.client,
+            "list_reports",
+            json!({"workspace": slug, "query": {}}),
+        )
+        .await;
+    assert_eq!(
+        reports["total"], 0,
+        "nothing starts before the confirmation"
+    );
+
+    let confirmed: Value = s
+        .ok(&app.client, "confirm_tool_call", json!({"workspace": slug, "message_id": m["id"], "call_id": call["id"], "confirm": true}))
+        .await;
+    let call = &confirmed["tool_calls"][0];
+    assert_eq!(call["status"], "confirmed");
+    let report_id = call["result"]["report_id"].as_i64().unwrap();
+    assert_eq!(
+        call["result"]["link"],
+        format!("/w/{slug}/reports/{report_id}")
+    );
+    let report: Value = s
+        .ok(
+            &app.client,
+            "get_report",
+            json!({"workspace": slug, "id": report_id}),
+        )
+        .await;
+    assert_eq!(report["kind"], "pipeline");
+    // Once answered, the call cannot be confirmed again.
+    let again = s
+        .call(&app.client, "confirm_tool_call", json!({"workspace": slug, "message_id": m["id"], "call_id": call["id"], "confirm": true}))
+        .await;
+    assert_eq!(again.status().as_u16(), 409);
+
+    // A viewer's confirmation is refused: starting reports needs a member.
+    let invite: Value = s
+        .ok(
+            &app.client,
+            "create_invitation",
+            json!({"workspace": slug, "role": "viewer"}),
+        )
+        .await;
+    let viewer = app
+        .sign_up("viewer-confirm@ai.example", "Vi", "correct horse battery")
+        .await;
+    let _: Value = viewer
+        .ok(
+            &app.client,
+            "accept_invitation",
+            json!({"token": invite["url"].as_str().unwrap().rsplit('/').next().unwrap()}),
+        )
+        .await;
+    let vm = answer_of(&app, &viewer, &slug, "Start a market report").await;
+    let res = viewer
+        .call(&app.client, "confirm_tool_call", json!({"workspace": slug, "message_id": vm["id"], "call_id": vm["tool_calls"][0]["id"], "confirm": true}))
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    app.stop().await;
+}

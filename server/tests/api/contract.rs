@@ -380,6 +380,7 @@ async fn setup(app: &TestApp) -> World {
     };
     let chat = ask("Summarise the pipeline").await;
     let spare_chat = ask("What are the biggest open deals?").await;
+    let report_chat = ask("Start a pipeline report").await;
     let insight = {
         use app::backend::repo::ai::{add_insights, NewInsight};
         add_insights(
@@ -505,6 +506,10 @@ async fn setup(app: &TestApp) -> World {
                 spare_chat["user_message_id"].as_i64().unwrap(),
             ),
             ("insight", insight),
+            (
+                "report_answer",
+                report_chat["assistant_message_id"].as_i64().unwrap(),
+            ),
             ("report", report),
             ("webhook", webhook),
             ("delivery", delivery),
@@ -566,6 +571,7 @@ fn fill(op: &str, example: &Value, w: &World) -> Value {
             }
             "conversation_id" => json!(w.id("conversation")),
             "message_id" if op == "edit_message" => json!(w.id("spare_question")),
+            "message_id" if op == "confirm_tool_call" => json!(w.id("report_answer")),
             "message_id" => json!(w.id("answer")),
             "user_id" if op == "remove_member" => json!(w.joiner_id),
             "user_id" => json!(w.member_id),

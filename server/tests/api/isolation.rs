@@ -357,6 +357,10 @@ fn probes(w: &World) -> BTreeMap<&'static str, Vec<Value>> {
         "send_message",
         both(&|ws| json!({"workspace": ws, "conversation_id": r.conversation, "content": "Summarise the pipeline"})),
     );
+    p.insert(
+        "confirm_tool_call",
+        both(&|ws| json!({"workspace": ws, "message_id": r.answer, "call_id": "offline_1", "confirm": true})),
+    );
     for f in ["get_message", "stop_message", "retry_message"] {
         p.insert(
             f,

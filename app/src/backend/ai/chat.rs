@@ -269,6 +269,66 @@ pub async fn stop(state: &AppState, scope: &Scope, message_id: i64) -> Result<Ch
     ))
 }
 
+/// The person's answer to a tool call that waits for confirmation (`start_report`): starts
+/// the report as them (members and above) or records that they declined.
+pub async fn confirm(
+    state: &AppState,
+    scope: &Scope,
+    message_id: i64,
+    call_id: &str,
+    yes: bool,
+) -> Result<ChatMessage> {
+    use crate::backend::auth::Action;
+    let row = repo::chat::find_message(&state.db, scope, message_id).await?;
+    let live = state.chat_runs().get(row.id);
+    let message = live
+        .as_ref()
+        .and_then(|r| r.snapshot())
+        .unwrap_or_else(|| repo::chat::to_message(row));
+    let mut call = message
+        .tool_calls
+        .iter()
+        .find(|c| c.id == call_id)
+        .cloned()
+        .ok_or(Error::NotFound("tool call"))?;
+    if call.status != "needs_confirmation" {
+        return Err(Error::Conflict(format!(
+            "this call is {}, not waiting",
+            call.status
+        )));
+    }
+    if yes {
+        let auth = scope.authorize(Action::RunReports)?;
+        let input: crate::types::ReportInput = serde_json::from_value(call.arguments.clone())
+            .map_err(|e| Error::BadRequest(format!("the prepared report is not valid: {e}")))?;
+        let started = repo::reports::start(state, &auth, &input).await?;
+        call.status = "confirmed".into();
+        call.summary = format!("started report #{}", started.report_id);
+        call.result = Some(serde_json::json!({
+            "report_id": started.report_id,
+            "job_id": started.job_id,
+            "link": format!("/w/{}/reports/{}", scope.workspace_slug(), started.report_id),
+        }));
+    } else {
+        call.status = "declined".into();
+        call.summary = "declined: no report started".into();
+    }
+    match live {
+        // The answer is still being written: its task saves the call with the rest.
+        Some(run) => run.apply(ChatEvent::Tool { call }),
+        None => {
+            let mut m = message;
+            if let Some(c) = m.tool_calls.iter_mut().find(|c| c.id == call_id) {
+                *c = call;
+            }
+            repo::chat::save_answer(&state.db, &m).await?;
+        }
+    }
+    Ok(repo::chat::to_message(
+        repo::chat::find_message(&state.db, scope, message_id).await?,
+    ))
+}
+
 async fn begin(
     state: &AppState,
     scope: &Scope,
@@ -485,7 +545,11 @@ impl Task {
         .unwrap_or_else(|_| Err(tools::ToolError::Failed("the lookup took too long".into())));
         match outcome {
             Ok(o) => {
-                call.status = "ok".into();
+                call.status = if o.needs_confirmation {
+                    "needs_confirmation".into()
+                } else {
+                    "ok".into()
+                };
                 call.summary = o.summary;
                 call.result = Some(o.result);
             }

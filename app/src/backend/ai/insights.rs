@@ -178,7 +178,7 @@ pub async fn find(
                 "Sentiment about competitor {} fell from {b} to {a} (last 30 days, {} signals, against the 60 days before, {} signals).",
                 r.name, r.recent_n, r.before_n
             ),
-            facts: json!({"competitor": r.name, "company_id": r.company_id, "sentiment_before": b, "sentiment_recent": a, "signals_recent": r.recent_n, "signals_before": r.before_n}),
+            facts: json!({"competitor": r.name, "company_id": r.company_id, "sentiment_before": b, "sentiment_recent": a, "signals_recent": r.recent_n, "signals_before": r.before_n, "recent_days": 30, "before_days": 60}),
             source: "template".into(),
         });
     }

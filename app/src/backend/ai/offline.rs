@@ -18,12 +18,15 @@ pub struct OfflineAnalyst;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Intent {
     Pipeline,
-    Deals { status: &'static str },
+    Deals {
+        status: &'static str,
+    },
     Company(String),
     Competitors(String),
     Metric(String),
     Signals,
-    Report,
+    /// Start a report of this kind (competitor: for the named company).
+    Report(&'static str, Option<String>),
     Unknown,
 }
 
@@ -36,6 +39,7 @@ pub const KNOWN: &[&str] = &[
     "Who are the competitors of <company>?",
     "How has <metric> changed?",
     "What are the latest signals?",
+    "Start a pipeline report",
 ];
 
 fn after<'a>(original: &'a str, lower: &str, markers: &[&str]) -> Option<&'a str> {
@@ -65,7 +69,12 @@ pub(crate) fn intent(question: &str) -> Intent {
     let lower = q.to_ascii_lowercase();
     let has = |w: &str| lower.contains(w);
     if has("report") && (has("start") || has("run") || has("create") || has("generate")) {
-        return Intent::Report;
+        if has("competitor") {
+            let name = after(q, &lower, &["report for ", "report on ", "report about "])
+                .and_then(clean_name);
+            return Intent::Report("competitor", name);
+        }
+        return Intent::Report(if has("market") { "market" } else { "pipeline" }, None);
     }
     if let Some(name) = after(
         q,
@@ -214,12 +223,33 @@ pub(crate) fn next_step(question: &str, results: &[(String, Value)]) -> Step {
                 })
             }
         }
-        Intent::Report => Step::Answer(
-            "I can't start reports from the chat yet. Open **Reports** in the sidebar to start a \
-             market report, a competitor analysis or a pipeline review."
+        Intent::Report(kind, name) => report_step(kind, name, results),
+        Intent::Unknown => Step::Answer(decline()),
+    }
+}
+
+fn report_step(kind: &'static str, name: Option<String>, results: &[(String, Value)]) -> Step {
+    let prepared = |r: &Value| {
+        Step::Answer(match r.get("error") {
+            Some(e) => format!("I could not prepare the report: {}", text(e)),
+            None => format!(
+                "I have prepared {}. **Confirm it above** to start it; it will appear under Reports.",
+                text(&r["message"]).trim_end_matches(" is ready to start; the person must confirm it in the chat")
+            ),
+        })
+    };
+    match (kind, name, results) {
+        ("competitor", Some(n), []) => Step::Call("search_companies", json!({"query": n, "limit": 1})),
+        ("competitor", None, []) => Step::Answer(
+            "Which company should the competitor report be about? Ask e.g. “Start a competitor report for Acme”."
                 .into(),
         ),
-        Intent::Unknown => Step::Answer(decline()),
+        ("competitor", Some(n), [(_, found)]) => match found["companies"][0]["id"].as_i64() {
+            Some(id) => Step::Call("start_report", json!({"kind": "competitor", "company_id": id})),
+            None => Step::Answer(format!("I found no company matching “{n}” in this workspace.")),
+        },
+        (_, _, []) => Step::Call("start_report", json!({"kind": kind})),
+        (_, _, [.., (_, r)]) => prepared(r),
     }
 }
 
@@ -527,7 +557,14 @@ mod tests {
             Intent::Metric("market_share".into())
         );
         assert_eq!(intent("What are the latest signals?"), Intent::Signals);
-        assert_eq!(intent("Start a pipeline report"), Intent::Report);
+        assert_eq!(
+            intent("Start a pipeline report"),
+            Intent::Report("pipeline", None)
+        );
+        assert_eq!(
+            intent("Run a competitor report for Globex"),
+            Intent::Report("competitor", Some("Globex".into()))
+        );
         assert_eq!(intent("Write me a poem about spring"), Intent::Unknown);
     }
 

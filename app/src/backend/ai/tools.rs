@@ -52,6 +52,8 @@ impl From<Error> for ToolError {
 pub struct ToolOutcome {
     pub result: Value,
     pub summary: String,
+    /// The call waits for the person to confirm it in the chat (`start_report`).
+    pub needs_confirmation: bool,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -134,6 +136,38 @@ pub struct RecentSignals {
     pub limit: Option<u64>,
 }
 
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct ListReports {
+    /// At most 25 (default 10).
+    #[serde(default)]
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ReportRef {
+    /// The report's id (from list_reports).
+    pub report_id: i64,
+}
+
+/// A report to start once the person confirms.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct StartReport {
+    /// `market`, `competitor` or `pipeline`.
+    pub kind: String,
+    /// Market: the segment's industry.
+    #[serde(default)]
+    pub industry: Option<String>,
+    /// Market: the segment's country code.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Competitor: the company to compare with its competitors (required there).
+    #[serde(default)]
+    pub company_id: Option<i64>,
+    /// Pipeline: which pipeline (default: the default pipeline).
+    #[serde(default)]
+    pub pipeline_id: Option<i64>,
+}
+
 fn schema<T: JsonSchema>() -> Value {
     let mut v = schemars::schema_for!(T).to_value();
     if let Some(o) = v.as_object_mut() {
@@ -176,6 +210,21 @@ pub fn definitions() -> Vec<ToolDef> {
             name: "metric_trend",
             description: "A market metric over time (for a company or segment): the points, first, last, change and range.",
             parameters: schema::<MetricTrend>(),
+        },
+        ToolDef {
+            name: "list_reports",
+            description: "The workspace's reports, newest first: kind, title, status, who wrote the prose, link.",
+            parameters: schema::<ListReports>(),
+        },
+        ToolDef {
+            name: "report_summary",
+            description: "One report's headline findings (a few lines of Markdown), status and link.",
+            parameters: schema::<ReportRef>(),
+        },
+        ToolDef {
+            name: "start_report",
+            description: "Prepares a market, competitor or pipeline report. It starts only after the person confirms in the chat; tell them to confirm.",
+            parameters: schema::<StartReport>(),
         },
         ToolDef {
             name: "recent_signals",
@@ -251,6 +300,9 @@ pub async fn call(
         "competitor_comparison" => competitor_comparison(db, scope, parse(name, arguments)?).await,
         "metric_trend" => metric_trend(db, scope, parse(name, arguments)?).await,
         "recent_signals" => recent_signals(db, scope, parse(name, arguments)?).await,
+        "list_reports" => list_reports(db, scope, parse(name, arguments)?).await,
+        "report_summary" => report_summary(db, scope, parse(name, arguments)?).await,
+        "start_report" => start_report(db, scope, parse(name, arguments)?).await,
         other => Err(ToolError::Unknown(other.to_owned())),
     }
 }
@@ -288,6 +340,7 @@ async fn search_companies(
         .map(|q| format!(" matching “{q}”"))
         .unwrap_or_default();
     Ok(ToolOutcome {
+        needs_confirmation: false,
         summary: format!("found {} companies{what}", page.total),
         result: json!({"total": page.total, "companies": companies}),
     })
@@ -341,6 +394,7 @@ async fn company_overview(
         "deals": s.deals.iter().take(10).map(|d| deal_json(scope, d, now)).collect::<Vec<_>>(),
     });
     Ok(ToolOutcome {
+        needs_confirmation: false,
         summary: format!("looked up {}", c.name),
         result,
     })
@@ -401,6 +455,7 @@ async fn list_deals(
     let page = repo::deals::list(db, scope, &q).await?;
     let now = chrono::Utc::now();
     Ok(ToolOutcome {
+        needs_confirmation: false,
         summary: format!("looked up {} deals{label}", page.total),
         result: json!({
             "total": page.total,
@@ -467,6 +522,7 @@ async fn pipeline_summary(
     let win_rate = (won.0 + lost.0 > 0)
         .then(|| (won.0 as f64 * 1000.0 / (won.0 + lost.0) as f64).round() / 10.0);
     Ok(ToolOutcome {
+        needs_confirmation: false,
         summary: format!(
             "summarised the {} pipeline ({} stages, {} open deals)",
             pipeline.name,
@@ -523,6 +579,7 @@ async fn competitor_comparison(
     me["name"] = json!(company.name);
     me["link"] = json!(company_link(scope, company.id));
     Ok(ToolOutcome {
+        needs_confirmation: false,
         summary: format!(
             "compared {} with {} competitors",
             company.name,
@@ -567,6 +624,7 @@ async fn metric_trend(
     };
     let unit = page.items.first().and_then(|p| p.unit.clone());
     Ok(ToolOutcome {
+        needs_confirmation: false,
         summary: format!("read {} points of {}", points.len(), a.metric),
         result: json!({
             "metric": a.metric,
@@ -604,6 +662,7 @@ async fn recent_signals(
         round2(page.items.iter().map(|s| s.sentiment).sum::<f64>() / page.items.len() as f64)
     });
     Ok(ToolOutcome {
+        needs_confirmation: false,
         summary: format!("read {} recent signals", page.items.len()),
         result: json!({
             "total": page.total,
@@ -619,6 +678,90 @@ async fn recent_signals(
                 "sentiment": round2(s.sentiment),
                 "published": s.published_at.date_naive(),
             })).collect::<Vec<_>>(),
+        }),
+    })
+}
+
+fn report_json(scope: &Scope, r: &crate::types::Report) -> Value {
+    json!({
+        "id": r.id,
+        "kind": r.kind.as_str(),
+        "title": r.title,
+        "status": r.status,
+        "created": r.created_at.date_naive(),
+        "writer": r.writer,
+        "link": format!("/w/{}/reports/{}", scope.workspace_slug(), r.id),
+    })
+}
+
+async fn list_reports(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    a: ListReports,
+) -> Result<ToolOutcome, ToolError> {
+    let q = ListQuery {
+        per_page: Some(limit(a.limit)),
+        ..Default::default()
+    };
+    let page = repo::reports::list(db, scope, &q).await?;
+    Ok(ToolOutcome {
+        needs_confirmation: false,
+        summary: format!("listed {} reports", page.total),
+        result: json!({
+            "total": page.total,
+            "shown": page.items.len(),
+            "reports": page.items.iter().map(|r| report_json(scope, r)).collect::<Vec<_>>(),
+        }),
+    })
+}
+
+async fn report_summary(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    a: ReportRef,
+) -> Result<ToolOutcome, ToolError> {
+    let r = repo::reports::get(db, scope, a.report_id).await?;
+    let mut v = report_json(scope, &r);
+    v["summary"] = json!(r.summary);
+    v["error"] = json!(r.error);
+    Ok(ToolOutcome {
+        needs_confirmation: false,
+        summary: format!("read the summary of “{}”", r.title),
+        result: v,
+    })
+}
+
+/// Checks the report can be started and asks the person to confirm; nothing starts here.
+async fn start_report(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    a: StartReport,
+) -> Result<ToolOutcome, ToolError> {
+    let kind = a.kind.trim().to_lowercase();
+    if !matches!(kind.as_str(), "market" | "competitor" | "pipeline") {
+        return Err(ToolError::Failed(
+            "kind must be market, competitor or pipeline".into(),
+        ));
+    }
+    let mut what = format!("a {kind} report");
+    if kind == "competitor" {
+        let id = a.company_id.ok_or_else(|| {
+            ToolError::Failed(
+                "a competitor report needs company_id (search_companies first)".into(),
+            )
+        })?;
+        let c = repo::companies::get(db, scope, id).await?;
+        what = format!("a competitor report for {}", c.name);
+    }
+    if let Some(i) = &a.industry {
+        what.push_str(&format!(" ({i})"));
+    }
+    Ok(ToolOutcome {
+        needs_confirmation: true,
+        summary: format!("prepared {what}: confirm to start it"),
+        result: json!({
+            "status": "awaiting_confirmation",
+            "message": format!("{what} is ready to start; the person must confirm it in the chat"),
         }),
     })
 }

@@ -317,6 +317,7 @@ pub async fn dismiss_insight(
 }
 
 /// A finding to store (nothing happens when the same fingerprint exists).
+#[derive(Clone, Debug)]
 pub struct NewInsight {
     pub kind: &'static str,
     pub subject: String,
