@@ -6,6 +6,7 @@
 //! - directly from the fake (a streaming POST, as the app's provider client does), and
 //! - through the app: `send_message`, then the answer's SSE stream (persisted, tools offered,
 //!   the whole runtime), on SQLite,
+//!
 //! at 1 and at 64 concurrent chats. Per token, the time from the fake sending it to the
 //! client reading it ("added") shows what the gateway adds to streaming; time to first token
 //! is from the request (for the app: `send_message`, which writes the question, the answer

@@ -61,6 +61,9 @@ struct MetricRow {
     observed_at: DateTime<Utc>,
 }
 
+/// A metric series: (company, segment, metric).
+type SeriesKey = (Option<i64>, Option<String>, String);
+
 fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
@@ -196,8 +199,7 @@ pub async fn find(
     let points = MetricRow::find_by_statement(q.statement(&sql))
         .all(db)
         .await?;
-    let mut series: BTreeMap<(Option<i64>, Option<String>, String), Vec<&MetricRow>> =
-        BTreeMap::new();
+    let mut series: BTreeMap<SeriesKey, Vec<&MetricRow>> = BTreeMap::new();
     for p in &points {
         let s = series
             .entry((p.company_id, p.segment.clone(), p.metric.clone()))
