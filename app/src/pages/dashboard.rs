@@ -1,5 +1,5 @@
 //! `/w/{slug}` — the dashboard: KPIs against the previous period, five charts, running and
-//! recent jobs. The period, owner and pipeline live in the URL. Rendered with its data on the
+//! recent jobs, recent reports. The period, owner and pipeline live in the URL. Rendered with its data on the
 //! server (no spinner on first paint), then kept live by the workspace event stream: a deal
 //! moved in another tab changes the figures here without a reload.
 
@@ -12,6 +12,7 @@ use super::workspace::use_slug;
 use crate::api::dashboard::get_dashboard;
 use crate::api::jobs::list_jobs;
 use crate::api::members::list_members;
+use crate::api::reports::list_reports;
 use crate::components::charts::{BarChart, LineChart};
 use crate::components::format;
 use crate::components::icons::{Icon, ARROW_RIGHT, BUILDING, CHART_BAR, DOCUMENT, SPARKLES};
@@ -57,7 +58,12 @@ pub fn DashboardPage() -> impl IntoView {
         per_page: Some(6),
         ..Default::default()
     };
+    let recent = ListQuery {
+        per_page: Some(5),
+        ..Default::default()
+    };
     let jobs = Resource::new(move || slug.get(), move |s| list_jobs(s, active.clone()));
+    let reports = Resource::new(move || slug.get(), move |s| list_reports(s, recent.clone()));
     let members = Resource::new(move || slug.get(), list_members);
 
     // Changes elsewhere refresh the figures; bursts (an import) coalesce into one refetch.
@@ -79,17 +85,23 @@ pub fn DashboardPage() -> impl IntoView {
         url,
         &["data", "derived", "job", "resync"],
         Callback::new(move |(name, _): (String, String)| match name.as_str() {
-            "job" => jobs.refetch(),
+            // A report's status follows its job's.
+            "job" => {
+                jobs.refetch();
+                reports.refetch();
+            }
             _ => {
                 refresh_soon();
-                if name == "resync" {
+                if name == "resync" || name == "derived" {
                     jobs.refetch();
+                    reports.refetch();
                 }
             }
         }),
         Callback::new(move |_| {
             dashboard.refetch();
             jobs.refetch();
+            reports.refetch();
         }),
         15_000,
     );
@@ -104,7 +116,7 @@ pub fn DashboardPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match dashboard.await {
                     Err(e) => view! { <Card class="p-6"><p role="alert" class="text-sm text-rose-600">{e.message}</p></Card> }.into_any(),
-                    Ok(d) => view! { <DashboardBody d jobs /> }.into_any(),
+                    Ok(d) => view! { <DashboardBody d jobs reports /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -112,6 +124,47 @@ pub fn DashboardPage() -> impl IntoView {
 }
 
 type JobsResource = Resource<Result<crate::types::Page<crate::types::Job>, crate::types::ApiError>>;
+type ReportsResource =
+    Resource<Result<crate::types::Page<crate::types::Report>, crate::types::ApiError>>;
+
+/// The newest reports, their status kept current by the workspace stream.
+#[component]
+fn ReportsCard(reports: ReportsResource) -> impl IntoView {
+    let slug = use_slug();
+    view! {
+        <Card class="p-5">
+            <div class="mb-3 flex items-center justify-between">
+                <h2 class="text-sm font-semibold text-zinc-900 dark:text-white">"Recent reports"</h2>
+                <A href=move || format!("/w/{}/reports", slug.get()) attr:class="text-sm text-brand-600 hover:text-brand-500 dark:text-brand-400">"All reports"</A>
+            </div>
+            <Transition fallback=|| view! { <Skeleton class="h-5 w-full" /> }>
+                {move || Suspend::new(async move {
+                    let list = reports.await.map(|p| p.items).unwrap_or_default();
+                    if list.is_empty() {
+                        return view! { <p class="text-sm text-zinc-500">"No reports yet. Market, competitor and pipeline reports you start appear here."</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="divide-y divide-zinc-100 dark:divide-zinc-800" data-testid="dashboard-reports">
+                            {list.into_iter().map(|r| {
+                                let href = format!("/w/{}/reports/{}", slug.get_untracked(), r.id);
+                                let status = r.status.as_str().to_string();
+                                view! {
+                                    <li class="flex items-center gap-3 py-2.5">
+                                        <A href=href attr:class="min-w-0 flex-1 truncate text-sm font-medium text-zinc-800 hover:text-brand-600 dark:text-zinc-200">
+                                            {r.title.clone()}
+                                        </A>
+                                        <span class="shrink-0 text-xs text-zinc-500">{r.kind.label()}" · "{format::date(r.created_at)}</span>
+                                        <Badge tone=status_tone(&status) text=status.clone() />
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                })}
+            </Transition>
+        </Card>
+    }
+}
 
 /// Running and recent jobs, refreshed by the workspace stream.
 #[component]
@@ -218,7 +271,7 @@ fn Controls(
 }
 
 #[component]
-fn DashboardBody(d: Dashboard, jobs: JobsResource) -> impl IntoView {
+fn DashboardBody(d: Dashboard, jobs: JobsResource, reports: ReportsResource) -> impl IntoView {
     // A workspace without deals or activity gets the tour instead of empty charts' company.
     let empty = d
         .created_vs_closed
@@ -277,6 +330,7 @@ fn DashboardBody(d: Dashboard, jobs: JobsResource) -> impl IntoView {
             </Card>
             <JobsCard jobs />
             <super::insights::RecentInsightsCard />
+            <ReportsCard reports />
         </div>
         {empty.then(|| view! { <div class="mt-6"><GettingStarted /></div> })}
     }
