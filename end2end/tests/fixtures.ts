@@ -9,7 +9,10 @@ export const test = base.extend<{ consoleErrors: string[] }>({
     async ({ page }, use) => {
       const errors: string[] = [];
       page.on('console', (msg) => {
-        if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+        // Playwright's own queries into a frame sandboxed without scripts (the report
+        // viewer) make Chromium log this; it is the sandbox working, not a page error.
+        const sandboxNotice = /^Blocked script execution in '[^']*' because the document's frame is sandboxed/;
+        if (msg.type() === 'error' && !sandboxNotice.test(msg.text())) errors.push(`console: ${msg.text()}`);
       });
       page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
       await use(errors);

@@ -281,10 +281,12 @@ pub fn ChatPage() -> impl IntoView {
 
     view! {
         <Title text="Chat" />
+        // The page's name for screen readers and outlines; the layout shows the two panes.
+        <h1 class="sr-only">"Chat"</h1>
         <div class="grid h-[calc(100vh-8rem)] min-h-[28rem] gap-4 lg:grid-cols-[16rem_1fr]">
             <Card class="flex min-h-0 flex-col overflow-hidden">
                 <div class="flex items-center justify-between border-b border-zinc-200 p-3 dark:border-zinc-800">
-                    <h1 class="text-sm font-semibold text-zinc-900 dark:text-white">"Conversations"</h1>
+                    <h2 class="text-sm font-semibold text-zinc-900 dark:text-white">"Conversations"</h2>
                     <button type="button" class=button_class(false) data-testid="new-conversation"
                         on:click=move |_| open(None)>"New"</button>
                 </div>
