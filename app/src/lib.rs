@@ -151,6 +151,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings/tokens") view=TokensPage />
                     <Route path=path!("settings/audit") view=AuditPage />
                     <Route path=path!("settings/webhooks") view=WebhooksPage />
+                    <Route path=path!("settings/ai") view=crate::pages::ai_settings::AiSettingsPage />
+                    <Route path=path!("insights") view=crate::pages::insights::InsightsPage />
                     <Route path=path!("settings/system") view=SystemPage />
                 </ParentRoute>
             </Routes>

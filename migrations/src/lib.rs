@@ -11,11 +11,13 @@ mod m20261123_000003_workspace_data;
 mod m20261123_000004_jobs;
 mod m20261129_000005_reports;
 mod m20261129_000007_delivery;
+mod m20261129_000008_ai;
 mod schema_helpers;
 
 pub use m20261123_000004_jobs::JOB_STATUSES;
 pub use m20261129_000005_reports::{REPORT_KINDS, REPORT_STATUSES};
 pub use m20261129_000007_delivery::DELIVERY_STATUSES;
+pub use m20261129_000008_ai::{AI_MESSAGE_STATUSES, AI_PROVIDERS};
 
 pub struct Migrator;
 
@@ -31,6 +33,7 @@ impl MigratorTrait for Migrator {
             // databases already at 000007 take it too (checked by the migrations test).
             Box::new(m20261129_000005_reports::Migration),
             Box::new(m20261129_000007_delivery::Migration),
+            Box::new(m20261129_000008_ai::Migration),
         ]
     }
 }

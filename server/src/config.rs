@@ -210,6 +210,41 @@ pub struct Config {
     /// development, no in production).
     #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE", action = clap::ArgAction::Set, global = true)]
     pub webhook_allow_private: Option<bool>,
+
+    /// The AI model provider of workspaces that set none: `offline` (the built-in analyst,
+    /// no model), `openai` (any OpenAI-compatible endpoint) or `anthropic`. Also writes report
+    /// prose when not offline.
+    #[arg(long, env = "AI_PROVIDER", default_value = "offline", global = true)]
+    pub ai_provider: String,
+
+    /// The provider's base URL (default: the provider's own; e.g. http://localhost:11434/v1
+    /// for Ollama).
+    #[arg(long, env = "AI_BASE_URL", default_value = "", global = true)]
+    pub ai_base_url: String,
+
+    /// The model name, e.g. `gpt-4o-mini` or `claude-sonnet-4-5`.
+    #[arg(long, env = "AI_MODEL", default_value = "", global = true)]
+    pub ai_model: String,
+
+    #[arg(long, env = "AI_API_KEY", hide_env_values = true, global = true)]
+    pub ai_api_key: Option<String>,
+
+    /// Tokens per workspace and calendar month when the workspace sets none (unset: no limit).
+    #[arg(long, env = "AI_MONTHLY_TOKEN_BUDGET", global = true)]
+    pub ai_monthly_token_budget: Option<i64>,
+
+    /// Questions to the AI analyst per person and minute.
+    #[arg(
+        long,
+        env = "AI_RATE_LIMIT_PER_MINUTE",
+        default_value_t = 20,
+        global = true
+    )]
+    pub ai_rate_limit_per_minute: u32,
+
+    /// Seconds to wait for a provider's answer to start, and between two parts of it.
+    #[arg(long, env = "AI_TIMEOUT_SECONDS", default_value_t = 60, global = true)]
+    pub ai_timeout_seconds: u64,
 }
 
 impl Config {
@@ -272,6 +307,20 @@ impl Config {
             trust_proxy: self.trust_proxy,
             public_url,
         })
+    }
+
+    pub fn ai(&self) -> app::backend::ai::AiConfig {
+        let mut ai = app::backend::ai::AiConfig {
+            provider: self.ai_provider.trim().to_lowercase(),
+            base_url: self.ai_base_url.trim().to_owned(),
+            model: self.ai_model.trim().to_owned(),
+            api_key: self.ai_api_key.clone().filter(|k| !k.trim().is_empty()),
+            monthly_token_budget: self.ai_monthly_token_budget,
+            rate_per_minute: self.ai_rate_limit_per_minute,
+            ..Default::default()
+        };
+        ai.http.idle_timeout = Duration::from_secs(self.ai_timeout_seconds.max(1));
+        ai
     }
 
     pub fn imports(&self) -> app::backend::import::ImportSettings {

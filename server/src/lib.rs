@@ -5,6 +5,7 @@
 
 pub mod api_edge;
 pub mod auth;
+pub mod chat;
 pub mod config;
 pub mod files;
 pub mod live;
@@ -144,7 +145,33 @@ async fn build_state(
     }
     let delivery = config.delivery().context("delivery settings")?;
     let events = app::backend::events::Bus::for_database(&conn).await;
-    let state = AppState::new(conn, events, auth, config.imports()).with_delivery(delivery);
+    let ai = config.ai();
+    if !migrations::AI_PROVIDERS.contains(&ai.provider.as_str()) {
+        anyhow::bail!("AI_PROVIDER must be offline, openai or anthropic");
+    }
+    match app::backend::repo::chat::mark_interrupted(&conn).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            answers = n,
+            "AI answers left unfinished by a stopped process are marked stopped"
+        ),
+        Err(e) => tracing::warn!(error = %e, "marking unfinished AI answers"),
+    }
+    let mut state = AppState::new(conn.clone(), events, auth, config.imports())
+        .with_delivery(delivery)
+        .with_ai(ai.clone());
+    if !ai.is_offline() {
+        let provider = app::backend::ai::build_provider(
+            &ai.provider,
+            &ai.base_url,
+            &ai.model,
+            ai.api_key.clone(),
+            &ai.http,
+        );
+        state = state.with_narrator(std::sync::Arc::new(
+            app::backend::ai::narrator::ModelNarrator::new(provider, conn),
+        ));
+    }
     app::backend::dashboard::spawn_invalidator(&state);
     Ok(state)
 }
@@ -178,6 +205,14 @@ fn start_workers(state: &AppState, settings: &Config, workers: Option<usize>) ->
         return None;
     }
     tracing::info!(workers = config.workers, "starting job workers");
+    {
+        let state = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = app::backend::ai::insights::ensure_daily(&state).await {
+                tracing::warn!(error = %e, "queueing the daily insights");
+            }
+        });
+    }
     let pool = Pool::start(
         state.db.clone(),
         state.events().clone(),

@@ -27,7 +27,7 @@ use tracing::Level;
 
 use app::{backend::AppState, shell, App};
 
-use crate::{api_edge, auth, files, live, request_owner, security};
+use crate::{api_edge, auth, chat, files, live, request_owner, security};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -107,6 +107,7 @@ pub fn build(state: AppState, options: LeptosOptions, settings: RouterSettings) 
         .route("/api/reports/{id}/download", get(files::report_download))
         .route("/api/jobs/{id}/events", get(live::job_events))
         .route("/api/events", get(live::workspace_events))
+        .route("/api/chat/messages/{id}/stream", get(chat::message_stream))
         .route("/api/openapi.json", get(openapi_json))
         .with_state(state.clone());
 

@@ -6,8 +6,10 @@
 //! workspace slug as `workspace`; lists take `page`/`per_page` and answer with `Page<T>`.
 
 pub mod activities;
+pub mod ai;
 pub mod audit;
 pub mod auth;
+pub mod chat;
 pub mod companies;
 pub mod competitors;
 pub mod contacts;
@@ -15,6 +17,7 @@ pub mod dashboard;
 pub mod deals;
 pub mod demo;
 pub mod imports;
+pub mod insights;
 pub mod jobs;
 pub mod members;
 pub mod metrics;

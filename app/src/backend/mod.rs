@@ -1,6 +1,7 @@
 //! Everything that touches the database, the queue, AI providers and integrations.
 //! Compiled only with the `ssr` feature: the browser bundle never contains it.
 
+pub mod ai;
 pub mod audit;
 pub mod auth;
 pub mod csv_import;

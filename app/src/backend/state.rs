@@ -50,6 +50,9 @@ struct Inner {
     narrator: Option<Arc<dyn TextGenerator>>,
     delivery: DeliverySettings,
     dashboards: super::dashboard::Cache,
+    ai: super::ai::AiConfig,
+    /// Answers of the AI analyst being written in this process.
+    chat_runs: super::ai::chat::Runs,
 }
 
 impl AppState {
@@ -69,6 +72,10 @@ impl AppState {
                 narrator: None,
                 delivery: DeliverySettings::development("data/outbox".into()),
                 dashboards: Default::default(),
+                chat_runs: super::ai::chat::Runs::new(
+                    super::ai::AiConfig::default().rate_per_minute,
+                ),
+                ai: Default::default(),
             }),
         }
     }
@@ -87,6 +94,23 @@ impl AppState {
             inner.delivery = delivery;
         }
         self
+    }
+
+    /// The same state with this AI configuration. Call before sharing the state.
+    pub fn with_ai(mut self, ai: super::ai::AiConfig) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.chat_runs = super::ai::chat::Runs::new(ai.rate_per_minute);
+            inner.ai = ai;
+        }
+        self
+    }
+
+    pub fn ai(&self) -> &super::ai::AiConfig {
+        &self.inner.ai
+    }
+
+    pub fn chat_runs(&self) -> &super::ai::chat::Runs {
+        &self.inner.chat_runs
     }
 
     /// Recently computed dashboards (dropped when a workspace's data changes).

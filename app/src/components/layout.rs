@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
-use super::icons::{Icon, BUILDING, CHART_BAR, CHAT, COG, DOCUMENT, HOME, MENU, SERVER};
+use super::icons::{Icon, BUILDING, CHART_BAR, CHAT, COG, DOCUMENT, HOME, MENU, SERVER, SPARKLES};
 use super::session::{UserMenu, WorkspaceSwitcher};
 use super::theme::ThemeToggle;
 use crate::pages::error::ErrorPage;
@@ -15,7 +15,7 @@ struct NavItem {
     icon: &'static str,
 }
 
-const MAIN_NAV: [NavItem; 6] = [
+const MAIN_NAV: [NavItem; 7] = [
     NavItem {
         path: "",
         label: "Dashboard",
@@ -40,6 +40,11 @@ const MAIN_NAV: [NavItem; 6] = [
         path: "/chat",
         label: "Chat",
         icon: CHAT,
+    },
+    NavItem {
+        path: "/insights",
+        label: "Insights",
+        icon: SPARKLES,
     },
     NavItem {
         path: "/jobs",

@@ -8,6 +8,7 @@ pub mod icons;
 pub mod layout;
 pub mod list;
 pub mod live;
+pub mod markdown;
 pub mod session;
 pub mod system_status;
 pub mod theme;

@@ -276,6 +276,7 @@ fn DashboardBody(d: Dashboard, jobs: JobsResource) -> impl IntoView {
                 <BarChart data=d.activity_volume stacked=true title="Activity volume by kind" />
             </Card>
             <JobsCard jobs />
+            <super::insights::RecentInsightsCard />
         </div>
         {empty.then(|| view! { <div class="mt-6"><GettingStarted /></div> })}
     }

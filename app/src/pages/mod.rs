@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod account;
+pub mod ai_settings;
 pub mod api_docs;
 pub mod audit;
 pub mod chat;
@@ -12,6 +13,7 @@ pub mod deal_form;
 pub mod deals;
 pub mod error;
 pub mod import;
+pub mod insights;
 pub mod invite;
 pub mod jobs;
 pub mod login;

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use super::workspace::{use_role, use_slug};
-use crate::components::icons::{Icon, ARROW_RIGHT, BOLT, KEY, SERVER, SHIELD, USERS};
+use crate::components::icons::{Icon, ARROW_RIGHT, BOLT, CHAT, KEY, SERVER, SHIELD, USERS};
 use crate::components::ui::{Card, PageHeader};
 use crate::types::Role;
 
@@ -15,7 +15,7 @@ struct Section {
     min_role: Role,
 }
 
-const SECTIONS: [Section; 5] = [
+const SECTIONS: [Section; 6] = [
     Section {
         path: "members",
         icon: USERS,
@@ -35,6 +35,13 @@ const SECTIONS: [Section; 5] = [
         icon: BOLT,
         title: "Webhooks",
         body: "Send reports, failed jobs and deal changes to your own systems.",
+        min_role: Role::Admin,
+    },
+    Section {
+        path: "ai",
+        icon: CHAT,
+        title: "AI",
+        body: "The model provider of the analyst, its key and budget; usage this month.",
         min_role: Role::Admin,
     },
     Section {

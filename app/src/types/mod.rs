@@ -3,6 +3,7 @@
 
 mod api_docs;
 mod auth;
+mod chat;
 mod dashboard;
 mod data;
 mod delivery;
@@ -19,6 +20,10 @@ pub use auth::{
     ApiTokenInfo, AuditEntry, CreatedApiToken, CreatedInvitation, CurrentUser, Invitation,
     InvitationPreview, InvitationStatus, Member, ProviderButton, Role, SessionInfo, SignInOptions,
     WorkspaceSummary,
+};
+pub use chat::{
+    AiSettings, AiSettingsInput, AiUsageReport, ChatEvent, ChatMessage, Conversation, Insight,
+    SentMessage, ToolCall,
 };
 pub use dashboard::{Dashboard, DashboardQuery, Kpi, KpiValue};
 pub use data::{

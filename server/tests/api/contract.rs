@@ -356,6 +356,52 @@ async fn setup(app: &TestApp) -> World {
     let signal = id(call("create_signal", json!({"workspace": "demo", "input": {"company_id": company, "source_kind": "news", "title": "Contract news", "sentiment": 0.1, "published_at": "2026-01-01T00:00:00Z"}})).await);
     let competitor = id(call("save_competitor", json!({"workspace": "demo", "input": {"company_id": company, "competitor_id": company2, "threat_level": "low"}})).await);
     let schedule = id(call("create_schedule", json!({"workspace": "demo", "input": {"name": "Contract schedule", "kind": "pipeline", "input": {"kind": "pipeline"}, "cron": "0 8 * * MON"}})).await);
+    // Two conversations with a finished answer each (the offline analyst answers at once):
+    // one for reading, retrying and stopping, a spare one to edit and delete.
+    let ask = |content: &'static str| async move {
+        let sent = call(
+            "send_message",
+            json!({"workspace": "demo", "content": content}),
+        )
+        .await;
+        let answer = sent["assistant_message_id"].as_i64().unwrap();
+        for _ in 0..200 {
+            let m = call(
+                "get_message",
+                json!({"workspace": "demo", "message_id": answer}),
+            )
+            .await;
+            if m["status"] != "streaming" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        sent
+    };
+    let chat = ask("Summarise the pipeline").await;
+    let spare_chat = ask("What are the biggest open deals?").await;
+    let report_chat = ask("Start a pipeline report").await;
+    let insight = {
+        use app::backend::repo::ai::{add_insights, NewInsight};
+        add_insights(
+            &conn,
+            ws_id,
+            vec![NewInsight {
+                kind: "stalled_deal",
+                subject: "Contract deal".into(),
+                subject_id: Some(deal),
+                fingerprint: "contract".into(),
+                text: "Contract deal has been in its stage for long.".into(),
+                facts: json!({"days": 40}),
+                source: "template".into(),
+            }],
+        )
+        .await
+        .unwrap();
+        app::backend::repo::ai::insight_ids(&conn, ws_id)
+            .await
+            .unwrap()[0]
+    };
     let hook = call("create_webhook", json!({"workspace": "demo", "input": {"url": "http://127.0.0.1:9/contract", "event_types": ["webhook.test"]}})).await;
     let webhook = hook["endpoint"]["id"].as_i64().unwrap();
     call("test_webhook", json!({"workspace": "demo", "id": webhook})).await;
@@ -449,6 +495,21 @@ async fn setup(app: &TestApp) -> World {
             ("signal", signal),
             ("competitor", competitor),
             ("schedule", schedule),
+            ("conversation", chat["conversation_id"].as_i64().unwrap()),
+            ("answer", chat["assistant_message_id"].as_i64().unwrap()),
+            (
+                "spare_conversation",
+                spare_chat["conversation_id"].as_i64().unwrap(),
+            ),
+            (
+                "spare_question",
+                spare_chat["user_message_id"].as_i64().unwrap(),
+            ),
+            ("insight", insight),
+            (
+                "report_answer",
+                report_chat["assistant_message_id"].as_i64().unwrap(),
+            ),
             ("report", report),
             ("webhook", webhook),
             ("delivery", delivery),
@@ -482,6 +543,8 @@ fn id_kind(op: &str) -> &'static str {
             "webhook"
         }
         "revoke_invitation" => "invitation",
+        "chat_message_stream" => "answer",
+        "dismiss_insight" => "insight",
         "revoke_api_token" => "spare_token",
         other => panic!("contract.rs: which record does `{other}`'s `id` name? Add it to id_kind"),
     }
@@ -503,6 +566,13 @@ fn fill(op: &str, example: &Value, w: &World) -> Value {
             "stage_id" if matches!(op, "move_deal" | "update_deal") => json!(w.id("stage2")),
             "stage_id" => json!(w.id("stage")),
             "delivery_id" => json!(w.id("delivery")),
+            "conversation_id" if matches!(op, "delete_conversation") => {
+                json!(w.id("spare_conversation"))
+            }
+            "conversation_id" => json!(w.id("conversation")),
+            "message_id" if op == "edit_message" => json!(w.id("spare_question")),
+            "message_id" if op == "confirm_tool_call" => json!(w.id("report_answer")),
+            "message_id" => json!(w.id("answer")),
             "user_id" if op == "remove_member" => json!(w.joiner_id),
             "user_id" => json!(w.member_id),
             "token" if op == "accept_invitation" => json!(w.invitation_to_accept),
@@ -551,6 +621,11 @@ const LATE: &[&str] = &[
     "run_job_again",
     "retry_job",
     "run_import",
+    "stop_message",
+    "retry_message",
+    "edit_message",
+    "dismiss_insight",
+    "delete_conversation",
     "delete_activity",
     "delete_competitor",
     "delete_contact",

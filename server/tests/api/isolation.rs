@@ -50,6 +50,10 @@ struct Records {
     report: i64,
     webhook: i64,
     delivery: i64,
+    conversation: i64,
+    question: i64,
+    answer: i64,
+    insight: i64,
 }
 
 /// Request bodies per endpoint. Every body names B (its slug or its records).
@@ -334,6 +338,51 @@ fn probes(w: &World) -> BTreeMap<&'static str, Vec<Value>> {
         "redeliver_webhook",
         both(&|ws| json!({"workspace": ws, "delivery_id": r.delivery})),
     );
+
+    // The AI analyst: B's conversation and messages named from A, B's settings and insights.
+    p.insert("list_conversations", vec![json!({"workspace": b})]);
+    p.insert("create_conversation", vec![json!({"workspace": b})]);
+    p.insert("suggested_questions", vec![json!({"workspace": b})]);
+    p.insert(
+        "rename_conversation",
+        both(&|ws| json!({"workspace": ws, "conversation_id": r.conversation, "title": "Owned"})),
+    );
+    for f in ["delete_conversation", "get_messages"] {
+        p.insert(
+            f,
+            both(&|ws| json!({"workspace": ws, "conversation_id": r.conversation})),
+        );
+    }
+    p.insert(
+        "send_message",
+        both(&|ws| json!({"workspace": ws, "conversation_id": r.conversation, "content": "Summarise the pipeline"})),
+    );
+    p.insert(
+        "confirm_tool_call",
+        both(&|ws| json!({"workspace": ws, "message_id": r.answer, "call_id": "offline_1", "confirm": true})),
+    );
+    for f in ["get_message", "stop_message", "retry_message"] {
+        p.insert(
+            f,
+            both(&|ws| json!({"workspace": ws, "message_id": r.answer})),
+        );
+    }
+    p.insert(
+        "edit_message",
+        both(&|ws| json!({"workspace": ws, "message_id": r.question, "content": "What are the biggest open deals?"})),
+    );
+    p.insert("get_ai_settings", both(&|ws| json!({"workspace": ws})));
+    p.insert(
+        "update_ai_settings",
+        both(&|ws| json!({"workspace": ws, "input": {"provider": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "stolen"}})),
+    );
+    p.insert("get_ai_usage", vec![json!({"workspace": b})]);
+    p.insert("list_insights", vec![json!({"workspace": b})]);
+    p.insert("run_insights", both(&|ws| json!({"workspace": ws})));
+    p.insert(
+        "dismiss_insight",
+        both(&|ws| json!({"workspace": ws, "id": r.insight})),
+    );
     p
 }
 
@@ -448,6 +497,8 @@ async fn setup(app: &TestApp) -> World {
             "Secret renewal deal".into(),
             "Whispered note".into(),
             "Hush hush headline".into(),
+            "Hidden chat title".into(),
+            "Covert insight text".into(),
             "bruno.contact@b-corp.example".into(),
             "Imported Secretly".into(),
             "Clandestine job input".into(),
@@ -541,6 +592,61 @@ async fn b_records(app: &TestApp, s: &common::Session, ws: &str) -> Records {
         )
         .await;
     let delivery = deliveries["items"][0]["id"].as_i64().unwrap();
+    let sent: Value = s
+        .ok(
+            &app.client,
+            "send_message",
+            json!({"workspace": ws, "content": "Tell me about Zyzzyva Secret Holdings"}),
+        )
+        .await;
+    let answer = sent["assistant_message_id"].as_i64().unwrap();
+    for _ in 0..200 {
+        let m: Value = s
+            .ok(
+                &app.client,
+                "get_message",
+                json!({"workspace": ws, "message_id": answer}),
+            )
+            .await;
+        if m["status"] != "streaming" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    s.ok::<Value>(
+        &app.client,
+        "rename_conversation",
+        json!({"workspace": ws, "conversation_id": sent["conversation_id"], "title": "Hidden chat title"}),
+    )
+    .await;
+    let insight = {
+        use app::backend::repo::ai::{add_insights, insight_ids, NewInsight};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let conn = app.db.connect().await;
+        let ws_id = app::backend::entity::workspaces::Entity::find()
+            .filter(app::backend::entity::workspaces::Column::Slug.eq(ws))
+            .one(&conn)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        add_insights(
+            &conn,
+            ws_id,
+            vec![NewInsight {
+                kind: "stalled_deal",
+                subject: "Secret renewal deal".into(),
+                subject_id: Some(deal),
+                fingerprint: "b-insight".into(),
+                text: "Covert insight text".into(),
+                facts: json!({}),
+                source: "template".into(),
+            }],
+        )
+        .await
+        .unwrap();
+        insight_ids(&conn, ws_id).await.unwrap()[0]
+    };
     Records {
         company,
         other_company,
@@ -558,6 +664,10 @@ async fn b_records(app: &TestApp, s: &common::Session, ws: &str) -> Records {
         report,
         webhook,
         delivery,
+        conversation: sent["conversation_id"].as_i64().unwrap(),
+        question: sent["user_message_id"].as_i64().unwrap(),
+        answer,
+        insight,
     }
 }
 
@@ -602,6 +712,11 @@ async fn snapshot(app: &TestApp) -> String {
             "webhook_deliveries",
             "id, endpoint_id, workspace_id, event_id",
         ),
+        (
+            "ai_settings",
+            "workspace_id AS id, provider, base_url, model",
+        ),
+        ("ai_insights", "id, workspace_id, dismissed_at"),
     ] {
         let rows = conn
             .query_all_raw(Statement::from_string(

@@ -7,7 +7,9 @@
 #[macro_use]
 mod common;
 
+mod ai;
 mod auth;
+mod chat;
 mod config_files;
 mod contract;
 mod crash;
@@ -15,6 +17,7 @@ mod dashboard;
 mod data;
 mod delivery;
 mod demo;
+mod fake_llm;
 mod imports;
 mod isolation;
 mod jobs;

@@ -336,6 +336,29 @@ pub fn routes() -> Vec<Route> {
         },
         Route {
             method: Method::Get,
+            path: "/api/chat/messages/{id}/stream",
+            area: "chat",
+            operation_id: "chat_message_stream",
+            doc: "An answer of the AI analyst as Server-Sent Events, token by token.\n\n\
+                  First `snapshot` (the message as `get_message` answers it), then `delta` \
+                  (`{\"type\": \"delta\", \"text\": …}`), `tool` (a tool call started or \
+                  finished, with its arguments and result), `usage`, and a final `done` with \
+                  the status: `complete`, `stopped` or `error` (with the error). A finished \
+                  answer streams as its snapshot and `done`.",
+            auth: Auth::Required,
+            params: vec![
+                param("id", In::Path, true, "The answer's message id.", Some("2")),
+                workspace(),
+            ],
+            body: None,
+            answer: Answer::Other {
+                media_type: "text/event-stream",
+                description: "`snapshot`, `delta`, `tool`, `usage` and `done` events; each `data` is a ChatEvent.",
+            },
+            unavailable_same_shape: false,
+        },
+        Route {
+            method: Method::Get,
             path: "/healthz",
             area: "system",
             operation_id: "healthz",

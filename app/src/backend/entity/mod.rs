@@ -2,6 +2,12 @@
 //! the services and repositories, not here.
 
 pub mod activities;
+pub mod ai_cache;
+pub mod ai_conversations;
+pub mod ai_insights;
+pub mod ai_messages;
+pub mod ai_settings;
+pub mod ai_usage;
 pub mod api_tokens;
 pub mod audit_log;
 pub mod companies;

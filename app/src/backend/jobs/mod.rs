@@ -40,6 +40,14 @@ pub fn handlers(state: &AppState) -> Registry {
     let registry = registry.with(crate::backend::import::JOB_KIND, move |ctx| {
         crate::backend::import::run_job(import_state.clone(), ctx)
     });
+    let insights_state = state.clone();
+    let registry = registry.with(crate::backend::ai::insights::JOB_KIND, move |ctx| {
+        crate::backend::ai::insights::run_job(insights_state.clone(), ctx)
+    });
+    let sweep_state = state.clone();
+    let registry = registry.with(crate::backend::ai::insights::SWEEP_KIND, move |ctx| {
+        crate::backend::ai::insights::sweep(sweep_state.clone(), ctx)
+    });
     let hook_state = state.clone();
     registry.on_failed(move |job| {
         let state = hook_state.clone();

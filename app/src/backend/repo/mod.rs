@@ -2,7 +2,9 @@
 //! a `&Scope` (reads) or an `&Authorized` (writes) and filters by its workspace itself.
 
 pub mod activities;
+pub mod ai;
 pub mod api_tokens;
+pub mod chat;
 pub mod companies;
 pub mod competitors;
 pub mod contacts;

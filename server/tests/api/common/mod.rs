@@ -177,6 +177,14 @@ pub fn test_config(database_url: &str) -> Config {
         smtp_password: None,
         mail_from: "Hyperformant <hyperformant@localhost>".into(),
         webhook_allow_private: Some(true),
+        ai_provider: "offline".into(),
+        ai_base_url: String::new(),
+        ai_model: String::new(),
+        ai_api_key: None,
+        ai_monthly_token_budget: None,
+        // Far above what a test asks; `chat.rs` sets a low one to prove the limit.
+        ai_rate_limit_per_minute: 1000,
+        ai_timeout_seconds: 5,
     }
 }
 

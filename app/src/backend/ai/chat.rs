@@ -1,0 +1,582 @@
+//! The chat runtime: one background task per answer. It runs the bounded tool loop (steps,
+//! tokens, time), publishes every delta to the answer's live subscribers and saves the answer
+//! as it goes, so an interrupted stream leaves a stored partial answer marked `stopped`.
+//!
+//! Live answers are registered per process: a subscriber gets the answer as it is now plus
+//! everything after, atomically; `stop` cancels the task, which drops the upstream request.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use futures_util::StreamExt;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use super::provider::{ChatRequest, Message, Provider, ProviderError, ProviderEvent};
+use super::{tools, Resolved};
+use crate::backend::auth::{rate_limit::KeyedLimiter, Scope};
+use crate::backend::entity::{ai_conversations, ai_messages};
+use crate::backend::{repo, AppState, Error, Result};
+use crate::types::{ChatEvent, ChatMessage, SentMessage, ToolCall};
+
+/// How often a streaming answer is written to the database.
+const SAVE_EVERY: Duration = Duration::from_millis(400);
+/// Longest a single tool call may take.
+const TOOL_TIMEOUT: Duration = Duration::from_secs(20);
+/// Tool results beyond this many characters are cut before the model sees them.
+const TOOL_RESULT_MAX: usize = 16_000;
+
+struct Run {
+    cancel: CancellationToken,
+    state: Mutex<(ChatMessage, broadcast::Sender<ChatEvent>)>,
+}
+
+impl Run {
+    /// Applies `ev` to the snapshot and sends it, under one lock, so a subscriber that takes
+    /// the snapshot sees every later event exactly once.
+    fn apply(&self, ev: ChatEvent) {
+        let Ok(mut guard) = self.state.lock() else {
+            return;
+        };
+        let (msg, tx) = &mut *guard;
+        match &ev {
+            ChatEvent::Delta { text } => msg.content.push_str(text),
+            ChatEvent::Tool { call } => match msg.tool_calls.iter_mut().find(|c| c.id == call.id) {
+                Some(c) => *c = call.clone(),
+                None => msg.tool_calls.push(call.clone()),
+            },
+            ChatEvent::Usage {
+                prompt_tokens,
+                completion_tokens,
+            } => {
+                msg.prompt_tokens = *prompt_tokens;
+                msg.completion_tokens = *completion_tokens;
+            }
+            ChatEvent::Done { status, error } => {
+                msg.status = status.clone();
+                msg.error = error.clone();
+            }
+            ChatEvent::Snapshot { message } => *msg = message.clone(),
+        }
+        let _ = tx.send(ev);
+    }
+
+    fn snapshot(&self) -> Option<ChatMessage> {
+        self.state.lock().ok().map(|g| g.0.clone())
+    }
+}
+
+/// The answers being written in this process, and the per-person question limit.
+pub struct Runs {
+    live: Mutex<HashMap<i64, Arc<Run>>>,
+    limiter: KeyedLimiter,
+}
+
+impl Runs {
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            live: Mutex::default(),
+            limiter: KeyedLimiter::per_minute(per_minute),
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<Arc<Run>> {
+        self.live.lock().ok()?.get(&id).cloned()
+    }
+
+    /// The answer as it is now and its later events, if it is being written here.
+    pub fn subscribe(&self, id: i64) -> Option<(ChatMessage, broadcast::Receiver<ChatEvent>)> {
+        let run = self.get(id)?;
+        let guard = run.state.lock().ok()?;
+        Some((guard.0.clone(), guard.1.subscribe()))
+    }
+
+    /// Asks the answer's task to stop; false when it is not running here.
+    pub fn stop(&self, id: i64) -> bool {
+        match self.get(id) {
+            Some(run) => {
+                run.cancel.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn is_live(&self, id: i64) -> bool {
+        self.get(id).is_some()
+    }
+
+    fn remove(&self, id: i64) {
+        if let Ok(mut live) = self.live.lock() {
+            live.remove(&id);
+        }
+    }
+}
+
+fn system_prompt(scope: &Scope) -> String {
+    format!(
+        "You are the analyst of Hyperformant, a market and sales intelligence workspace named \
+         “{name}”. Answer from the workspace's data, which you reach only through the tools. \
+         Every figure you state must come from a tool result in this conversation — never \
+         estimate or invent numbers; if the tools do not have it, say so. Link records you \
+         mention with the `link` the tools give, as Markdown: [Name](/w/{slug}/companies/ID). \
+         Be concise; use Markdown tables for lists of records. Today is {today}.",
+        name = scope.workspace_name(),
+        slug = scope.workspace_slug(),
+        today = chrono::Utc::now().date_naive(),
+    )
+}
+
+/// Previous turns as the model sees them: questions and the text of finished answers.
+fn history(rows: &[ai_messages::Model], before: i64) -> Vec<Message> {
+    rows.iter()
+        .filter(|m| m.id < before)
+        .filter_map(|m| match m.role.as_str() {
+            "user" => Some(Message::user(m.content.clone())),
+            "assistant" if !m.content.trim().is_empty() && m.status != "streaming" => {
+                Some(Message::assistant(m.content.clone(), vec![]))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Checks the person's rate and the workspace's budget, and picks the provider.
+async fn admit(state: &AppState, scope: &Scope) -> Result<Resolved> {
+    state
+        .chat_runs()
+        .limiter
+        .check(&format!("{}:{}", scope.workspace_id(), scope.user_id()))
+        .map_err(Error::RateLimited)?;
+    let resolved = super::resolve(state, scope.workspace_id()).await?;
+    super::check_budget(state, scope.workspace_id(), &resolved).await?;
+    Ok(resolved)
+}
+
+fn busy(rows: &[ai_messages::Model], runs: &Runs) -> Result<()> {
+    if rows
+        .iter()
+        .any(|m| m.status == "streaming" && runs.is_live(m.id))
+    {
+        return Err(Error::Conflict(
+            "an answer is still being written in this conversation; stop it first".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Asks `question` in `conversation_id` (a new conversation when None).
+pub async fn send(
+    state: &AppState,
+    scope: &Scope,
+    conversation_id: Option<i64>,
+    question: &str,
+) -> Result<SentMessage> {
+    let question = repo::chat::parse_question(question)?;
+    let db = &state.db;
+    if let Some(id) = conversation_id {
+        repo::chat::find(db, scope, id).await?;
+    }
+    let resolved = admit(state, scope).await?;
+    let conversation = match conversation_id {
+        Some(id) => repo::chat::find(db, scope, id).await?,
+        None => {
+            let c = repo::chat::create(db, scope, &repo::chat::title_from(&question)).await?;
+            repo::chat::find(db, scope, c.id).await?
+        }
+    };
+    let rows = repo::chat::rows(db, conversation.id).await?;
+    busy(&rows, state.chat_runs())?;
+    if rows.is_empty() && conversation.title == "New conversation" {
+        repo::chat::rename(
+            db,
+            scope,
+            conversation.id,
+            &repo::chat::title_from(&question),
+        )
+        .await?;
+    }
+    let user =
+        repo::chat::insert_message(db, &conversation, "user", &question, "complete", None).await?;
+    begin(state, scope, &conversation, user.id, resolved).await
+}
+
+/// Writes the answer to the last question again.
+pub async fn retry(state: &AppState, scope: &Scope, message_id: i64) -> Result<SentMessage> {
+    let db = &state.db;
+    let msg = repo::chat::find_message(db, scope, message_id).await?;
+    let conversation = repo::chat::find(db, scope, msg.conversation_id).await?;
+    let rows = repo::chat::rows(db, conversation.id).await?;
+    busy(&rows, state.chat_runs())?;
+    // The question this answer (or this question itself) belongs to.
+    let question = rows
+        .iter()
+        .rfind(|m| m.role == "user" && m.id <= msg.id)
+        .ok_or_else(|| Error::BadRequest("there is no question to answer again".into()))?;
+    if rows.iter().any(|m| m.role == "user" && m.id > question.id) {
+        return Err(Error::BadRequest(
+            "only the last answer can be retried; edit a question to branch from it".into(),
+        ));
+    }
+    let resolved = admit(state, scope).await?;
+    repo::chat::delete_after(db, conversation.id, question.id).await?;
+    begin(state, scope, &conversation, question.id, resolved).await
+}
+
+/// Replaces a question's text, drops what followed it, and answers it again.
+pub async fn edit(
+    state: &AppState,
+    scope: &Scope,
+    message_id: i64,
+    content: &str,
+) -> Result<SentMessage> {
+    let content = repo::chat::parse_question(content)?;
+    let db = &state.db;
+    let msg = repo::chat::find_message(db, scope, message_id).await?;
+    if msg.role != "user" {
+        return Err(Error::BadRequest("only questions can be edited".into()));
+    }
+    let conversation = repo::chat::find(db, scope, msg.conversation_id).await?;
+    let rows = repo::chat::rows(db, conversation.id).await?;
+    busy(&rows, state.chat_runs())?;
+    let resolved = admit(state, scope).await?;
+    repo::chat::set_content(db, msg.id, &content).await?;
+    repo::chat::delete_after(db, conversation.id, msg.id).await?;
+    begin(state, scope, &conversation, msg.id, resolved).await
+}
+
+/// Stops an answer being written. One not running here (another process, or a process that
+/// died) is marked stopped as it stands.
+pub async fn stop(state: &AppState, scope: &Scope, message_id: i64) -> Result<ChatMessage> {
+    let msg = repo::chat::find_message(&state.db, scope, message_id).await?;
+    if !state.chat_runs().stop(msg.id) && msg.status == "streaming" {
+        let mut m = repo::chat::to_message(msg.clone());
+        m.status = "stopped".into();
+        repo::chat::save_answer(&state.db, &m).await?;
+    }
+    // The task saves and unregisters itself; wait briefly so the caller reads the final state.
+    for _ in 0..50 {
+        if !state.chat_runs().is_live(msg.id) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(repo::chat::to_message(
+        repo::chat::find_message(&state.db, scope, message_id).await?,
+    ))
+}
+
+/// The person's answer to a tool call that waits for confirmation (`start_report`): starts
+/// the report as them (members and above) or records that they declined.
+pub async fn confirm(
+    state: &AppState,
+    scope: &Scope,
+    message_id: i64,
+    call_id: &str,
+    yes: bool,
+) -> Result<ChatMessage> {
+    use crate::backend::auth::Action;
+    let row = repo::chat::find_message(&state.db, scope, message_id).await?;
+    let live = state.chat_runs().get(row.id);
+    let message = live
+        .as_ref()
+        .and_then(|r| r.snapshot())
+        .unwrap_or_else(|| repo::chat::to_message(row));
+    let mut call = message
+        .tool_calls
+        .iter()
+        .find(|c| c.id == call_id)
+        .cloned()
+        .ok_or(Error::NotFound("tool call"))?;
+    if call.status != "needs_confirmation" {
+        return Err(Error::Conflict(format!(
+            "this call is {}, not waiting",
+            call.status
+        )));
+    }
+    if yes {
+        let auth = scope.authorize(Action::RunReports)?;
+        let input: crate::types::ReportInput = serde_json::from_value(call.arguments.clone())
+            .map_err(|e| Error::BadRequest(format!("the prepared report is not valid: {e}")))?;
+        let started = repo::reports::start(state, &auth, &input).await?;
+        call.status = "confirmed".into();
+        call.summary = format!("started report #{}", started.report_id);
+        call.result = Some(serde_json::json!({
+            "report_id": started.report_id,
+            "job_id": started.job_id,
+            "link": format!("/w/{}/reports/{}", scope.workspace_slug(), started.report_id),
+        }));
+    } else {
+        call.status = "declined".into();
+        call.summary = "declined: no report started".into();
+    }
+    match live {
+        // The answer is still being written: its task saves the call with the rest.
+        Some(run) => run.apply(ChatEvent::Tool { call }),
+        None => {
+            let mut m = message;
+            if let Some(c) = m.tool_calls.iter_mut().find(|c| c.id == call_id) {
+                *c = call;
+            }
+            repo::chat::save_answer(&state.db, &m).await?;
+        }
+    }
+    Ok(repo::chat::to_message(
+        repo::chat::find_message(&state.db, scope, message_id).await?,
+    ))
+}
+
+async fn begin(
+    state: &AppState,
+    scope: &Scope,
+    conversation: &ai_conversations::Model,
+    question_id: i64,
+    resolved: Resolved,
+) -> Result<SentMessage> {
+    let label = resolved.provider.label();
+    let answer = repo::chat::insert_message(
+        &state.db,
+        conversation,
+        "assistant",
+        "",
+        "streaming",
+        Some(label),
+    )
+    .await?;
+    repo::chat::touch(&state.db, conversation.id).await?;
+    let rows = repo::chat::rows(&state.db, conversation.id).await?;
+    let (tx, _) = broadcast::channel(1024);
+    let run = Arc::new(Run {
+        cancel: CancellationToken::new(),
+        state: Mutex::new((repo::chat::to_message(answer.clone()), tx)),
+    });
+    if let Ok(mut live) = state.chat_runs().live.lock() {
+        live.insert(answer.id, run.clone());
+    }
+    let task = Task {
+        state: state.clone(),
+        scope: scope.clone(),
+        run,
+        provider: resolved.provider,
+        id: answer.id,
+        history: history(&rows, answer.id),
+    };
+    tokio::spawn(task.run());
+    Ok(SentMessage {
+        conversation_id: conversation.id,
+        user_message_id: question_id,
+        assistant_message_id: answer.id,
+    })
+}
+
+struct Task {
+    state: AppState,
+    scope: Scope,
+    run: Arc<Run>,
+    provider: Arc<dyn Provider>,
+    id: i64,
+    history: Vec<Message>,
+}
+
+/// How one answer ended.
+enum End {
+    Complete,
+    Stopped(Option<String>),
+    Failed(String),
+}
+
+impl Task {
+    async fn run(self) {
+        let end = self.answer().await;
+        let (status, error) = match end {
+            End::Complete => ("complete", None),
+            End::Stopped(e) => ("stopped", e),
+            End::Failed(e) => ("error", Some(e)),
+        };
+        self.run.apply(ChatEvent::Done {
+            status: status.into(),
+            error,
+        });
+        if let Some(m) = self.run.snapshot() {
+            if let Err(e) = repo::chat::save_answer(&self.state.db, &m).await {
+                tracing::error!(error = %e, message = self.id, "saving the final answer");
+            }
+            let tokens = i64::from(m.prompt_tokens) + i64::from(m.completion_tokens);
+            if let Err(e) = repo::ai::record_usage(
+                &self.state.db,
+                self.scope.workspace_id(),
+                self.scope.user_id(),
+                tokens,
+            )
+            .await
+            {
+                tracing::warn!(error = %e, "recording AI usage");
+            }
+        }
+        self.state.chat_runs().remove(self.id);
+    }
+
+    async fn save(&self) {
+        if let Some(m) = self.run.snapshot() {
+            if let Err(e) = repo::chat::save_answer(&self.state.db, &m).await {
+                tracing::warn!(error = %e, message = self.id, "saving a streaming answer");
+            }
+        }
+    }
+
+    async fn answer(&self) -> End {
+        let config = self.state.ai();
+        let deadline = tokio::time::Instant::now() + config.answer_timeout;
+        let cancel = self.run.cancel.clone();
+        let mut turn = self.history.clone();
+        let (mut prompt_total, mut completion_total) = (0u32, 0u32);
+        let mut last_save = Instant::now();
+        for _step in 0..config.max_steps.max(1) {
+            let request = ChatRequest {
+                system: system_prompt(&self.scope),
+                messages: turn.clone(),
+                tools: tools::definitions(),
+                max_tokens: config.max_tokens,
+            };
+            let started = tokio::select! {
+                _ = cancel.cancelled() => return End::Stopped(None),
+                _ = tokio::time::sleep_until(deadline) => return End::Failed(timeout_message(config.answer_timeout)),
+                r = self.provider.stream(&request) => r,
+            };
+            let mut stream = match started {
+                Ok(s) => s,
+                Err(e) => return End::Failed(e.to_string()),
+            };
+            let mut text = String::new();
+            let mut calls = vec![];
+            let (mut step_prompt, mut step_completion) = (0u32, 0u32);
+            loop {
+                let next = tokio::select! {
+                    biased;
+                    _ = cancel.cancelled() => return End::Stopped(None),
+                    _ = tokio::time::sleep_until(deadline) => return End::Failed(timeout_message(config.answer_timeout)),
+                    n = stream.next() => n,
+                };
+                match next {
+                    None => break,
+                    Some(Ok(ProviderEvent::TextDelta(t))) => {
+                        let sep = if text.is_empty() && self.has_content() {
+                            "\n\n"
+                        } else {
+                            ""
+                        };
+                        text.push_str(&t);
+                        self.run.apply(ChatEvent::Delta {
+                            text: format!("{sep}{t}"),
+                        });
+                        if last_save.elapsed() >= SAVE_EVERY {
+                            self.save().await;
+                            last_save = Instant::now();
+                        }
+                    }
+                    Some(Ok(ProviderEvent::ToolCall(c))) => calls.push(c),
+                    Some(Ok(ProviderEvent::Usage { prompt, completion })) => {
+                        step_prompt = prompt;
+                        step_completion = completion;
+                        self.run.apply(ChatEvent::Usage {
+                            prompt_tokens: (prompt_total + prompt) as i32,
+                            completion_tokens: (completion_total + completion) as i32,
+                        });
+                    }
+                    Some(Ok(ProviderEvent::Finish(_))) => {}
+                    Some(Err(ProviderError::Interrupted)) => {
+                        return End::Stopped(Some(ProviderError::Interrupted.to_string()))
+                    }
+                    Some(Err(e)) => return End::Failed(e.to_string()),
+                }
+            }
+            drop(stream);
+            prompt_total += step_prompt;
+            completion_total += step_completion;
+            if calls.is_empty() {
+                return End::Complete;
+            }
+            turn.push(Message::assistant(text, calls.clone()));
+            for c in calls {
+                let result = self.call_tool(&c).await;
+                turn.push(Message::tool(c.id.clone(), result));
+            }
+            self.save().await;
+            last_save = Instant::now();
+            if prompt_total + completion_total >= config.answer_token_limit {
+                return End::Stopped(Some(format!(
+                    "the answer reached its limit of {} tokens",
+                    config.answer_token_limit
+                )));
+            }
+        }
+        End::Stopped(Some(format!(
+            "the answer needed more than {} steps; ask a narrower question",
+            config.max_steps
+        )))
+    }
+
+    fn has_content(&self) -> bool {
+        self.run
+            .snapshot()
+            .is_some_and(|m| !m.content.trim().is_empty())
+    }
+
+    /// Runs one tool call, shows it in the chat, and answers what the model reads back.
+    async fn call_tool(&self, c: &super::provider::CallRequest) -> String {
+        let mut call = ToolCall {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            arguments: serde_json::from_str(&c.arguments)
+                .unwrap_or_else(|_| serde_json::Value::String(c.arguments.clone())),
+            status: "running".into(),
+            summary: format!("calling {}", c.name),
+            result: None,
+        };
+        self.run.apply(ChatEvent::Tool { call: call.clone() });
+        let outcome = tokio::time::timeout(
+            TOOL_TIMEOUT,
+            tools::call(&self.state.db, &self.scope, &c.name, &c.arguments),
+        )
+        .await
+        .unwrap_or_else(|_| Err(tools::ToolError::Failed("the lookup took too long".into())));
+        match outcome {
+            Ok(o) => {
+                call.status = if o.needs_confirmation {
+                    "needs_confirmation".into()
+                } else {
+                    "ok".into()
+                };
+                call.summary = o.summary;
+                call.result = Some(o.result);
+            }
+            Err(e) => {
+                call.status = "error".into();
+                call.summary = format!("{} failed: {e}", c.name);
+                call.result = Some(serde_json::json!({"error": e.to_string()}));
+            }
+        }
+        self.run.apply(ChatEvent::Tool { call: call.clone() });
+        let text = call
+            .result
+            .as_ref()
+            .map(|r| r.to_string())
+            .unwrap_or_default();
+        if text.len() > TOOL_RESULT_MAX {
+            let cut: String = text.chars().take(TOOL_RESULT_MAX).collect();
+            format!("{cut}… (cut)")
+        } else {
+            text
+        }
+    }
+}
+
+fn timeout_message(limit: Duration) -> String {
+    format!(
+        "the answer took longer than {} s and was stopped",
+        limit.as_secs()
+    )
+}

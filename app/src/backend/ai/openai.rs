@@ -1,0 +1,280 @@
+//! OpenAI-compatible Chat Completions with `stream: true` and tool calls: OpenAI, Ollama,
+//! vLLM, llama.cpp server, LM Studio, OpenRouter — anything that speaks `/chat/completions`.
+
+use std::collections::BTreeMap;
+
+use futures_util::future::BoxFuture;
+use serde_json::{json, Value};
+
+use super::provider::{
+    send_with_retries, CallRequest, ChatRequest, EventStream, HttpSettings, Provider,
+    ProviderError, ProviderEvent, Role,
+};
+use super::wire::{decode, Decoder};
+
+pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+
+pub struct OpenAi {
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Option<String>,
+    pub http: HttpSettings,
+    client: reqwest::Client,
+}
+
+impl OpenAi {
+    pub fn new(base_url: &str, model: &str, api_key: Option<String>, http: HttpSettings) -> Self {
+        let base = if base_url.trim().is_empty() {
+            DEFAULT_BASE_URL
+        } else {
+            base_url.trim()
+        };
+        Self {
+            base_url: base.trim_end_matches('/').to_owned(),
+            model: model.to_owned(),
+            api_key,
+            client: http.client(),
+            http,
+        }
+    }
+}
+
+pub(crate) fn body(model: &str, req: &ChatRequest) -> Value {
+    let mut messages = vec![json!({"role": "system", "content": req.system})];
+    for m in &req.messages {
+        messages.push(match m.role {
+            Role::User => json!({"role": "user", "content": m.content}),
+            Role::Assistant if m.tool_calls.is_empty() => {
+                json!({"role": "assistant", "content": m.content})
+            }
+            Role::Assistant => json!({
+                "role": "assistant",
+                "content": if m.content.is_empty() { Value::Null } else { Value::from(m.content.clone()) },
+                "tool_calls": m.tool_calls.iter().map(|c| json!({
+                    "id": c.id, "type": "function",
+                    "function": {"name": c.name, "arguments": c.arguments},
+                })).collect::<Vec<_>>(),
+            }),
+            Role::Tool => json!({
+                "role": "tool",
+                "tool_call_id": m.tool_call_id,
+                "content": m.content,
+            }),
+        });
+    }
+    let mut body = json!({
+        "model": model,
+        "stream": true,
+        "stream_options": {"include_usage": true},
+        "max_tokens": req.max_tokens,
+        "messages": messages,
+    });
+    if !req.tools.is_empty() {
+        body["tools"] = req
+            .tools
+            .iter()
+            .map(|t| {
+                json!({"type": "function", "function": {
+                    "name": t.name, "description": t.description, "parameters": t.parameters,
+                }})
+            })
+            .collect();
+    }
+    body
+}
+
+impl Provider for OpenAi {
+    fn label(&self) -> String {
+        format!("openai/{}", self.model)
+    }
+
+    fn stream<'a>(
+        &'a self,
+        request: &'a ChatRequest,
+    ) -> BoxFuture<'a, Result<EventStream, ProviderError>> {
+        Box::pin(async move {
+            let url = format!("{}/chat/completions", self.base_url);
+            let body = body(&self.model, request);
+            let response = send_with_retries(&self.http, &self.model, || {
+                let mut b = self.client.post(&url).json(&body);
+                if let Some(key) = &self.api_key {
+                    b = b.bearer_auth(key);
+                }
+                b
+            })
+            .await?;
+            Ok(decode(response, OpenAiDecoder::default()))
+        })
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct OpenAiDecoder {
+    /// Tool calls being streamed, by their index: (id, name, arguments so far).
+    calls: BTreeMap<u64, (String, String, String)>,
+    finish: Option<String>,
+    done: bool,
+}
+
+impl OpenAiDecoder {
+    fn flush_calls(&mut self) -> Vec<ProviderEvent> {
+        std::mem::take(&mut self.calls)
+            .into_iter()
+            .map(|(i, (id, name, arguments))| {
+                ProviderEvent::ToolCall(CallRequest {
+                    id: if id.is_empty() {
+                        format!("call_{i}")
+                    } else {
+                        id
+                    },
+                    name,
+                    arguments,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Decoder for OpenAiDecoder {
+    fn event(&mut self, _name: &str, data: &str) -> Result<Vec<ProviderEvent>, ProviderError> {
+        let data = data.trim();
+        if data.is_empty() {
+            return Ok(vec![]);
+        }
+        if data == "[DONE]" {
+            self.done = true;
+            let mut out = self.flush_calls();
+            out.push(ProviderEvent::Finish(
+                self.finish.take().unwrap_or_else(|| "stop".into()),
+            ));
+            return Ok(out);
+        }
+        let v: Value =
+            serde_json::from_str(data).map_err(|e| ProviderError::Malformed(e.to_string()))?;
+        if let Some(err) = v.get("error") {
+            let message = err
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("error in the stream");
+            return Err(ProviderError::Upstream {
+                status: 200,
+                message: super::provider::truncate(message, 300),
+            });
+        }
+        let mut out = vec![];
+        if let Some(choice) = v.pointer("/choices/0") {
+            let delta = &choice["delta"];
+            if let Some(text) = delta.get("content").and_then(Value::as_str) {
+                if !text.is_empty() {
+                    out.push(ProviderEvent::TextDelta(text.to_owned()));
+                }
+            }
+            if let Some(calls) = delta.get("tool_calls").and_then(Value::as_array) {
+                for (n, c) in calls.iter().enumerate() {
+                    let index = c.get("index").and_then(Value::as_u64).unwrap_or(n as u64);
+                    let entry = self.calls.entry(index).or_default();
+                    if let Some(id) = c.get("id").and_then(Value::as_str) {
+                        entry.0 = id.to_owned();
+                    }
+                    if let Some(name) = c.pointer("/function/name").and_then(Value::as_str) {
+                        entry.1.push_str(name);
+                    }
+                    if let Some(args) = c.pointer("/function/arguments").and_then(Value::as_str) {
+                        entry.2.push_str(args);
+                    }
+                }
+            }
+            if let Some(reason) = choice.get("finish_reason").and_then(Value::as_str) {
+                self.finish = Some(reason.to_owned());
+                out.extend(self.flush_calls());
+            }
+        }
+        if let Some(usage) = v.get("usage").filter(|u| u.is_object()) {
+            let n = |k: &str| usage.get(k).and_then(Value::as_u64).unwrap_or(0) as u32;
+            out.push(ProviderEvent::Usage {
+                prompt: n("prompt_tokens"),
+                completion: n("completion_tokens"),
+            });
+        }
+        Ok(out)
+    }
+
+    fn done(&self) -> bool {
+        self.done
+    }
+
+    fn end(&mut self) -> Result<Vec<ProviderEvent>, ProviderError> {
+        if self.done {
+            return Ok(vec![]);
+        }
+        // Some servers close after the finish reason without `[DONE]`: that is a whole answer.
+        match self.finish.take() {
+            Some(reason) => {
+                self.done = true;
+                let mut out = self.flush_calls();
+                out.push(ProviderEvent::Finish(reason));
+                Ok(out)
+            }
+            None => Err(ProviderError::Interrupted),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(d: &mut OpenAiDecoder, lines: &[&str]) -> Vec<ProviderEvent> {
+        lines.iter().flat_map(|l| d.event("", l).unwrap()).collect()
+    }
+
+    #[test]
+    fn text_tool_calls_usage_and_done() {
+        let mut d = OpenAiDecoder::default();
+        let events = feed(
+            &mut d,
+            &[
+                r#"{"choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"}}]}"#,
+                r#"{"choices":[{"index":0,"delta":{"content":"lo"}}]}"#,
+                r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"pipeline_summary","arguments":""}},{"index":1,"id":"call_b","type":"function","function":{"name":"search_companies","arguments":"{\"que"}}]}}]}"#,
+                r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":"ry\":\"acme\"}"}}]}}]}"#,
+                r#"{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#,
+                r#"{"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19}}"#,
+                "[DONE]",
+            ],
+        );
+        assert_eq!(
+            events,
+            vec![
+                ProviderEvent::TextDelta("Hel".into()),
+                ProviderEvent::TextDelta("lo".into()),
+                ProviderEvent::ToolCall(CallRequest {
+                    id: "call_a".into(),
+                    name: "pipeline_summary".into(),
+                    arguments: "".into()
+                }),
+                ProviderEvent::ToolCall(CallRequest {
+                    id: "call_b".into(),
+                    name: "search_companies".into(),
+                    arguments: r#"{"query":"acme"}"#.into()
+                }),
+                ProviderEvent::Usage {
+                    prompt: 12,
+                    completion: 7
+                },
+                ProviderEvent::Finish("tool_calls".into()),
+            ]
+        );
+        assert!(d.done());
+    }
+
+    #[test]
+    fn a_cut_off_stream_is_interrupted() {
+        let mut d = OpenAiDecoder::default();
+        feed(
+            &mut d,
+            &[r#"{"choices":[{"index":0,"delta":{"content":"Hel"}}]}"#],
+        );
+        assert_eq!(d.end(), Err(ProviderError::Interrupted));
+    }
+}

@@ -1,0 +1,58 @@
+//! Server-Sent Events from a provider turned into ProviderEvents. Each provider supplies a
+//! `Decoder` for its own event grammar; this drives it and notices a connection that ends
+//! before the provider said it was done.
+
+use std::collections::VecDeque;
+
+use eventsource_stream::{EventStreamError, Eventsource};
+use futures_util::StreamExt;
+
+use super::provider::{EventStream, ProviderError, ProviderEvent};
+
+pub(crate) trait Decoder: Send + 'static {
+    /// One SSE event (`name` is empty when the event had no `event:` line).
+    fn event(&mut self, name: &str, data: &str) -> Result<Vec<ProviderEvent>, ProviderError>;
+    /// The provider said the answer is over; stop reading.
+    fn done(&self) -> bool;
+    /// The connection closed: the last events, or `Interrupted` if the answer was cut off.
+    fn end(&mut self) -> Result<Vec<ProviderEvent>, ProviderError>;
+}
+
+pub(crate) fn decode(response: reqwest::Response, decoder: impl Decoder) -> EventStream {
+    let sse = Box::pin(response.bytes_stream().eventsource());
+    let state = (sse, decoder, VecDeque::new(), false);
+    futures_util::stream::unfold(
+        state,
+        |(mut sse, mut dec, mut queue, mut ended)| async move {
+            loop {
+                if let Some(ev) = queue.pop_front() {
+                    return Some((Ok(ev), (sse, dec, queue, ended)));
+                }
+                if ended {
+                    return None;
+                }
+                let step = match sse.next().await {
+                    Some(Ok(ev)) => dec.event(&ev.event, &ev.data),
+                    Some(Err(EventStreamError::Transport(e))) => Err(if e.is_timeout() {
+                        ProviderError::Timeout(std::time::Duration::from_secs(0))
+                    } else {
+                        ProviderError::Interrupted
+                    }),
+                    Some(Err(e)) => Err(ProviderError::Malformed(e.to_string())),
+                    None => {
+                        ended = true;
+                        dec.end()
+                    }
+                };
+                match step {
+                    Ok(events) => queue.extend(events),
+                    Err(e) => return Some((Err(e), (sse, dec, queue, true))),
+                }
+                if dec.done() {
+                    ended = true;
+                }
+            }
+        },
+    )
+    .boxed()
+}

@@ -1,0 +1,386 @@
+//! The AI gateway's overhead: `cargo bench -p server --bench ai_gateway`.
+//!
+//! A local fake model provider (OpenAI Chat Completions wire format) streams `BENCH_TOKENS`
+//! tokens (default 100), one every `BENCH_SPACING_MS` (default 2 ms); each token's text is
+//! the instant it was sent. The same answers are read
+//! - directly from the fake (a streaming POST, as the app's provider client does), and
+//! - through the app: `send_message`, then the answer's SSE stream (persisted, tools offered,
+//!   the whole runtime), on SQLite,
+//!
+//! at 1 and at 64 concurrent chats. Per token, the time from the fake sending it to the
+//! client reading it ("added") shows what the gateway adds to streaming; time to first token
+//! is from the request (for the app: `send_message`, which writes the question, the answer
+//! row and the conversation first). Throughput is tokens read per second over the run.
+//! Numbers are printed, never asserted.
+
+use std::{
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+use axum::{body::Body, response::Response, routing::post, Router};
+use bytes::Bytes;
+use clap::Parser;
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+
+use server::{Application, Config};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+}
+
+fn epoch() -> Instant {
+    static E: OnceLock<Instant> = OnceLock::new();
+    *E.get_or_init(Instant::now)
+}
+
+fn micros_now() -> u64 {
+    epoch().elapsed().as_micros() as u64
+}
+
+fn env_u64(key: &str, default: u64) -> u64 {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn fake_provider(tokens: u64, spacing: Duration) -> String {
+    let app = Router::new().route(
+        "/v1/chat/completions",
+        post(move || async move {
+            let stream = futures_util::stream::unfold(0u64, move |i| async move {
+                if i > tokens + 1 {
+                    return None;
+                }
+                if i > 0 && i <= tokens {
+                    tokio::time::sleep(spacing).await;
+                }
+                let frame = if i < tokens {
+                    let chunk = json!({"choices": [{"index": 0, "delta": {"content": format!("{} ", micros_now())}, "finish_reason": null}]});
+                    format!("data: {chunk}\n\n")
+                } else if i == tokens {
+                    let chunk = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 50, "completion_tokens": tokens}});
+                    format!("data: {chunk}\n\n")
+                } else {
+                    "data: [DONE]\n\n".to_owned()
+                };
+                Some((Ok::<_, std::io::Error>(Bytes::from(frame)), i + 1))
+            });
+            Response::builder()
+                .header("content-type", "text/event-stream")
+                .body(Body::from_stream(stream))
+                .unwrap()
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}/v1")
+}
+
+/// One answer as the reader saw it.
+#[derive(Default)]
+struct Run {
+    ttft: Duration,
+    added_us: Vec<u64>,
+    tokens: usize,
+}
+
+/// Reads SSE frames from a response, calling `on(event, data)` for each.
+async fn read_sse(res: reqwest::Response, mut on: impl FnMut(&str, &str) -> bool) {
+    let mut buf = String::new();
+    let mut body = res.bytes_stream();
+    while let Some(Ok(chunk)) = body.next().await {
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            let mut event = "";
+            let mut data = String::new();
+            for line in frame.lines() {
+                if let Some(e) = line.strip_prefix("event:") {
+                    event = e.trim();
+                } else if let Some(d) = line.strip_prefix("data:") {
+                    data.push_str(d.trim_start());
+                }
+            }
+            if !on(event, &data) {
+                return;
+            }
+        }
+    }
+}
+
+fn stamps(text: &str) -> impl Iterator<Item = u64> + '_ {
+    text.split_whitespace().filter_map(|t| t.parse().ok())
+}
+
+async fn direct(client: &reqwest::Client, base: &str) -> Run {
+    let t0 = Instant::now();
+    let res = client
+        .post(format!("{base}/chat/completions"))
+        .json(&json!({"model": "fake", "stream": true, "messages": [{"role": "user", "content": "bench"}]}))
+        .send()
+        .await
+        .unwrap();
+    let mut run = Run::default();
+    read_sse(res, |_, data| {
+        if data == "[DONE]" {
+            return false;
+        }
+        let v: Value = serde_json::from_str(data).unwrap_or(Value::Null);
+        if let Some(t) = v
+            .pointer("/choices/0/delta/content")
+            .and_then(Value::as_str)
+        {
+            let now = micros_now();
+            if run.tokens == 0 {
+                run.ttft = t0.elapsed();
+            }
+            for s in stamps(t) {
+                run.added_us.push(now.saturating_sub(s));
+                run.tokens += 1;
+            }
+        }
+        true
+    })
+    .await;
+    run
+}
+
+struct AppSide {
+    base: String,
+    cookie: String,
+    slug: String,
+}
+
+async fn through_app(client: &reqwest::Client, app: &AppSide) -> Run {
+    let t0 = Instant::now();
+    let sent: Value = client
+        .post(format!("{}/api/send_message", app.base))
+        .header("cookie", &app.cookie)
+        .header("origin", &app.base)
+        .json(&json!({"workspace": app.slug, "content": "bench"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = sent["assistant_message_id"].as_i64().expect("an answer id");
+    let res = client
+        .get(format!(
+            "{}/api/chat/messages/{id}/stream?workspace={}",
+            app.base, app.slug
+        ))
+        .header("cookie", &app.cookie)
+        .send()
+        .await
+        .unwrap();
+    let mut run = Run::default();
+    read_sse(res, |event, data| {
+        let v: Value = serde_json::from_str(data).unwrap_or(Value::Null);
+        let now = micros_now();
+        match event {
+            // Tokens already written when the stream opened arrive in the snapshot.
+            "snapshot" => {
+                let n = stamps(v["message"]["content"].as_str().unwrap_or("")).count();
+                if n > 0 && run.tokens == 0 {
+                    run.ttft = t0.elapsed();
+                }
+                run.tokens += n;
+            }
+            "delta" => {
+                if run.tokens == 0 {
+                    run.ttft = t0.elapsed();
+                }
+                for s in stamps(v["text"].as_str().unwrap_or("")) {
+                    run.added_us.push(now.saturating_sub(s));
+                    run.tokens += 1;
+                }
+            }
+            "done" | "end" => return false,
+            _ => {}
+        }
+        true
+    })
+    .await;
+    run
+}
+
+fn pct(sorted: &[u64], p: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn report(label: &str, runs: Vec<Run>, wall: Duration) {
+    let mut ttft: Vec<u64> = runs.iter().map(|r| r.ttft.as_micros() as u64).collect();
+    let mut added: Vec<u64> = runs.iter().flat_map(|r| r.added_us.clone()).collect();
+    let tokens: usize = runs.iter().map(|r| r.tokens).sum();
+    ttft.sort_unstable();
+    added.sort_unstable();
+    println!(
+        "{label:<28} ttft p50 {:>7.2} ms  p99 {:>7.2} ms | per-token added p50 {:>6.3} ms  p99 {:>6.3} ms | {:>7.0} tokens/s",
+        pct(&ttft, 0.5) as f64 / 1000.0,
+        pct(&ttft, 0.99) as f64 / 1000.0,
+        pct(&added, 0.5) as f64 / 1000.0,
+        pct(&added, 0.99) as f64 / 1000.0,
+        tokens as f64 / wall.as_secs_f64(),
+    );
+}
+
+async fn scenario<F, Fut>(label: &str, concurrency: usize, rounds: usize, f: F)
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Run> + Send,
+{
+    let t0 = Instant::now();
+    let mut runs = vec![];
+    for _ in 0..rounds {
+        let handles: Vec<_> = (0..concurrency)
+            .map(|_| {
+                let f = f.clone();
+                tokio::spawn(async move { f().await })
+            })
+            .collect();
+        for h in handles {
+            runs.push(h.await.unwrap());
+        }
+    }
+    report(label, runs, t0.elapsed());
+}
+
+fn main() {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(bench());
+}
+
+async fn bench() {
+    epoch();
+    let tokens = env_u64("BENCH_TOKENS", 100);
+    let spacing = Duration::from_millis(env_u64("BENCH_SPACING_MS", 2));
+    let fake = fake_provider(tokens, spacing).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/bench.db", dir.path().display());
+    let data = dir.path().join("data");
+    let key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let cli = Cli::parse_from([
+        "bench",
+        "--database-url",
+        &db,
+        "--seed-demo",
+        "false",
+        "--job-workers",
+        "0",
+        "--api-rate-limit-per-minute",
+        "0",
+        "--ai-rate-limit-per-minute",
+        "1000000",
+        "--secret-key",
+        key,
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--password-sign-in",
+        "on",
+    ]);
+    let options = leptos_config::LeptosOptions::builder()
+        .output_name("hyperformant")
+        .site_root("target/site")
+        .site_pkg_dir("pkg")
+        .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .build();
+    let application = Application::build(cli.config, options)
+        .await
+        .expect("the app");
+    let base = format!("http://{}", application.local_addr());
+    tokio::spawn(application.run_until(std::future::pending()));
+
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap();
+    let res = client
+        .post(format!("{base}/auth/signup"))
+        .header("origin", &base)
+        .form(&[
+            ("email", "bench@example.com"),
+            ("name", "Bench"),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hf_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let session: Value = client
+        .post(format!("{base}/api/current_session"))
+        .header("cookie", &cookie)
+        .header("origin", &base)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let slug = session["workspaces"][0]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let saved = client
+        .post(format!("{base}/api/update_ai_settings"))
+        .header("cookie", &cookie)
+        .header("origin", &base)
+        .json(&json!({"workspace": slug, "input": {"provider": "openai", "base_url": fake, "model": "fake"}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(saved.status().is_success(), "settings: {}", saved.status());
+    let app = std::sync::Arc::new(AppSide { base, cookie, slug });
+
+    println!(
+        "AI gateway, {tokens} tokens per answer, one every {} ms, SQLite:",
+        spacing.as_millis()
+    );
+    for (concurrency, rounds) in [(1usize, 20usize), (64, 2)] {
+        let (c, f) = (client.clone(), fake.clone());
+        scenario(
+            &format!("direct, {concurrency} concurrent"),
+            concurrency,
+            rounds,
+            move || {
+                let (c, f) = (c.clone(), f.clone());
+                async move { direct(&c, &f).await }
+            },
+        )
+        .await;
+        let (c, a) = (client.clone(), app.clone());
+        scenario(
+            &format!("through the app, {concurrency} concurrent"),
+            concurrency,
+            rounds,
+            move || {
+                let (c, a) = (c.clone(), a.clone());
+                async move { through_app(&c, &a).await }
+            },
+        )
+        .await;
+    }
+}
