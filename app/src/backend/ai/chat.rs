@@ -434,6 +434,8 @@ impl Task {
         let mut turn = self.history.clone();
         let (mut prompt_total, mut completion_total) = (0u32, 0u32);
         let mut last_save = Instant::now();
+        // Whether this answer has text yet (a later turn's text starts a new paragraph).
+        let mut has_text = false;
         for _step in 0..config.max_steps.max(1) {
             let request = ChatRequest {
                 system: system_prompt(&self.scope),
@@ -463,11 +465,12 @@ impl Task {
                 match next {
                     None => break,
                     Some(Ok(ProviderEvent::TextDelta(t))) => {
-                        let sep = if text.is_empty() && self.has_content() {
+                        let sep = if text.is_empty() && has_text {
                             "\n\n"
                         } else {
                             ""
                         };
+                        has_text = true;
                         text.push_str(&t);
                         self.run.apply(ChatEvent::Delta {
                             text: format!("{sep}{t}"),
@@ -517,12 +520,6 @@ impl Task {
             "the answer needed more than {} steps; ask a narrower question",
             config.max_steps
         )))
-    }
-
-    fn has_content(&self) -> bool {
-        self.run
-            .snapshot()
-            .is_some_and(|m| !m.content.trim().is_empty())
     }
 
     /// Runs one tool call, shows it in the chat, and answers what the model reads back.
