@@ -305,8 +305,10 @@ async fn bench() {
     let base = format!("http://{}", application.local_addr());
     tokio::spawn(application.run_until(std::future::pending()));
 
+    // Sign-up answers 303 with the session cookie: not followed, so the cookie is seen.
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
     let res = client

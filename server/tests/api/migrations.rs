@@ -48,3 +48,46 @@ async fn concurrent_migrators_on_postgres_take_turns() {
         .iter()
         .all(|m| m.applied));
 }
+
+/// A migration named before ones already applied (the reports table, 000005, landed after
+/// 000007) is still applied to a database that lacks it: SeaORM compares by name, not order.
+async fn late_earlier_migration(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let db = TestDb::new(backend).await;
+    let conn = db.connect().await;
+    app::backend::db::migrate(&conn).await.unwrap();
+    // The database as it was before the reports migration existed.
+    conn.execute_unprepared("DROP TABLE reports").await.unwrap();
+    conn.execute_unprepared(
+        "DELETE FROM seaql_migrations WHERE version = 'm20261129_000005_reports'",
+    )
+    .await
+    .unwrap();
+    let before = app::backend::db::migration_status(&conn).await.unwrap();
+    let pending: Vec<&str> = before
+        .iter()
+        .filter(|m| !m.applied)
+        .map(|m| m.name.as_str())
+        .collect();
+    assert_eq!(pending, ["m20261129_000005_reports"]);
+
+    app::backend::db::migrate(&conn).await.unwrap();
+    assert!(app::backend::db::migration_status(&conn)
+        .await
+        .unwrap()
+        .iter()
+        .all(|m| m.applied));
+    conn.execute_unprepared("SELECT COUNT(*) FROM reports")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_takes_a_migration_named_before_applied_ones() {
+    late_earlier_migration(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_takes_a_migration_named_before_applied_ones() {
+    late_earlier_migration(Backend::Postgres).await;
+}

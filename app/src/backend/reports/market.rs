@@ -145,26 +145,29 @@ pub async fn compute(db: &impl ConnectionTrait, ws: i64, v: &Valid) -> Result<Ve
             .await?
     };
 
-    // Metric trends: company metrics summed over the segment, plus the industry's own series.
+    // Metric trends: each company's monthly average (a month may hold two observations),
+    // summed over the segment; plus the industry's own series.
     let metric_rows = {
         let mut q = Query::new(backend);
         let (wsb, from, to) = (q.bind(ws), q.bind(p.start()), q.bind(p.end()));
         let seg = segment_filter(&mut q, v);
         let month = q.month("m.observed_at");
         let mut sql = format!(
-            "SELECT m.metric AS key, {month} AS month, {sum} AS value FROM market_metrics m \
-             JOIN companies c ON c.id = m.company_id \
-             WHERE m.workspace_id = {wsb} AND m.observed_at >= {from} AND m.observed_at < {to}{seg} \
-             GROUP BY m.metric, {month}",
-            sum = q.float("SUM(m.value)"),
+            "SELECT x.metric AS key, x.month AS month, {sum} AS value FROM \
+             (SELECT m.metric AS metric, {month} AS month, AVG(m.value) AS v FROM market_metrics m \
+              JOIN companies c ON c.id = m.company_id \
+              WHERE m.workspace_id = {wsb} AND m.observed_at >= {from} AND m.observed_at < {to}{seg} \
+              GROUP BY m.metric, {month}, m.company_id) x \
+             GROUP BY x.metric, x.month",
+            sum = q.float("SUM(x.v)"),
         );
         if let Some(industry) = &v.industry {
             let ib = q.bind(industry.clone());
             sql.push_str(&format!(
-                " UNION ALL SELECT m.metric AS key, {month} AS month, {sum} AS value FROM market_metrics m \
+                " UNION ALL SELECT m.metric AS key, {month} AS month, {avg} AS value FROM market_metrics m \
                  WHERE m.workspace_id = {wsb} AND m.company_id IS NULL AND m.segment = {ib} \
                  AND m.observed_at >= {from} AND m.observed_at < {to} GROUP BY m.metric, {month}",
-                sum = q.float("SUM(m.value)"),
+                avg = q.float("AVG(m.value)"),
             ));
         }
         MonthRow::find_by_statement(q.statement(&sql))

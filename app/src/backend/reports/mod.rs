@@ -498,30 +498,10 @@ async fn make(
         .await?;
 
     ctx.step("compute metrics", 15).await?;
-    let sections = match valid.kind {
-        ReportKind::Market => market::compute(&state.db, ws, &valid).await?,
-        ReportKind::Competitor => competitor::compute(&state.db, ws, &valid).await?,
-        ReportKind::Pipeline => pipeline::compute(&state.db, ws, &valid).await?,
-    };
-    let mut doc = Doc {
-        kind: valid.kind,
-        title: row.title.clone(),
-        inputs: valid.inputs(),
-        data_as_of,
-        writer: template::NAME.into(),
-        sections,
-    };
+    let mut doc = compute(&state.db, ws, &valid, &row.title, data_as_of).await?;
 
     ctx.step("build charts", 45).await?;
-    let mut charts = 0;
-    for s in &mut doc.sections {
-        for b in &mut s.blocks {
-            if let Block::Chart(c) = b {
-                c.render();
-                charts += 1;
-            }
-        }
-    }
+    let charts = draw_charts(&mut doc);
     ctx.log(&format!("{charts} charts")).await?;
 
     ctx.step("write narrative", 60).await?;
@@ -578,9 +558,47 @@ async fn make(
     Ok(json!({ "report_id": row.id }))
 }
 
+/// The report's content: its kind's SQL aggregates, as a document without prose or drawn
+/// charts yet.
+pub async fn compute(
+    db: &impl ConnectionTrait,
+    ws: i64,
+    valid: &Valid,
+    title: &str,
+    data_as_of: chrono::DateTime<Utc>,
+) -> Result<Doc> {
+    let sections = match valid.kind {
+        ReportKind::Market => market::compute(db, ws, valid).await?,
+        ReportKind::Competitor => competitor::compute(db, ws, valid).await?,
+        ReportKind::Pipeline => pipeline::compute(db, ws, valid).await?,
+    };
+    Ok(Doc {
+        kind: valid.kind,
+        title: title.to_owned(),
+        inputs: valid.inputs(),
+        data_as_of,
+        writer: template::NAME.into(),
+        sections,
+    })
+}
+
+/// Draws every chart of `doc` with the UI's components; answers how many.
+pub fn draw_charts(doc: &mut Doc) -> usize {
+    let mut charts = 0;
+    for s in &mut doc.sections {
+        for b in &mut s.blocks {
+            if let Block::Chart(c) = b {
+                c.render();
+                charts += 1;
+            }
+        }
+    }
+    charts
+}
+
 /// Writes every section's prose: with the configured model when there is one, falling back
 /// to the template writer for any section it fails on. Answers who wrote it.
-async fn write_narrative(model: Option<Arc<dyn TextGenerator>>, doc: &mut Doc) -> String {
+pub async fn write_narrative(model: Option<Arc<dyn TextGenerator>>, doc: &mut Doc) -> String {
     let template = template::TemplateWriter;
     let (mut by_model, mut by_template) = (0usize, 0usize);
     let mut failure = None;
