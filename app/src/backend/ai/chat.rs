@@ -181,27 +181,32 @@ pub async fn send(
         repo::chat::find(db, scope, id).await?;
     }
     let resolved = admit(state, scope).await?;
+    // One transaction (one commit) from the question to the empty answer: the first token
+    // waits for as few writes as possible.
+    let txn = crate::backend::db::begin_write(db).await?;
     let conversation = match conversation_id {
-        Some(id) => repo::chat::find(db, scope, id).await?,
+        Some(id) => repo::chat::find(&txn, scope, id).await?,
         None => {
-            let c = repo::chat::create(db, scope, &repo::chat::title_from(&question)).await?;
-            repo::chat::find(db, scope, c.id).await?
+            let c = repo::chat::create(&txn, scope, &repo::chat::title_from(&question)).await?;
+            repo::chat::find(&txn, scope, c.id).await?
         }
     };
-    let rows = repo::chat::rows(db, conversation.id).await?;
+    let rows = repo::chat::rows(&txn, conversation.id).await?;
     busy(&rows, state.chat_runs())?;
     if rows.is_empty() && conversation.title == "New conversation" {
         repo::chat::rename(
-            db,
+            &txn,
             scope,
             conversation.id,
             &repo::chat::title_from(&question),
         )
         .await?;
     }
-    let user =
-        repo::chat::insert_message(db, &conversation, "user", &question, "complete", None).await?;
-    begin(state, scope, &conversation, user.id, resolved).await
+    let user = repo::chat::insert_message(&txn, &conversation, "user", &question, "complete", None)
+        .await?;
+    let (sent, task) = prepare(&txn, state, scope, &conversation, user.id, resolved).await?;
+    txn.commit().await?;
+    Ok(launch(sent, task))
 }
 
 /// Writes the answer to the last question again.
@@ -222,8 +227,11 @@ pub async fn retry(state: &AppState, scope: &Scope, message_id: i64) -> Result<S
         ));
     }
     let resolved = admit(state, scope).await?;
-    repo::chat::delete_after(db, conversation.id, question.id).await?;
-    begin(state, scope, &conversation, question.id, resolved).await
+    let txn = crate::backend::db::begin_write(db).await?;
+    repo::chat::delete_after(&txn, conversation.id, question.id).await?;
+    let (sent, task) = prepare(&txn, state, scope, &conversation, question.id, resolved).await?;
+    txn.commit().await?;
+    Ok(launch(sent, task))
 }
 
 /// Replaces a question's text, drops what followed it, and answers it again.
@@ -243,9 +251,12 @@ pub async fn edit(
     let rows = repo::chat::rows(db, conversation.id).await?;
     busy(&rows, state.chat_runs())?;
     let resolved = admit(state, scope).await?;
-    repo::chat::set_content(db, msg.id, &content).await?;
-    repo::chat::delete_after(db, conversation.id, msg.id).await?;
-    begin(state, scope, &conversation, msg.id, resolved).await
+    let txn = crate::backend::db::begin_write(db).await?;
+    repo::chat::set_content(&txn, msg.id, &content).await?;
+    repo::chat::delete_after(&txn, conversation.id, msg.id).await?;
+    let (sent, task) = prepare(&txn, state, scope, &conversation, msg.id, resolved).await?;
+    txn.commit().await?;
+    Ok(launch(sent, task))
 }
 
 /// Stops an answer being written. One not running here (another process, or a process that
@@ -329,33 +340,26 @@ pub async fn confirm(
     ))
 }
 
-async fn begin(
+/// Writes the empty answer (inside the caller's transaction) and makes its task.
+async fn prepare(
+    db: &impl sea_orm::ConnectionTrait,
     state: &AppState,
     scope: &Scope,
     conversation: &ai_conversations::Model,
     question_id: i64,
     resolved: Resolved,
-) -> Result<SentMessage> {
+) -> Result<(SentMessage, Task)> {
     let label = resolved.provider.label();
-    let answer = repo::chat::insert_message(
-        &state.db,
-        conversation,
-        "assistant",
-        "",
-        "streaming",
-        Some(label),
-    )
-    .await?;
-    repo::chat::touch(&state.db, conversation.id).await?;
-    let rows = repo::chat::rows(&state.db, conversation.id).await?;
+    let answer =
+        repo::chat::insert_message(db, conversation, "assistant", "", "streaming", Some(label))
+            .await?;
+    repo::chat::touch(db, conversation.id).await?;
+    let rows = repo::chat::rows(db, conversation.id).await?;
     let (tx, _) = broadcast::channel(1024);
     let run = Arc::new(Run {
         cancel: CancellationToken::new(),
         state: Mutex::new((repo::chat::to_message(answer.clone()), tx)),
     });
-    if let Ok(mut live) = state.chat_runs().live.lock() {
-        live.insert(answer.id, run.clone());
-    }
     let task = Task {
         state: state.clone(),
         scope: scope.clone(),
@@ -364,12 +368,21 @@ async fn begin(
         id: answer.id,
         history: history(&rows, answer.id),
     };
-    tokio::spawn(task.run());
-    Ok(SentMessage {
+    let sent = SentMessage {
         conversation_id: conversation.id,
         user_message_id: question_id,
         assistant_message_id: answer.id,
-    })
+    };
+    Ok((sent, task))
+}
+
+/// Once the answer's row is committed: registers it (streams can follow it) and starts it.
+fn launch(sent: SentMessage, task: Task) -> SentMessage {
+    if let Ok(mut live) = task.state.chat_runs().live.lock() {
+        live.insert(task.id, task.run.clone());
+    }
+    tokio::spawn(task.run());
+    sent
 }
 
 struct Task {

@@ -146,12 +146,24 @@ impl Default for HttpSettings {
 }
 
 impl HttpSettings {
+    /// A client with these timeouts, shared by every answer: building one loads the TLS roots
+    /// (tens of milliseconds), and a shared one keeps connections to the provider open.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .read_timeout(self.idle_timeout)
-            .build()
-            .unwrap_or_default()
+        use std::{collections::HashMap, sync::Mutex, sync::OnceLock};
+        static CLIENTS: OnceLock<Mutex<HashMap<(Duration, Duration), reqwest::Client>>> =
+            OnceLock::new();
+        let key = (self.connect_timeout, self.idle_timeout);
+        let build = || {
+            reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .read_timeout(self.idle_timeout)
+                .build()
+                .unwrap_or_default()
+        };
+        match CLIENTS.get_or_init(Mutex::default).lock() {
+            Ok(mut map) => map.entry(key).or_insert_with(build).clone(),
+            Err(_) => build(),
+        }
     }
 }
 
