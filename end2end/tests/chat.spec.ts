@@ -69,6 +69,8 @@ test('ask with a provider configured: it streams, stops midway, and links the re
     // It streams: the text grows while the answer is being written.
     const body = answer.getByTestId('answer-body');
     await expect(body).toContainText('I found');
+    // The link is complete once its closing `)` has streamed (two words in); only then stop.
+    await expect(body.getByRole('link', { name: 'Streamline Analytics' })).toBeVisible();
     const early = (await body.textContent())!.length;
     await expect.poll(async () => (await body.textContent())!.length).toBeGreaterThan(early);
 
