@@ -21,14 +21,17 @@ fn fail(e: Error) -> Response {
     json_error(&ApiError::from(e))
 }
 
+/// The caller's scope in `slug`, from what `auth::authenticate` put in the request.
 async fn scope_for(
     state: &AppState,
-    req_principal: Option<&Principal>,
-    meta: &RequestMeta,
+    ext: &axum::http::Extensions,
     slug: &str,
 ) -> Result<Scope, Response> {
-    let principal = req_principal.ok_or_else(|| json_error(&ApiError::unauthorized()))?;
-    resolve_scope(&state.db, principal, slug, meta)
+    let principal = ext
+        .get::<Principal>()
+        .ok_or_else(|| json_error(&ApiError::unauthorized()))?;
+    let meta = ext.get::<RequestMeta>().cloned().unwrap_or_default();
+    resolve_scope(&state.db, principal, slug, &meta)
         .await
         .map_err(fail)
 }
@@ -49,13 +52,7 @@ pub async fn upload(
     Query(params): Query<UploadParams>,
     req: Request,
 ) -> Response {
-    let principal = req.extensions().get::<Principal>().cloned();
-    let meta = req
-        .extensions()
-        .get::<RequestMeta>()
-        .cloned()
-        .unwrap_or_default();
-    let scope = match scope_for(&state, principal.as_ref(), &meta, &params.workspace).await {
+    let scope = match scope_for(&state, req.extensions(), &params.workspace).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -113,13 +110,7 @@ pub async fn error_report(
     Query(params): Query<WorkspaceParam>,
     req: Request,
 ) -> Response {
-    let principal = req.extensions().get::<Principal>().cloned();
-    let meta = req
-        .extensions()
-        .get::<RequestMeta>()
-        .cloned()
-        .unwrap_or_default();
-    let scope = match scope_for(&state, principal.as_ref(), &meta, &params.workspace).await {
+    let scope = match scope_for(&state, req.extensions(), &params.workspace).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -156,16 +147,10 @@ pub async fn export(
     Query(params): Query<std::collections::BTreeMap<String, String>>,
     req: Request,
 ) -> Response {
-    let principal = req.extensions().get::<Principal>().cloned();
-    let meta = req
-        .extensions()
-        .get::<RequestMeta>()
-        .cloned()
-        .unwrap_or_default();
     let Some(slug) = params.get("workspace").cloned() else {
         return fail(Error::field("workspace", "is required"));
     };
-    let scope = match scope_for(&state, principal.as_ref(), &meta, &slug).await {
+    let scope = match scope_for(&state, req.extensions(), &slug).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -232,13 +217,7 @@ pub async fn report_download(
     req: Request,
 ) -> Response {
     use app::types::ReportFormat;
-    let principal = req.extensions().get::<Principal>().cloned();
-    let meta = req
-        .extensions()
-        .get::<RequestMeta>()
-        .cloned()
-        .unwrap_or_default();
-    let scope = match scope_for(&state, principal.as_ref(), &meta, &params.workspace).await {
+    let scope = match scope_for(&state, req.extensions(), &params.workspace).await {
         Ok(s) => s,
         Err(r) => return r,
     };

@@ -20,7 +20,7 @@ use app::backend::{
 };
 use app::types::{CreatedWebhookEndpoint, Page, Schedule, WebhookDelivery};
 
-use crate::common::{Session, TestApp};
+use crate::common::{self, Session, TestApp};
 
 async fn owner(app: &TestApp, email: &str) -> (Session, String, i64) {
     let (s, ws) = crate::common::owner_of_new_workspace(app, email).await;
@@ -402,55 +402,9 @@ both_backends!(
     }
 );
 
-/// A minimal SMTP server: accepts one message and hands back its DATA.
-async fn smtp_sink() -> (u16, tokio::sync::oneshot::Receiver<String>) {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        let (sock, _) = listener.accept().await.unwrap();
-        let (read, mut write) = sock.into_split();
-        let mut lines = BufReader::new(read).lines();
-        write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
-        let mut data = String::new();
-        let mut in_data = false;
-        let mut tx = Some(tx);
-        while let Ok(Some(line)) = lines.next_line().await {
-            if in_data {
-                if line == "." {
-                    in_data = false;
-                    write.write_all(b"250 queued\r\n").await.unwrap();
-                    if let Some(tx) = tx.take() {
-                        let _ = tx.send(data.clone());
-                    }
-                } else {
-                    data.push_str(&line);
-                    data.push('\n');
-                }
-                continue;
-            }
-            let upper = line.to_uppercase();
-            let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                b"250-sink\r\n250 8BITMIME\r\n"
-            } else if upper.starts_with("DATA") {
-                in_data = true;
-                b"354 go ahead\r\n"
-            } else if upper.starts_with("QUIT") {
-                let _ = write.write_all(b"221 bye\r\n").await;
-                break;
-            } else {
-                b"250 ok\r\n"
-            };
-            write.write_all(reply).await.unwrap();
-        }
-    });
-    (port, rx)
-}
-
 #[tokio::test]
 async fn mail_reaches_an_smtp_server_with_its_attachment() {
-    let (port, rx) = smtp_sink().await;
+    let (port, rx) = common::smtp_sink().await;
     let settings = mail::MailSettings {
         transport: mail::MailTransport::Smtp {
             host: "127.0.0.1".into(),

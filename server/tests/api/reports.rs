@@ -20,7 +20,7 @@ use app::backend::{
 };
 use app::types::{CreatedWebhookEndpoint, Page, Report, ReportStatus, Schedule, StartedReport};
 
-use crate::common::{Backend, Session, TestApp, TestDb};
+use crate::common::{self, Backend, Session, TestApp, TestDb};
 
 async fn seeded(app: &TestApp, email: &str) -> (Session, String, i64) {
     let (s, ws) = crate::common::owner_of_new_workspace(app, email).await;
@@ -333,53 +333,9 @@ async fn receiver() -> (std::net::SocketAddr, Received) {
     (addr, received)
 }
 
-/// An SMTP server that takes one message and hands back its DATA.
-async fn smtp_sink() -> (u16, tokio::sync::oneshot::Receiver<String>) {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        let (sock, _) = listener.accept().await.unwrap();
-        let (read, mut write) = sock.into_split();
-        let mut lines = BufReader::new(read).lines();
-        write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
-        let (mut data, mut in_data, mut tx) = (String::new(), false, Some(tx));
-        while let Ok(Some(line)) = lines.next_line().await {
-            if in_data {
-                if line == "." {
-                    in_data = false;
-                    write.write_all(b"250 queued\r\n").await.unwrap();
-                    if let Some(tx) = tx.take() {
-                        let _ = tx.send(data.clone());
-                    }
-                } else {
-                    data.push_str(&line);
-                    data.push('\n');
-                }
-                continue;
-            }
-            let upper = line.to_uppercase();
-            let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                b"250-sink\r\n250 8BITMIME\r\n"
-            } else if upper.starts_with("DATA") {
-                in_data = true;
-                b"354 go ahead\r\n"
-            } else if upper.starts_with("QUIT") {
-                let _ = write.write_all(b"221 bye\r\n").await;
-                break;
-            } else {
-                b"250 ok\r\n"
-            };
-            write.write_all(reply).await.unwrap();
-        }
-    });
-    (port, rx)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_finished_report_is_mailed_and_announced_signed() {
-    let (port, mail) = smtp_sink().await;
+    let (port, mail) = common::smtp_sink().await;
     let db = TestDb::new(Backend::Sqlite).await;
     let mut config = crate::common::test_config(&db.url);
     config.smtp_host = Some("127.0.0.1".into());
