@@ -127,16 +127,25 @@ type JobsResource = Resource<Result<crate::types::Page<crate::types::Job>, crate
 type ReportsResource =
     Resource<Result<crate::types::Page<crate::types::Report>, crate::types::ApiError>>;
 
+/// A dashboard card's heading with a link to the whole section.
+#[component]
+fn CardTitle(title: &'static str, section: &'static str, link: &'static str) -> impl IntoView {
+    let slug = use_slug();
+    view! {
+        <div class="mb-3 flex items-center justify-between">
+            <h2 class="text-sm font-semibold text-zinc-900 dark:text-white">{title}</h2>
+            <A href=move || format!("/w/{}/{section}", slug.get()) attr:class="text-sm text-brand-600 hover:text-brand-500 dark:text-brand-400">{link}</A>
+        </div>
+    }
+}
+
 /// The newest reports, their status kept current by the workspace stream.
 #[component]
 fn ReportsCard(reports: ReportsResource) -> impl IntoView {
     let slug = use_slug();
     view! {
         <Card class="p-5">
-            <div class="mb-3 flex items-center justify-between">
-                <h2 class="text-sm font-semibold text-zinc-900 dark:text-white">"Recent reports"</h2>
-                <A href=move || format!("/w/{}/reports", slug.get()) attr:class="text-sm text-brand-600 hover:text-brand-500 dark:text-brand-400">"All reports"</A>
-            </div>
+            <CardTitle title="Recent reports" section="reports" link="All reports" />
             <Transition fallback=|| view! { <Skeleton class="h-5 w-full" /> }>
                 {move || Suspend::new(async move {
                     let list = reports.await.map(|p| p.items).unwrap_or_default();
@@ -172,10 +181,7 @@ fn JobsCard(jobs: JobsResource) -> impl IntoView {
     let slug = use_slug();
     view! {
         <Card class="p-5">
-            <div class="mb-3 flex items-center justify-between">
-                <h2 class="text-sm font-semibold text-zinc-900 dark:text-white">"Jobs"</h2>
-                <A href=move || format!("/w/{}/jobs", slug.get()) attr:class="text-sm text-brand-600 hover:text-brand-500 dark:text-brand-400">"All jobs"</A>
-            </div>
+            <CardTitle title="Jobs" section="jobs" link="All jobs" />
             <Transition fallback=|| view! { <Skeleton class="h-5 w-full" /> }>
                 {move || Suspend::new(async move {
                     let list = jobs.await.map(|p| p.items).unwrap_or_default();
