@@ -112,6 +112,11 @@ async fn check_formats(app: &TestApp, s: &Session, ws: &str, r: &Report) -> Stri
 
     let (ct, pdf) = download(app, s, ws, r.id, "pdf").await;
     assert_eq!(ct, "application/pdf");
+    // REPORT_PDF_DIR=/some/dir keeps each PDF for a look (`pdftoppm -png file.pdf page`).
+    if let Some(dir) = std::env::var_os("REPORT_PDF_DIR") {
+        let file = std::path::Path::new(&dir).join(format!("report-{}.pdf", r.id));
+        std::fs::write(&file, &pdf).unwrap();
+    }
     let pages = pdf_pages(&pdf);
     assert!((1..=12).contains(&pages), "{pages} pages");
     md
