@@ -122,8 +122,11 @@ async fn check_formats(app: &TestApp, s: &Session, ws: &str, r: &Report) -> Stri
     md
 }
 
-/// Parses the PDF's skeleton: header, every cross-reference offset pointing at its object,
-/// the trailer, and the page tree's count agreeing with the page objects. Answers the pages.
+/// Parses the PDF's skeleton the way a reader finds it: the header; `startxref` pointing at
+/// the cross-reference table; every in-use entry of it pointing at its `N 0 obj`; the trailer's
+/// /Size matching the table and its /Root a catalog whose /Pages is a page tree; that tree's
+/// /Count equal to its /Kids, each kid a page object, and no page object outside the tree.
+/// Answers the pages.
 fn pdf_pages(pdf: &[u8]) -> usize {
     assert!(pdf.starts_with(b"%PDF-1."), "a PDF header");
     // One char per byte, so offsets in the text are offsets in the file.
@@ -133,37 +136,79 @@ fn pdf_pages(pdf: &[u8]) -> usize {
         .collect();
     assert!(text.trim_end().ends_with("%%EOF"));
     let start: usize = text
-        .rsplit_once("startxref\n")
-        .and_then(|(_, rest)| rest.lines().next())
-        .and_then(|n| n.trim().parse().ok())
+        .rsplit_once("startxref")
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
         .expect("startxref");
     let xref = &text[start..];
     assert!(
         xref.starts_with("xref\n0 "),
         "startxref points at the table"
     );
-    let count: usize = xref
-        .lines()
-        .nth(1)
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    for (i, entry) in xref.lines().skip(3).take(count - 1).enumerate() {
+    let mut lines = xref.lines().skip(1);
+    let size: usize = lines.next().unwrap()[2..].trim().parse().unwrap();
+    // Each object's text, by number (empty for free entries).
+    let mut objects = vec![""; size];
+    for (i, entry) in lines.by_ref().take(size).enumerate() {
         let offset: usize = entry[..10].parse().unwrap();
-        assert!(
-            pdf[offset..].starts_with(format!("{} 0 obj", i + 1).as_bytes()),
-            "object {} is where the table says",
-            i + 1
-        );
+        match &entry[17..18] {
+            "n" => {
+                assert!(
+                    text[offset..].starts_with(&format!("{i} 0 obj")),
+                    "object {i} is where the table says"
+                );
+                let end = offset + text[offset..].find("endobj").expect("endobj");
+                objects[i] = &text[offset..end];
+            }
+            free => assert_eq!(free, "f", "entry {i}: {entry}"),
+        }
     }
-    let pages = text.matches("/Type /Page ").count();
-    assert!(
-        text.contains(&format!("/Count {pages} ")),
-        "the page tree counts {pages} pages"
+    assert_eq!(
+        lines.next(),
+        Some("trailer"),
+        "the trailer follows the table"
     );
+    // The number after `key` in `obj` (for a reference `N 0 R`, its object number).
+    let number = |obj: &str, key: &str| -> usize {
+        let at = obj.find(key).unwrap_or_else(|| panic!("{key} in {obj}")) + key.len();
+        let digits = obj[at..].trim_start();
+        let end = digits
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(digits.len());
+        digits[..end]
+            .parse()
+            .unwrap_or_else(|_| panic!("a number after {key} in {obj}"))
+    };
+    // `/Type /Page` or `/Type/Page`, not `/Pages`.
+    let is = |obj: &str, kind: &str| {
+        obj.replace("/Type /", "/Type/")
+            .split(&format!("/Type/{kind}"))
+            .skip(1)
+            .any(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric()))
+    };
+    let trailer = &xref[xref.find("trailer").unwrap()..];
+    assert_eq!(
+        number(trailer, "/Size"),
+        size,
+        "the trailer sizes the table"
+    );
+    let catalog = objects[number(trailer, "/Root")];
+    assert!(is(catalog, "Catalog"), "the root is a catalog: {catalog}");
+    let tree = objects[number(catalog, "/Pages")];
+    assert!(is(tree, "Pages"), "the catalog names a page tree: {tree}");
+    let count = number(tree, "/Count");
+    let kids = &tree[tree.find("/Kids").unwrap() + 5..];
+    let kids: Vec<usize> = kids[kids.find('[').unwrap() + 1..kids.find(']').unwrap()]
+        .split_whitespace()
+        .step_by(3)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert_eq!(kids.len(), count, "the page tree counts its kids");
+    for k in &kids {
+        assert!(is(objects[*k], "Page"), "kid {k} is a page");
+    }
+    let pages = objects.iter().filter(|o| is(o, "Page")).count();
+    assert_eq!(pages, count, "every page object is in the tree");
     pages
 }
 
