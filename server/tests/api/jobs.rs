@@ -110,6 +110,53 @@ on_both!(
 );
 
 on_both!(
+    a_busy_queue_still_reclaims_an_expired_lease_first,
+    |db: DatabaseConnection| async move {
+        let stalled = queue::enqueue(&db, &NewJob::new("noop", json!({})))
+            .await
+            .unwrap();
+        assert_eq!(
+            queue::claim(&db, "dead", 1, Duration::ZERO).await.unwrap()[0].id,
+            stalled.id
+        );
+        let newer: Vec<NewJob> = (0..3).map(|_| NewJob::new("noop", json!({}))).collect();
+        queue::enqueue_many(&db, &newer).await.unwrap();
+        // Claims that find work sweep at most once a second; after that the stalled job is
+        // back, ahead of the newer ones, on its second attempt.
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        let next = queue::claim(&db, "alive", 1, LEASE).await.unwrap();
+        assert_eq!((next[0].id, next[0].attempts), (stalled.id, 2));
+    }
+);
+
+on_both!(
+    claims_take_higher_priority_then_older_jobs,
+    |db: DatabaseConnection| async move {
+        let mut order = Vec::new();
+        for priority in [0, 5, 0, 5] {
+            let mut job = NewJob::new("noop", json!({}));
+            job.priority = priority;
+            order.push((priority, queue::enqueue(&db, &job).await.unwrap().id));
+        }
+        let mut later = NewJob::new("noop", json!({}));
+        later.priority = 9;
+        later.run_at = Some(chrono::Utc::now() + chrono::Duration::hours(1));
+        queue::enqueue(&db, &later).await.unwrap();
+        let claimed: Vec<i64> = queue::claim(&db, "w", 10, LEASE)
+            .await
+            .unwrap()
+            .iter()
+            .map(|j| j.id)
+            .collect();
+        let expected = vec![order[1].1, order[3].1, order[0].1, order[2].1];
+        assert_eq!(
+            claimed, expected,
+            "priority first, then oldest; not-yet-due left"
+        );
+    }
+);
+
+on_both!(
     failures_back_off_then_fail_for_good,
     |db: DatabaseConnection| async move {
         let mut new = NewJob::new("flaky", json!({}));

@@ -130,12 +130,13 @@ impl Jobs {
 
     /// Tells workers and live views about a job that was enqueued or changed.
     pub async fn announce(&self, job: &jobs::Model) {
-        self.bus
-            .publish(Event::new(job.workspace_id, Topic::Job { job_id: job.id }))
-            .await;
+        // Workers first: their wake-up is the pickup latency; live views can wait a round trip.
         if job.status == JobStatus::Queued.as_str() {
             self.bus.publish(Event::new(None, Topic::JobQueued)).await;
         }
+        self.bus
+            .publish(Event::new(job.workspace_id, Topic::Job { job_id: job.id }))
+            .await;
     }
 }
 

@@ -139,8 +139,11 @@ impl JobContext {
 }
 
 async fn announce(bus: &Bus, job: &jobs::Model) {
-    bus.publish(Event::new(job.workspace_id, Topic::Job { job_id: job.id }))
-        .await;
+    bus.publish(job_event(job)).await;
+}
+
+fn job_event(job: &jobs::Model) -> Event {
+    Event::new(job.workspace_id, Topic::Job { job_id: job.id })
 }
 
 type HandlerFuture = Pin<Box<dyn Future<Output = Result<serde_json::Value, JobError>> + Send>>;
@@ -342,7 +345,12 @@ impl Worker {
             return;
         };
         let cancel = Arc::new(AtomicBool::new(false));
-        announce(&self.bus, &job).await;
+        // Live views learn the job started; on PostgreSQL that is a NOTIFY round trip, which
+        // need not delay the handler.
+        tokio::spawn({
+            let (bus, event) = (self.bus.clone(), job_event(&job));
+            async move { bus.publish(event).await }
+        });
         let workspace_id = job.workspace_id;
         let ctx = Arc::new(JobContext {
             db: self.db.clone(),
