@@ -76,7 +76,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let mut clear_cookie = false;
 
     if let Some(token) = bearer_token(req.headers()).map(str::to_owned) {
-        match bearer::authenticate(&state.db, &token).await {
+        match bearer::authenticate(&state.db, state.access(), &token).await {
             Ok((row, user)) => {
                 req.extensions_mut().insert(Principal {
                     user_id: user.id,

@@ -76,7 +76,15 @@ pub async fn message_stream(
         .get::<RequestMeta>()
         .cloned()
         .unwrap_or_default();
-    let scope = match resolve_scope(&state.db, &principal, &params.workspace, &meta).await {
+    let scope = match resolve_scope(
+        &state.db,
+        state.access(),
+        &principal,
+        &params.workspace,
+        &meta,
+    )
+    .await
+    {
         Ok(s) => s,
         Err(e) => return json_error(&ApiError::from(e)),
     };

@@ -173,6 +173,7 @@ async fn build_state(
         ));
     }
     app::backend::dashboard::spawn_invalidator(&state);
+    app::backend::auth::access_cache::spawn_invalidator(&state);
     Ok(state)
 }
 

@@ -78,7 +78,7 @@ async fn job_scope(
         .one(&state.db)
         .await?
         .ok_or(Error::NotFound("job"))?;
-    resolve_scope(&state.db, principal, &ws.slug, meta)
+    resolve_scope(&state.db, state.access(), principal, &ws.slug, meta)
         .await
         .map_err(|e| match e {
             Error::NotFound(_) => Error::NotFound("job"),
@@ -226,7 +226,15 @@ pub async fn workspace_events(
     let Some((principal, meta)) = caller(&req) else {
         return json_error(&ApiError::unauthorized());
     };
-    let scope = match resolve_scope(&state.db, &principal, &params.workspace, &meta).await {
+    let scope = match resolve_scope(
+        &state.db,
+        state.access(),
+        &principal,
+        &params.workspace,
+        &meta,
+    )
+    .await
+    {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -284,7 +292,7 @@ fn workspace_stream(
                 },
                 Topic::Data { .. } => json_event("data", &event.topic),
                 Topic::Derived { .. } => json_event("derived", &event.topic),
-                Topic::JobQueued | Topic::JobProgress { .. } => None,
+                Topic::JobQueued | Topic::JobProgress { .. } | Topic::AccessChanged => None,
             };
             if let Some(sse) = sse {
                 if tx.send(sse).await.is_err() {

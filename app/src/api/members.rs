@@ -28,10 +28,11 @@ pub async fn change_member_role(
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageMembers)?;
-    Ok(
-        crate::backend::repo::members::change_role(&super::state()?.db, &auth, user_id, role)
-            .await?,
-    )
+    let state = super::state()?;
+    let member =
+        crate::backend::repo::members::change_role(&state.db, &auth, user_id, role).await?;
+    state.access_changed().await;
+    Ok(member)
 }
 
 crate::endpoint_doc! {
@@ -46,7 +47,10 @@ pub async fn remove_member(workspace: String, user_id: i64) -> Result<(), ApiErr
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageMembers)?;
-    Ok(crate::backend::repo::members::remove(&super::state()?.db, &auth, user_id).await?)
+    let state = super::state()?;
+    crate::backend::repo::members::remove(&state.db, &auth, user_id).await?;
+    state.access_changed().await;
+    Ok(())
 }
 
 crate::endpoint_doc! {
@@ -59,7 +63,10 @@ crate::endpoint_doc! {
 #[server(prefix = "/api", endpoint = "leave_workspace", input = Json)]
 pub async fn leave_workspace(workspace: String) -> Result<(), ApiError> {
     let scope = super::scope(&workspace).await?;
-    Ok(crate::backend::repo::members::leave(&super::state()?.db, &scope).await?)
+    let state = super::state()?;
+    crate::backend::repo::members::leave(&state.db, &scope).await?;
+    state.access_changed().await;
+    Ok(())
 }
 
 crate::endpoint_doc! {

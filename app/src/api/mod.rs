@@ -108,10 +108,14 @@ mod ctx {
     pub(crate) async fn scope(slug: &str) -> Result<Scope, ApiError> {
         let principal = principal()?;
         let state = state()?;
-        Ok(
-            crate::backend::auth::resolve_scope(&state.db, &principal, slug, &request_meta())
-                .await?,
+        Ok(crate::backend::auth::resolve_scope(
+            &state.db,
+            state.access(),
+            &principal,
+            slug,
+            &request_meta(),
         )
+        .await?)
     }
 }
 

@@ -56,7 +56,10 @@ pub async fn revoke_api_token(workspace: String, id: i64) -> Result<ApiTokenInfo
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageOwnTokens)?;
-    Ok(crate::backend::repo::api_tokens::revoke(&super::state()?.db, &auth, id).await?)
+    let state = super::state()?;
+    let revoked = crate::backend::repo::api_tokens::revoke(&state.db, &auth, id).await?;
+    state.access_changed().await;
+    Ok(revoked)
 }
 
 crate::endpoint_doc! {

@@ -37,6 +37,9 @@ pub enum Topic {
     Data { entity: String },
     /// A report, insight or other derived record was created or changed.
     Derived { entity: String, id: i64 },
+    /// Someone lost access (token revoked, role changed, member removed): every process
+    /// forgets its cached access checks.
+    AccessChanged,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -50,6 +50,7 @@ struct Inner {
     narrator: Option<Arc<dyn TextGenerator>>,
     delivery: DeliverySettings,
     dashboards: super::dashboard::Cache,
+    access: super::auth::AccessCache,
     ai: super::ai::AiConfig,
     /// Answers of the AI analyst being written in this process.
     chat_runs: super::ai::chat::Runs,
@@ -72,6 +73,7 @@ impl AppState {
                 narrator: None,
                 delivery: DeliverySettings::development("data/outbox".into()),
                 dashboards: Default::default(),
+                access: Default::default(),
                 chat_runs: super::ai::chat::Runs::new(
                     super::ai::AiConfig::default().rate_per_minute,
                 ),
@@ -116,6 +118,24 @@ impl AppState {
     /// Recently computed dashboards (dropped when a workspace's data changes).
     pub fn dashboards(&self) -> &super::dashboard::Cache {
         &self.inner.dashboards
+    }
+
+    /// Tokens and memberships checked in the last few seconds (see `auth::access_cache`).
+    pub fn access(&self) -> &super::auth::AccessCache {
+        &self.inner.access
+    }
+
+    /// Access was taken away (a token revoked, a role changed, a member removed): forgets
+    /// cached checks here and, through the bus, in every other process.
+    pub async fn access_changed(&self) {
+        self.inner.access.clear();
+        self.inner
+            .events
+            .publish(super::events::Event::new(
+                None,
+                super::events::Topic::AccessChanged,
+            ))
+            .await;
     }
 
     pub fn delivery(&self) -> &DeliverySettings {

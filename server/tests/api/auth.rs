@@ -475,6 +475,11 @@ both_backends!(
                 json!({"workspace": ws, "user_id": vic_id}),
             )
             .await;
+        // At once, though Vic's membership was checked (and cached) moments ago.
+        let res = vic
+            .call(&app.client, "list_members", json!({"workspace": ws}))
+            .await;
+        assert_eq!(res.status(), 404, "a removed member loses access at once");
         let log: Page<AuditEntry> = owner
             .ok(&app.client, "list_audit_log", json!({"workspace": ws}))
             .await;

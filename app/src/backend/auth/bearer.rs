@@ -4,27 +4,38 @@
 use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
+use super::access_cache::AccessCache;
 use super::tokens::hash_token;
 use crate::backend::entity::{api_tokens, users};
 use crate::backend::{Error, Result};
 
 const TOUCH_EVERY: Duration = Duration::seconds(60);
 
-/// The token and its owner, or Unauthorized saying what is wrong with it.
+/// The token and its owner, or Unauthorized saying what is wrong with it. A token checked in
+/// the last few seconds is answered from `cache` (see `access_cache`); its expiry is checked
+/// on every use all the same.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
+    cache: &AccessCache,
     token: &str,
 ) -> Result<(api_tokens::Model, users::Model)> {
     let unknown = || Error::Unauthorized("the API token is not valid".into());
     if !token.starts_with(crate::backend::repo::api_tokens::PREFIX) || token.len() > 128 {
         return Err(unknown());
     }
+    let hash = hash_token(token);
+    let now = Utc::now();
+    if let Some((row, user)) = cache.token(&hash) {
+        if row.expires_at.is_none_or(|e| e > now) {
+            return Ok((row, user));
+        }
+    }
+    let ticket = cache.ticket();
     let row = api_tokens::Entity::find()
-        .filter(api_tokens::Column::TokenHash.eq(hash_token(token)))
+        .filter(api_tokens::Column::TokenHash.eq(hash.as_str()))
         .one(db)
         .await?
         .ok_or_else(unknown)?;
-    let now = Utc::now();
     if row.revoked_at.is_some() {
         return Err(Error::Unauthorized("the API token has been revoked".into()));
     }
@@ -45,5 +56,6 @@ pub async fn authenticate(
             .exec(db)
             .await?;
     }
+    cache.store_token(ticket, hash, (row.clone(), user.clone()));
     Ok((row, user))
 }

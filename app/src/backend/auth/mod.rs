@@ -1,5 +1,6 @@
 //! Identity and access: passwords, sessions, OAuth providers, API tokens, roles and the Scope.
 
+pub mod access_cache;
 pub mod accounts;
 pub mod bearer;
 pub mod crypto;
@@ -13,6 +14,7 @@ pub mod scope;
 pub mod sessions;
 pub mod tokens;
 
+pub use access_cache::AccessCache;
 pub use permissions::{allowed, Action};
 pub use principal::{load_session_info, PageSession, Principal, RequestMeta, Via};
 pub use scope::{for_job as scope_for_job, resolve as resolve_scope, Authorized, Scope};

@@ -5,6 +5,7 @@
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
+use super::access_cache::{AccessCache, Membership};
 use super::permissions::{allowed, Action};
 use super::principal::{Principal, RequestMeta, Via};
 use crate::backend::entity::{memberships, workspaces};
@@ -93,29 +94,44 @@ impl std::ops::Deref for Authorized<'_> {
 /// Builds the Scope for `principal` in the workspace named by `slug`. A workspace that does
 /// not exist, one the user is not a member of, and (for a token) any workspace but the
 /// token's own all answer the same NotFound, so nothing can be learnt by probing slugs.
+/// A membership checked in the last few seconds comes from `cache` (see `access_cache`).
 pub async fn resolve(
     db: &impl ConnectionTrait,
+    cache: &AccessCache,
     principal: &Principal,
     slug: &str,
     meta: &RequestMeta,
 ) -> Result<Scope> {
     let not_found = || Error::NotFound("workspace");
-    let row = workspaces::Entity::find()
-        .filter(workspaces::Column::Slug.eq(slug))
-        .find_also_related(memberships::Entity)
-        .filter(memberships::Column::UserId.eq(principal.user_id))
-        .one(db)
-        .await?;
-    let (workspace, membership) = match row {
-        Some((w, Some(m))) => (w, m),
-        _ => return Err(not_found()),
+    let membership = match cache.membership(principal.user_id, slug) {
+        Some(m) => m,
+        None => {
+            let ticket = cache.ticket();
+            let row = workspaces::Entity::find()
+                .filter(workspaces::Column::Slug.eq(slug))
+                .find_also_related(memberships::Entity)
+                .filter(memberships::Column::UserId.eq(principal.user_id))
+                .one(db)
+                .await?;
+            let Some((workspace, Some(m))) = row else {
+                return Err(not_found());
+            };
+            let found = Membership {
+                workspace_id: workspace.id,
+                slug: workspace.slug,
+                name: workspace.name,
+                role: m.role,
+            };
+            cache.store_membership(ticket, principal.user_id, found.clone());
+            found
+        }
     };
     let (actor_label, via_token) = match &principal.via {
         Via::Token {
             token_id,
             workspace_id,
         } => {
-            if *workspace_id != workspace.id {
+            if *workspace_id != membership.workspace_id {
                 return Err(not_found());
             }
             (
@@ -127,9 +143,9 @@ pub async fn resolve(
     };
     Ok(Scope {
         user_id: principal.user_id,
-        workspace_id: workspace.id,
-        workspace_slug: workspace.slug,
-        workspace_name: workspace.name,
+        workspace_id: membership.workspace_id,
+        workspace_slug: membership.slug,
+        workspace_name: membership.name,
         role: membership.role,
         actor_label,
         ip: meta.ip.clone(),

@@ -71,6 +71,16 @@ pub(crate) async fn hydrate(
     rows: Vec<deals::Model>,
 ) -> Result<Vec<Deal>> {
     let stages = pipeline_repo::stages_by_id(db, workspace_id).await?;
+    hydrate_with(db, workspace_id, &stages, rows).await
+}
+
+/// `hydrate` with the workspace's stages already loaded (lists and the board have them).
+async fn hydrate_with(
+    db: &impl ConnectionTrait,
+    workspace_id: i64,
+    stages: &HashMap<i64, pipeline_stages::Model>,
+    rows: Vec<deals::Model>,
+) -> Result<Vec<Deal>> {
     let companies =
         company_repo::names(db, workspace_id, rows.iter().filter_map(|d| d.company_id)).await?;
     let owners = user_names(db, rows.iter().filter_map(|d| d.owner_id)).await?;
@@ -184,7 +194,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Re
         .all(db)
         .await?;
     Ok(Page {
-        items: hydrate(db, scope.workspace_id(), rows).await?,
+        items: hydrate_with(db, scope.workspace_id(), &stages, rows).await?,
         total,
         total_exact,
         page: req.page,
@@ -265,7 +275,7 @@ pub async fn board(
             count: mine.iter().map(|t| t.n.max(0) as u64).sum(),
             total: money(|t| t.total),
             weighted: money(|t| t.weighted),
-            deals: hydrate(db, scope.workspace_id(), rows).await?,
+            deals: hydrate_with(db, scope.workspace_id(), &stages, rows).await?,
         });
     }
     Ok(columns)
