@@ -6,6 +6,7 @@
 #
 #   make bench                         # both databases, 100k companies, 1M deals
 #   BENCH_COMPANIES=10000 BENCH_DEALS=100000 BENCH_BACKENDS=sqlite scripts/bench-lists.sh
+#   BENCH_KEEP=1 scripts/bench-lists.sh   # keep the seeded databases (for EXPLAIN)
 #
 # Needs the release build (make release) and wrk (installed from Debian's packages if
 # missing). PostgreSQL: a throwaway database on BENCH_PG_URL (default 127.0.0.1:5432),
@@ -34,6 +35,12 @@ server_pid=""
 pg_db=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  # BENCH_KEEP=1 keeps the seeded databases for EXPLAIN (the SQLite file in $tmp, the
+  # PostgreSQL database by name); drop them by hand afterwards.
+  if [ -n "${BENCH_KEEP:-}" ]; then
+    echo "kept: sqlite://$tmp/bench.db ${pg_db:+and $PG_URL/$pg_db}" >&2
+    return
+  fi
   [ -n "$pg_db" ] && psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $pg_db" >/dev/null 2>&1 || true
   rm -rf "$tmp"
 }

@@ -122,7 +122,8 @@ fn ReportView(
     };
     view! {
         <PageHeader title=report.title.clone() subtitle=report.kind.label()>
-            <LiveBadge state=live />
+            // A finished report has nothing left to follow (its job stream ends at once).
+            {(!finished).then(|| view! { <LiveBadge state=live /> })}
         </PageHeader>
         <div class="mb-4 flex flex-wrap items-center gap-3">
             <Badge tone=status_tone(&status) text=status.clone() />
