@@ -92,6 +92,10 @@ pub async fn connect(url: &str, pool: PoolSettings) -> Result<DatabaseConnection
     opts.max_connections(pool.max_connections)
         .min_connections(1)
         .acquire_timeout(pool.acquire_timeout)
+        // sqlx pings a pooled connection on every checkout by default: one extra round trip
+        // per statement. Only connections idle long enough to have been dropped (by the
+        // server, a proxy, a firewall) are checked; busy ones go straight to work.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(true)
         .sqlx_logging_level(tracing::log::LevelFilter::Debug)
         .sqlx_slow_statements_logging_settings(
