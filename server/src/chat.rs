@@ -22,10 +22,7 @@ use futures_util::Stream;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
-use app::backend::{
-    auth::{resolve_scope, Principal, RequestMeta, Scope},
-    repo, AppState,
-};
+use app::backend::{auth::Scope, repo, AppState};
 use app::types::{ApiError, ChatEvent, ChatMessage};
 
 use crate::api_edge::json_error;
@@ -68,25 +65,9 @@ pub async fn message_stream(
     Query(params): Query<StreamParams>,
     req: Request,
 ) -> Response {
-    let Some(principal) = req.extensions().get::<Principal>().cloned() else {
-        return json_error(&ApiError::unauthorized());
-    };
-    let meta = req
-        .extensions()
-        .get::<RequestMeta>()
-        .cloned()
-        .unwrap_or_default();
-    let scope = match resolve_scope(
-        &state.db,
-        state.access(),
-        &principal,
-        &params.workspace,
-        &meta,
-    )
-    .await
-    {
+    let scope = match crate::files::scope_for(&state, req.extensions(), &params.workspace).await {
         Ok(s) => s,
-        Err(e) => return json_error(&ApiError::from(e)),
+        Err(refused) => return refused,
     };
     if let Err(e) = repo::chat::find_message(&state.db, &scope, id).await {
         return json_error(&ApiError::from(e));

@@ -22,7 +22,7 @@ fn fail(e: Error) -> Response {
 }
 
 /// The caller's scope in `slug`, from what `auth::authenticate` put in the request.
-async fn scope_for(
+pub(crate) async fn scope_for(
     state: &AppState,
     ext: &axum::http::Extensions,
     slug: &str,

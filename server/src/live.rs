@@ -223,20 +223,9 @@ pub async fn workspace_events(
     Query(params): Query<WorkspaceParams>,
     req: Request,
 ) -> Response {
-    let Some((principal, meta)) = caller(&req) else {
-        return json_error(&ApiError::unauthorized());
-    };
-    let scope = match resolve_scope(
-        &state.db,
-        state.access(),
-        &principal,
-        &params.workspace,
-        &meta,
-    )
-    .await
-    {
+    let scope = match crate::files::scope_for(&state, req.extensions(), &params.workspace).await {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(refused) => return refused,
     };
     Sse::new(workspace_stream(state, scope))
         .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))
