@@ -4,8 +4,9 @@
 //! postgres://postgres@127.0.0.1:5432/postgres) it measures, with no-op jobs through the
 //! real queue functions:
 //! - enqueue, one job per statement and batched (1,000 per statement);
-//! - claim → complete with 1, 4 and 16 concurrent workers, one job per claim ("unbatched")
-//!   and 100 per claim finished with one statement ("batched");
+//! - claim → complete with 1, 4 and 16 concurrent workers, one job at a time ("unbatched";
+//!   as the worker pool does, completing a job claims the next in the same statement) and
+//!   100 per claim finished with one statement ("batched");
 //! - pickup latency: enqueue → handler start through the real worker pool, woken by the
 //!   event bus (PostgreSQL LISTEN/NOTIFY; in-process on SQLite), one job at a time.
 //!
@@ -141,25 +142,34 @@ async fn drain(conn: &DatabaseConnection, n: usize, workers: usize, per_claim: u
         tasks.push(tokio::spawn(async move {
             let me = format!("bench-w{w}");
             let mut done = 0usize;
-            loop {
-                let claimed = queue::claim(&conn, &me, per_claim, LEASE).await.unwrap();
-                if claimed.is_empty() {
-                    return done;
-                }
+            let mut claimed = queue::claim(&conn, &me, per_claim, LEASE).await.unwrap();
+            while !claimed.is_empty() {
                 if per_claim == 1 {
-                    for job in &claimed {
-                        queue::complete(&conn, job.id, &me, &serde_json::Value::Null)
-                            .await
-                            .unwrap();
-                    }
+                    // As a worker running one job at a time does: finishing a job claims
+                    // the next in the same statement.
+                    let next = queue::complete_and_claim(
+                        &conn,
+                        claimed[0].id,
+                        &me,
+                        &serde_json::Value::Null,
+                        1,
+                        LEASE,
+                    )
+                    .await
+                    .unwrap();
+                    assert!(next.completed, "the lease was still ours");
+                    done += 1;
+                    claimed = next.claimed;
                 } else {
                     let ids: Vec<i64> = claimed.iter().map(|j| j.id).collect();
                     queue::complete_many(&conn, &ids, &me, &serde_json::Value::Null)
                         .await
                         .unwrap();
+                    done += claimed.len();
+                    claimed = queue::claim(&conn, &me, per_claim, LEASE).await.unwrap();
                 }
-                done += claimed.len();
             }
+            done
         }));
     }
     let mut total = 0;

@@ -54,18 +54,40 @@ on_both!(
             workers.push(tokio::spawn(async move {
                 let me = format!("worker-{w}");
                 let mut ran = Vec::new();
-                loop {
-                    let claimed = queue::claim(&*db, &me, 1 + (w % 4), LEASE).await.unwrap();
-                    if claimed.is_empty() {
-                        break;
-                    }
-                    for job in claimed {
+                let limit = 1 + (w % 4);
+                let mut claimed = queue::claim(&*db, &me, limit, LEASE).await.unwrap();
+                while !claimed.is_empty() {
+                    let last = claimed.len() - 1;
+                    let mut next = Vec::new();
+                    for (i, job) in claimed.into_iter().enumerate() {
                         assert_eq!(job.lease_owner.as_deref(), Some(me.as_str()));
-                        queue::complete(&*db, job.id, &me, &json!({}))
+                        ran.push(job.id);
+                        // Half the workers chain, as the pool does: the last completion of a
+                        // batch claims the next batch in the same statement.
+                        if i == last && w % 2 == 0 {
+                            let chained = queue::complete_and_claim(
+                                &*db,
+                                job.id,
+                                &me,
+                                &json!({}),
+                                limit,
+                                LEASE,
+                            )
                             .await
                             .unwrap();
-                        ran.push(job.id);
+                            assert!(chained.completed);
+                            next = chained.claimed;
+                        } else {
+                            queue::complete(&*db, job.id, &me, &json!({}))
+                                .await
+                                .unwrap();
+                        }
                     }
+                    claimed = if w % 2 == 0 {
+                        next
+                    } else {
+                        queue::claim(&*db, &me, limit, LEASE).await.unwrap()
+                    };
                 }
                 ran
             }));
@@ -415,5 +437,71 @@ on_both!(
         assert_eq!(wait_finished(&db, endless.id).await.status, "cancelled");
 
         pool.shutdown().await;
+    }
+);
+
+on_both!(
+    completing_a_job_claims_the_next_in_the_same_statement,
+    |db: DatabaseConnection| async move {
+        let first = queue::enqueue(&db, &NewJob::new("noop", json!({})))
+            .await
+            .unwrap();
+        let mut urgent = NewJob::new("noop", json!({}));
+        urgent.priority = 5;
+        let later = queue::enqueue(&db, &NewJob::new("noop", json!({})))
+            .await
+            .unwrap();
+        assert_eq!(
+            queue::claim(&db, "w", 1, LEASE).await.unwrap()[0].id,
+            first.id
+        );
+        let urgent = queue::enqueue(&db, &urgent).await.unwrap();
+
+        let chained = queue::complete_and_claim(&db, first.id, "w", &json!({ "n": 1 }), 1, LEASE)
+            .await
+            .unwrap();
+        assert!(chained.completed);
+        let ids: Vec<i64> = chained.claimed.iter().map(|j| j.id).collect();
+        assert_eq!(ids, vec![urgent.id], "the higher priority job comes first");
+        let claimed = &chained.claimed[0];
+        assert_eq!(
+            (
+                claimed.status.as_str(),
+                claimed.attempts,
+                claimed.lease_owner.as_deref()
+            ),
+            ("running", 1, Some("w"))
+        );
+        assert!(claimed.started_at.is_some() && claimed.lease_expires_at.is_some());
+        let done = queue::get(&db, first.id).await.unwrap();
+        assert_eq!(
+            (
+                done.status.as_str(),
+                done.progress,
+                done.result.as_deref(),
+                done.attempts
+            ),
+            ("succeeded", 100, Some(r#"{"n":1}"#), 1)
+        );
+        assert!(done.lease_owner.is_none() && done.finished_at.is_some());
+
+        // A worker whose lease is gone completes nothing, but the job it claims is its own.
+        let chained = queue::complete_and_claim(&db, first.id, "w", &json!({}), 1, LEASE)
+            .await
+            .unwrap();
+        assert!(!chained.completed, "a finished job is not finished twice");
+        assert_eq!(chained.claimed.len(), 1);
+        assert_eq!(chained.claimed[0].id, later.id);
+        let still = queue::get(&db, urgent.id).await.unwrap();
+        assert_eq!(
+            still.status, "running",
+            "the other running job is untouched"
+        );
+
+        // Nothing left to claim: the completion alone.
+        let chained = queue::complete_and_claim(&db, later.id, "w", &json!({}), 1, LEASE)
+            .await
+            .unwrap();
+        assert!(chained.completed && chained.claimed.is_empty());
     }
 );

@@ -294,25 +294,26 @@ struct Worker {
 
 impl Worker {
     async fn run(mut self) {
+        // Jobs claimed by the statement that completed the previous one (see `finish`).
+        let mut chained: Vec<jobs::Model> = Vec::new();
         loop {
             if *self.stopped.borrow() {
+                self.release_all(chained).await;
                 return;
             }
             // Registered before claiming, so a wake-up during the claim is not lost.
             let woken = self.wake.notified();
-            let claimed = match queue::claim(
-                &self.db,
-                &self.name,
-                self.config.batch,
-                self.config.lease,
-            )
-            .await
-            {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!(error = %e, worker = %self.name, "claiming jobs");
-                    Vec::new()
+            let claimed = if chained.is_empty() {
+                match queue::claim(&self.db, &self.name, self.config.batch, self.config.lease).await
+                {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::warn!(error = %e, worker = %self.name, "claiming jobs");
+                        Vec::new()
+                    }
                 }
+            } else {
+                std::mem::take(&mut chained)
             };
             if claimed.is_empty() {
                 tokio::select! {
@@ -322,27 +323,35 @@ impl Worker {
                 }
                 continue;
             }
-            let mut jobs = claimed.into_iter();
-            for job in jobs.by_ref() {
-                self.execute(job).await;
+            let mut jobs = claimed.into_iter().peekable();
+            while let Some(job) = jobs.next() {
+                // The last job of a batch claims the next batch as it completes.
+                let claim_next = jobs.peek().is_none() && !*self.stopped.borrow();
+                chained = self.execute(job, claim_next).await;
                 if *self.stopped.borrow() {
                     break;
                 }
             }
             // Claimed but not started when asked to stop: back to the queue at once.
-            for job in jobs {
-                let _ = queue::release(&self.db, job.id, &self.name).await;
-            }
+            self.release_all(jobs).await;
         }
     }
 
-    async fn execute(&self, job: jobs::Model) {
+    async fn release_all(&self, jobs: impl IntoIterator<Item = jobs::Model>) {
+        for job in jobs {
+            let _ = queue::release(&self.db, job.id, &self.name).await;
+        }
+    }
+
+    /// Runs one job and records how it ended. With `claim_next`, a success also claims the
+    /// worker's next batch in the same statement; those jobs are returned.
+    async fn execute(&self, job: jobs::Model, claim_next: bool) -> Vec<jobs::Model> {
         let id = job.id;
         let Some(handler) = self.registry.handlers.get(&job.kind).cloned() else {
             let why = format!("no handler for job kind `{}`", job.kind);
-            self.finish(id, job.workspace_id, Err(JobError::Permanent(why)))
+            return self
+                .finish(id, job.workspace_id, Err(JobError::Permanent(why)), false)
                 .await;
-            return;
         };
         let cancel = Arc::new(AtomicBool::new(false));
         // Live views learn the job started; on PostgreSQL that is a NOTIFY round trip, which
@@ -380,7 +389,7 @@ impl Worker {
         });
         let outcome = handler(ctx).await;
         beat.abort();
-        self.finish(id, workspace_id, outcome).await;
+        self.finish(id, workspace_id, outcome, claim_next).await
     }
 
     async fn finish(
@@ -388,10 +397,26 @@ impl Worker {
         id: i64,
         workspace_id: Option<i64>,
         outcome: Result<serde_json::Value, JobError>,
-    ) {
+        claim_next: bool,
+    ) -> Vec<jobs::Model> {
         let db = &self.db;
         let name = self.name.as_str();
+        let mut next = Vec::new();
         let recorded = match outcome {
+            Ok(result) if claim_next => {
+                let (batch, lease) = (self.config.batch, self.config.lease);
+                match queue::complete_and_claim(db, id, name, &result, batch, lease).await {
+                    Ok(chained) => {
+                        next = chained.claimed;
+                        if chained.completed {
+                            Ok(false)
+                        } else {
+                            Err(queue::lease_lost())
+                        }
+                    }
+                    Err(e) => Err(e),
+                }
+            }
             Ok(result) => queue::complete(db, id, name, &result).await.map(|_| false),
             Err(JobError::Cancelled) => {
                 queue::acknowledge_cancel(db, id, name).await.map(|_| false)
@@ -419,5 +444,6 @@ impl Worker {
         self.bus
             .publish(Event::new(workspace_id, Topic::Job { job_id: id }))
             .await;
+        next
     }
 }
