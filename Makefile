@@ -18,14 +18,14 @@ help:
 bootstrap:
 	@scripts/bootstrap.sh
 
-# cargo-leptos re-runs wasm-bindgen and wasm-opt even when nothing changed (~12 s), so the
-# release build is skipped while its stamp is newer than every input.
+# wasm-bindgen and wasm-opt re-run even when nothing changed (~12 s), so the release build is
+# skipped while its stamp is newer than every input.
 RELEASE_INPUTS := $(shell find app frontend server/src migrations/src style public -type f 2>/dev/null) \
-	Cargo.toml Cargo.lock package.json
+	Cargo.toml Cargo.lock package.json Leptos.toml scripts/build-release.sh
 RELEASE_STAMP := target/.release-stamp
 
 $(RELEASE_STAMP): $(RELEASE_INPUTS)
-	cargo leptos build --release
+	scripts/build-release.sh
 	@touch $@
 
 release: bootstrap $(RELEASE_STAMP)
@@ -42,7 +42,7 @@ fmt:
 	cargo fmt --all -- --check
 
 # Native test and lint builds render every component type-erased (`--cfg erase_components`,
-# as cargo-leptos does for dev builds): the test executables shrink from ~1 GB and compile
+# as Leptos' own tooling does for dev builds): the test executables shrink from ~1 GB and compile
 # much faster. These builds never hydrate, so the flag cannot cause a hydration mismatch;
 # release builds (make release) do not use it.
 TEST_RUSTFLAGS := --cfg erase_components

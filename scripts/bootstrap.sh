@@ -2,7 +2,6 @@
 # Installs what building Hyperformant needs, skipping each tool that is already present at
 # the right version, so a warm machine passes through in about a second.
 #   - the wasm32 Rust target
-#   - cargo-leptos 0.3.7 (0.3.8+ need a newer rustc than this machine's 1.95)
 #   - wasm-bindgen-cli, exactly the wasm-bindgen version in Cargo.lock
 #   - Tailwind v4 and wasm-opt (npm `binaryen`; never Debian's 108, whose output fails to hydrate)
 # Everything comes from the package registries (crates.io, npm); nothing else is downloaded.
@@ -11,7 +10,6 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
-CARGO_LEPTOS_VERSION=0.3.7
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
 
 if ! command -v cargo >/dev/null; then
@@ -22,11 +20,6 @@ fi
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
-fi
-
-if ! cargo leptos --version 2>/dev/null | grep -q " ${CARGO_LEPTOS_VERSION}\$"; then
-  say "installing cargo-leptos ${CARGO_LEPTOS_VERSION} (about 15 minutes on 2 cores)"
-  cargo install cargo-leptos --version "${CARGO_LEPTOS_VERSION}" --locked
 fi
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q " ${WASM_BINDGEN_VERSION}\$"; then
