@@ -5,8 +5,9 @@
 //! real queue functions:
 //! - enqueue, one job per statement and batched (1,000 per statement);
 //! - claim → complete with 1, 4 and 16 concurrent workers, one job at a time ("unbatched";
-//!   as the worker pool does, completing a job claims the next in the same statement) and
-//!   100 per claim finished with one statement ("batched");
+//!   as the worker pool does, completing a job claims the next in the same statement — and,
+//!   for comparison, with complete and claim as two statements) and 100 per claim finished
+//!   with one statement ("batched");
 //! - pickup latency: enqueue → handler start through the real worker pool, woken by the
 //!   event bus (PostgreSQL LISTEN/NOTIFY; in-process on SQLite), one job at a time.
 //!
@@ -129,7 +130,19 @@ async fn enqueue_runs(conn: &DatabaseConnection, n: usize) {
     );
 }
 
-async fn drain(conn: &DatabaseConnection, n: usize, workers: usize, per_claim: u64) -> Duration {
+/// How a worker in `drain` takes and finishes jobs.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// One job per claim; completing it claims the next in the same statement (the pool).
+    Chained,
+    /// One job per claim, then a separate complete: two statements per job.
+    TwoStatements,
+    /// 100 per claim, finished with one statement.
+    Batched,
+}
+
+async fn drain(conn: &DatabaseConnection, n: usize, workers: usize, mode: Mode) -> Duration {
+    let per_claim = if mode == Mode::Batched { 100 } else { 1 };
     clear(conn).await;
     let jobs: Vec<NewJob> = (0..n)
         .map(|i| NewJob::new("noop", json!({ "i": i })))
@@ -144,7 +157,7 @@ async fn drain(conn: &DatabaseConnection, n: usize, workers: usize, per_claim: u
             let mut done = 0usize;
             let mut claimed = queue::claim(&conn, &me, per_claim, LEASE).await.unwrap();
             while !claimed.is_empty() {
-                if per_claim == 1 {
+                if mode == Mode::Chained {
                     // As a worker running one job at a time does: finishing a job claims
                     // the next in the same statement.
                     let next = queue::complete_and_claim(
@@ -160,6 +173,12 @@ async fn drain(conn: &DatabaseConnection, n: usize, workers: usize, per_claim: u
                     assert!(next.completed, "the lease was still ours");
                     done += 1;
                     claimed = next.claimed;
+                } else if mode == Mode::TwoStatements {
+                    queue::complete(&conn, claimed[0].id, &me, &serde_json::Value::Null)
+                        .await
+                        .unwrap();
+                    done += 1;
+                    claimed = queue::claim(&conn, &me, 1, LEASE).await.unwrap();
                 } else {
                     let ids: Vec<i64> = claimed.iter().map(|j| j.id).collect();
                     queue::complete_many(&conn, &ids, &me, &serde_json::Value::Null)
@@ -253,12 +272,17 @@ async fn main() {
         println!("\n{}:", t.name);
         enqueue_runs(&conn, n).await;
         for workers in [1, 4, 16] {
-            let took = drain(&conn, n, workers, 1).await;
+            let took = drain(&conn, n, workers, Mode::Chained).await;
             println!(
                 "  claim→complete, {workers:>2} workers, unbatched   {}",
                 rate(n, took)
             );
-            let took = drain(&conn, n, workers, 100).await;
+            let took = drain(&conn, n, workers, Mode::TwoStatements).await;
+            println!(
+                "  claim→complete, {workers:>2} workers, unbatched, complete and claim apart {}",
+                rate(n, took)
+            );
+            let took = drain(&conn, n, workers, Mode::Batched).await;
             println!(
                 "  claim→complete, {workers:>2} workers, batched 100 {}",
                 rate(n, took)
