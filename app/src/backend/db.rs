@@ -108,6 +108,14 @@ pub async fn connect(url: &str, pool: PoolSettings) -> Result<DatabaseConnection
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
+                // SQLite's defaults suit small devices: a 2 MiB page cache per connection,
+                // every page read through a read() call, and sorts that spill to temp files.
+                // A list over 100k companies touches more than that on every request; the
+                // file is read through a shared mapping instead (the OS page cache, not a
+                // copy per connection) and each connection keeps 16 MiB of pages.
+                .pragma("cache_size", "-16384")
+                .pragma("mmap_size", "268435456")
+                .pragma("temp_store", "memory")
         });
     Ok(Database::connect(opts).await?)
 }
