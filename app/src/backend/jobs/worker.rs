@@ -405,17 +405,17 @@ impl Worker {
         let recorded = match outcome {
             Ok(result) if claim_next => {
                 let (batch, lease) = (self.config.batch, self.config.lease);
-                match queue::complete_and_claim(db, id, name, &result, batch, lease).await {
-                    Ok(chained) => {
+                queue::complete_and_claim(db, id, name, &result, batch, lease)
+                    .await
+                    .and_then(|chained| {
+                        // Jobs claimed even when this one's lease was lost are ours to run.
                         next = chained.claimed;
                         if chained.completed {
                             Ok(false)
                         } else {
                             Err(queue::lease_lost())
                         }
-                    }
-                    Err(e) => Err(e),
-                }
+                    })
             }
             Ok(result) => queue::complete(db, id, name, &result).await.map(|_| false),
             Err(JobError::Cancelled) => {
