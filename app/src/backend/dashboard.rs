@@ -115,32 +115,48 @@ fn start_of(d: NaiveDate) -> DateTime<Utc> {
     d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
 }
 
-/// (workspace id, query) → when computed, and the result.
-type Entries = HashMap<(i64, String), (Instant, Arc<Dashboard>)>;
+/// One dashboard: computed once by whichever request asked first; every request that asks
+/// while it is being computed waits for that result instead of starting its own (after a
+/// write, 64 open dashboards would otherwise run 64 copies of the same seconds-long queries).
+type Slot<T> = Arc<tokio::sync::OnceCell<Arc<T>>>;
+
+/// (workspace id, query) → when first asked for, and its slot.
+type Entries<T> = HashMap<(i64, String), (Instant, Slot<T>)>;
 
 /// Recently computed dashboards, dropped per workspace when its data changes.
-#[derive(Default)]
-pub struct Cache {
-    entries: Mutex<Entries>,
+///
+/// A slot is in the map before its computation starts, so a change that arrives while it runs
+/// drops it: the answer still reaches the requests already waiting for it, but no later one.
+pub struct Cache<T = Dashboard> {
+    entries: Mutex<Entries<T>>,
 }
 
-impl Cache {
-    fn get(&self, key: &(i64, String)) -> Option<Arc<Dashboard>> {
-        let entries = self.entries.lock().ok()?;
-        entries
-            .get(key)
-            .filter(|(at, _)| at.elapsed() < TTL)
-            .map(|(_, d)| d.clone())
-    }
-
-    fn put(&self, key: (i64, String), d: Arc<Dashboard>) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|_, (at, _)| at.elapsed() < TTL);
-            entries.insert(key, (Instant::now(), d));
+impl<T> Default for Cache<T> {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::default(),
         }
     }
+}
 
-    /// Forgets everything computed for `workspace_id`.
+impl<T> Cache<T> {
+    /// The slot for `key`, new when there is none or it is older than `TTL`.
+    fn slot(&self, key: (i64, String)) -> Slot<T> {
+        let Ok(mut entries) = self.entries.lock() else {
+            return Slot::default();
+        };
+        if let Some((at, slot)) = entries.get(&key) {
+            if at.elapsed() < TTL {
+                return slot.clone();
+            }
+        }
+        entries.retain(|_, (at, _)| at.elapsed() < TTL);
+        let slot = Slot::<T>::default();
+        entries.insert(key, (Instant::now(), slot.clone()));
+        slot
+    }
+
+    /// Forgets everything computed (or being computed) for `workspace_id`.
     pub fn invalidate(&self, workspace_id: i64) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.retain(|(ws, _), _| *ws != workspace_id);
@@ -190,12 +206,16 @@ pub async fn get(state: &AppState, scope: &Scope, q: &DashboardQuery) -> Result<
             Utc::now().timestamp() / 60
         ),
     );
-    if let Some(hit) = state.dashboards().get(&key) {
-        return Ok(hit);
-    }
-    let fresh = Arc::new(compute(&state.db, scope.workspace_id(), q, period).await?);
-    state.dashboards().put(key, fresh.clone());
-    Ok(fresh)
+    // A failed computation leaves the slot empty: the next request tries again.
+    let slot = state.dashboards().slot(key);
+    let dashboard = slot
+        .get_or_try_init(|| async {
+            compute(&state.db, scope.workspace_id(), q, period)
+                .await
+                .map(Arc::new)
+        })
+        .await?;
+    Ok(dashboard.clone())
 }
 
 #[derive(FromQueryResult)]
@@ -678,6 +698,45 @@ fn kpi(key: &str, label: &str, value: KpiValue, previous: KpiValue, help: &str) 
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[tokio::test]
+    async fn concurrent_askers_share_one_computation_and_a_change_drops_it() {
+        let cache = Cache::<u8>::default();
+        let key = || (7, "q".to_owned());
+        let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (release, wait) = tokio::sync::watch::channel(false);
+        let compute = || {
+            let mut wait = wait.clone();
+            let runs = runs.clone();
+            async move {
+                runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let _ = wait.wait_for(|go| *go).await;
+                Ok::<_, Error>(Arc::new(1u8))
+            }
+        };
+        let (a, b) = (cache.slot(key()), cache.slot(key()));
+        // The workspace changes while the first computation runs.
+        let first = tokio::spawn({
+            let a = a.clone();
+            let compute = compute();
+            async move { a.get_or_try_init(|| compute).await.map(|_| ()) }
+        });
+        tokio::task::yield_now().await;
+        cache.invalidate(7);
+        let _ = release.send(true);
+        b.get_or_try_init(|| compute()).await.unwrap();
+        first.await.unwrap().unwrap();
+        assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(Arc::ptr_eq(&a, &b));
+        // Asked again after the change: a new slot, computed afresh.
+        let c = cache.slot(key());
+        assert!(!Arc::ptr_eq(&a, &c));
+        assert!(c.get().is_none());
+        assert!(Arc::ptr_eq(
+            &cache.slot((8, "q".into())),
+            &cache.slot((8, "q".into()))
+        ));
+    }
 
     #[test]
     fn periods_are_checked_and_have_a_predecessor() {
