@@ -54,13 +54,14 @@ async fn user_names(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    Ok(users::Entity::find()
+    let rows: Vec<(i64, String)> = users::Entity::find()
+        .select_only()
+        .columns([users::Column::Id, users::Column::Name])
         .filter(users::Column::Id.is_in(ids))
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect())
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Turns rows into `Deal`s with their stage, company and owner names, in three queries
