@@ -24,6 +24,8 @@ test('a report is started, followed to done, opened and its PDF downloaded', asy
 
   await row.getByRole('link').click();
   await expect(page.getByTestId('report-inputs')).toContainText('Pipeline review');
+  // The pipeline it covers by name, not by id.
+  await expect(page.getByTestId('report-inputs')).toContainText('New business');
   await expect(page.getByTestId('report-inputs')).toContainText('Written by');
   const frame = page.frameLocator('[data-testid="report-frame"]');
   await expect(frame.locator('h1')).toHaveText('Playwright pipeline review');

@@ -98,8 +98,18 @@ fn ReportView(
         ("Industry", input.industry.clone()),
         ("Country", input.country.clone()),
         ("Size band", input.size_band.clone()),
-        ("Company", input.company_id.map(|c| format!("#{c}"))),
-        ("Pipeline", input.pipeline_id.map(|p| format!("#{p}"))),
+        (
+            "Company",
+            input
+                .company_id
+                .map(|c| report.company_name.clone().unwrap_or(format!("#{c}"))),
+        ),
+        (
+            "Pipeline",
+            input
+                .pipeline_id
+                .map(|p| report.pipeline_name.clone().unwrap_or(format!("#{p}"))),
+        ),
         ("From", input.from.map(format::day)),
         ("To", input.to.map(format::day)),
     ] {

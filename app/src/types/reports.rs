@@ -193,6 +193,12 @@ pub struct Report {
     pub error: Option<String>,
     /// The formats it can be downloaded in (all three once succeeded).
     pub formats: Vec<ReportFormat>,
+    /// The names of the company and pipeline its input names by id, as they are now (only
+    /// on a single report, `get_report`; absent in lists and when the record is gone).
+    #[serde(default)]
+    pub company_name: Option<String>,
+    #[serde(default)]
+    pub pipeline_name: Option<String>,
 }
 
 /// What `start_report` answers at once: the report to look at and the job making it.

@@ -18,7 +18,9 @@ use app::backend::{
     entity::{competitors, schedules},
     jobs::scheduler,
 };
-use app::types::{CreatedWebhookEndpoint, Page, Report, ReportStatus, Schedule, StartedReport};
+use app::types::{
+    Company, CreatedWebhookEndpoint, Page, Report, ReportStatus, Schedule, StartedReport,
+};
 
 use crate::common::{self, Backend, Session, TestApp, TestDb};
 
@@ -249,6 +251,15 @@ both_backends!(
         .await;
         let md = check_formats(&app, &s, &ws, &comp).await;
         assert!(md.contains("## Head to head"), "{md}");
+        // The report page names the company it is about, not just its id.
+        let company: Company = s
+            .ok(
+                &app.client,
+                "get_company",
+                json!({"workspace": ws, "id": pair.company_id}),
+            )
+            .await;
+        assert_eq!(comp.company_name.as_deref(), Some(company.name.as_str()));
 
         let pipe = start(
             &app,

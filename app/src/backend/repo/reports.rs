@@ -92,6 +92,8 @@ fn to_report(r: Row, job: Option<&jobs::Model>) -> Report {
         writer: r.writer,
         summary: r.summary,
         error,
+        company_name: None,
+        pipeline_name: None,
     }
 }
 
@@ -186,7 +188,23 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Re
     let jobs = jobs_of(db, ws, &rows).await?;
     let [row] = rows;
     let job = row.job_id.and_then(|id| jobs.get(&id));
-    Ok(to_report(row, job))
+    let mut report = to_report(row, job);
+    // A page showing "Company #4172" tells its reader nothing; a deleted company or pipeline
+    // leaves the id alone.
+    if let Some(id) = report.input.company_id {
+        report.company_name = super::companies::names(db, ws, [id])
+            .await?
+            .remove(&id)
+            .map(|(name, _)| name);
+    }
+    if let Some(id) = report.input.pipeline_id {
+        report.pipeline_name = match super::pipelines::find(db, ws, id).await {
+            Ok(p) => Some(p.name),
+            Err(Error::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+    }
+    Ok(report)
 }
 
 /// Starts a report as the caller (audited with the report's creation).
