@@ -113,11 +113,29 @@ pub async fn connect(url: &str, pool: PoolSettings) -> Result<DatabaseConnection
                 // A list over 100k companies touches more than that on every request; the
                 // file is read through a shared mapping instead (the OS page cache, not a
                 // copy per connection) and each connection keeps 16 MiB of pages.
-                .pragma("cache_size", "-16384")
+                .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
                 .pragma("mmap_size", "268435456")
                 .pragma("temp_store", "memory")
+                // sqlx hands rows from the connection's thread to the request through a
+                // channel of 50; a full page (up to 200 rows, plus the statement's result)
+                // then parks the thread until the request catches up — a futex sleep and
+                // wake-up per query. Room for a whole page lets it run to the end.
+                .row_buffer_size(256)
         });
     Ok(Database::connect(opts).await?)
+}
+
+/// Each SQLite connection's page cache, in KiB (SQLite's default is 2 MiB).
+pub const SQLITE_CACHE_KIB: i64 = 16 * 1024;
+
+/// Sets the page cache of the connection `conn` runs on (SQLite; a no-op on PostgreSQL).
+/// Meant for a transaction, whose statements all run on one connection.
+pub async fn sqlite_cache_size(conn: &impl ConnectionTrait, kib: i64) -> Result<(), DbErr> {
+    if conn.get_database_backend() == DbBackend::Sqlite {
+        conn.execute_unprepared(&format!("PRAGMA cache_size = -{kib}"))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Starts a transaction that will write. On SQLite it begins `IMMEDIATE`, taking the write
