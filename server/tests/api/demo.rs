@@ -287,3 +287,49 @@ async fn first_start_seeds_a_demo_the_first_account_owns_sqlite() {
 async fn first_start_seeds_a_demo_the_first_account_owns_postgres() {
     first_start(Backend::Postgres).await;
 }
+
+/// A seed gives its transaction's connection a page cache big enough for a million deals;
+/// the connection goes back to the pool with the usual one, after a refused seed too.
+#[tokio::test]
+async fn a_seed_gives_its_connection_back_with_the_usual_page_cache() {
+    use app::backend::db::{self, PoolSettings};
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    let test_db = TestDb::new(Backend::Sqlite).await;
+    // One connection: whatever the seed did to it, the PRAGMA below sees.
+    let conn = db::connect(
+        &test_db.url,
+        PoolSettings {
+            max_connections: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    db::migrate(&conn).await.unwrap();
+    let cache_kib = || async {
+        let row = conn
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "PRAGMA cache_size",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    };
+    assert_eq!(cache_kib().await, -db::SQLITE_CACHE_KIB);
+    let ws = demo::create_workspace(&conn, "A", "demo-a").await.unwrap();
+    let spec = DemoSpec {
+        companies: 20,
+        deals: 40,
+        seed: 1,
+        anchor: demo::today(),
+    };
+    let actor = DemoActor::default();
+    demo::seed(&conn, ws, &[], &actor, &spec).await.unwrap();
+    assert_eq!(cache_kib().await, -db::SQLITE_CACHE_KIB);
+    // The workspace is no longer empty: refused, on the same path through the transaction.
+    assert!(demo::seed(&conn, ws, &[], &actor, &spec).await.is_err());
+    assert_eq!(cache_kib().await, -db::SQLITE_CACHE_KIB);
+}

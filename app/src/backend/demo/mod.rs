@@ -22,6 +22,7 @@ use sea_orm::{
 
 use super::audit::{self, Entry};
 use super::auth::{Action, Authorized};
+use super::db::{self as database, begin_write};
 use super::entity::{
     activities, companies, company_tags, competitors, contacts, deals, market_metrics, memberships,
     pipeline_stages, pipelines, signals, workspaces,
@@ -106,15 +107,42 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
         )));
     }
     let started = Instant::now();
-    let txn = crate::backend::db::begin_write(db).await?;
+    let txn = begin_write(db).await?;
+    // A million deals touch ~800 MB of table and index pages, in random order for most
+    // indexes. With the connection's usual 16 MiB page cache SQLite spills dirty pages to the
+    // WAL mid-transaction and reads them back for the next insert into the same index; with
+    // room for all of them everything stays in memory until the commit writes it once.
+    // (Pages are allocated as used: a small seed stays small. PostgreSQL has no such knob.)
+    database::sqlite_cache_size(&txn, BULK_CACHE_KIB).await?;
+    let filled = fill(&txn, workspace_id, owner_ids, actor, spec, started).await;
+    // Back to the usual size before the connection returns to the pool; dirty pages are not
+    // evicted by this (they are written at commit).
+    database::sqlite_cache_size(&txn, database::SQLITE_CACHE_KIB).await?;
+    let report = filled?;
+    txn.commit().await?;
+    tracing::info!(workspace_id, ?report, "demo data seeded");
+    Ok(report)
+}
+
+/// The page cache a seed's transaction gets on SQLite (KiB).
+const BULK_CACHE_KIB: i64 = 1 << 20;
+
+async fn fill(
+    txn: &impl ConnectionTrait,
+    workspace_id: i64,
+    owner_ids: &[i64],
+    actor: &DemoActor,
+    spec: &DemoSpec,
+    started: Instant,
+) -> Result<DemoDataReport> {
     let has_companies = companies::Entity::find()
         .filter(companies::Column::WorkspaceId.eq(workspace_id))
-        .count(&txn)
+        .count(txn)
         .await?
         > 0;
     let has_deals = deals::Entity::find()
         .filter(deals::Column::WorkspaceId.eq(workspace_id))
-        .count(&txn)
+        .count(txn)
         .await?
         > 0;
     if has_companies || has_deals {
@@ -123,7 +151,7 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
                 .into(),
         ));
     }
-    ensure_defaults(&txn, workspace_id).await?;
+    ensure_defaults(txn, workspace_id).await?;
 
     let mut g = Generator {
         rng: ChaCha8Rng::seed_from_u64(spec.seed),
@@ -132,19 +160,19 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
         owners: owner_ids.to_vec(),
         report: DemoDataReport::default(),
     };
-    let cos = g.companies(&txn, spec.companies).await?;
-    g.contacts(&txn, &cos).await?;
-    g.competitors(&txn, &cos).await?;
-    let pipes = load_pipelines(&txn, workspace_id).await?;
-    let deal_rows = g.deals(&txn, &cos, &pipes, spec.deals).await?;
-    g.activities(&txn, &cos, &deal_rows).await?;
-    g.metrics(&txn, &cos).await?;
-    g.signals(&txn, &cos).await?;
+    let cos = g.companies(txn, spec.companies).await?;
+    g.contacts(txn, &cos).await?;
+    g.competitors(txn, &cos).await?;
+    let pipes = load_pipelines(txn, workspace_id).await?;
+    let deal_rows = g.deals(txn, &cos, &pipes, spec.deals).await?;
+    g.activities(txn, &cos, &deal_rows).await?;
+    g.metrics(txn, &cos).await?;
+    g.signals(txn, &cos).await?;
 
     let mut report = g.report;
     report.millis = started.elapsed().as_millis() as u64;
     audit::record(
-        &txn,
+        txn,
         Entry {
             workspace_id: Some(workspace_id),
             actor_user_id: actor.user_id,
@@ -160,8 +188,6 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
         },
     )
     .await?;
-    txn.commit().await?;
-    tracing::info!(workspace_id, ?report, "demo data seeded");
     Ok(report)
 }
 
@@ -208,7 +234,7 @@ pub async fn seed_empty_instance(
     db: &DatabaseConnection,
     spec: &DemoSpec,
 ) -> Result<Option<DemoDataReport>> {
-    let txn = crate::backend::db::begin_write(db).await?;
+    let txn = begin_write(db).await?;
     if workspaces::Entity::find().count(&txn).await? > 0 {
         return Ok(None);
     }
