@@ -111,7 +111,6 @@ for backend in $BACKENDS; do
   DATABASE_URL="$url" RUST_LOG=warn "$SERVER" seed --demo --workspace "$slug" \
     --companies "$COMPANIES" --deals "$DEALS" >&2
   seed_secs=$(python3 -c "import time; print(round(time.time() - $seed_start, 1))")
-  [ "$backend" = postgres ] && psql "$url" -qc "ANALYZE" >/dev/null
 
   pipeline=$(api list_pipelines "{\"workspace\":\"$slug\"}" | json 'd[0]["id"]')
   companies_body="{\"workspace\":\"$slug\",\"query\":{\"filters\":{\"industry\":\"Software\"},\"sort\":\"name\",\"per_page\":50}}"

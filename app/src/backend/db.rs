@@ -170,11 +170,18 @@ pub fn backend(db: &DatabaseConnection) -> DatabaseBackend {
     }
 }
 
-/// Applies every pending migration. On PostgreSQL several processes may start at once, so
-/// they take turns through an advisory lock; SQLite has one writer anyway.
 /// Refreshes the query planner's statistics (after a bulk load).
+///
+/// On PostgreSQL it vacuums too: rows just loaded are not yet marked all-visible, so no
+/// index-only scan pays off and the planner counted a list's matches with a sequential scan
+/// (1.2 ms instead of 0.3 for a capped count at 100k companies; half the list's throughput)
+/// until autovacuum came round. SQLite's VACUUM rewrites the file and is not wanted here.
 pub async fn analyze(db: &DatabaseConnection) -> Result<(), DbErr> {
-    db.execute_unprepared("ANALYZE").await.map(|_| ())
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => "VACUUM (ANALYZE)",
+        _ => "ANALYZE",
+    };
+    db.execute_unprepared(sql).await.map(|_| ())
 }
 
 /// SQLite keeps no statistics unless asked; without them its planner guesses, and guesses
@@ -187,6 +194,8 @@ pub async fn optimize(db: &DatabaseConnection) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// Applies every pending migration. On PostgreSQL several processes may start at once, so
+/// they take turns through an advisory lock; SQLite has one writer anyway.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     const LOCK_KEY: i64 = 0x4859_5045_5246; // "HYPERF"
     match db.get_database_backend() {
