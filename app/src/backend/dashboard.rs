@@ -724,7 +724,7 @@ mod tests {
         tokio::task::yield_now().await;
         cache.invalidate(7);
         let _ = release.send(true);
-        b.get_or_try_init(|| compute()).await.unwrap();
+        b.get_or_try_init(compute).await.unwrap();
         first.await.unwrap().unwrap();
         assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
         assert!(Arc::ptr_eq(&a, &b));
