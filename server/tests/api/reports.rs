@@ -235,6 +235,11 @@ both_backends!(
             String::from_utf8(html).unwrap().contains("<svg"),
             "inline SVG charts"
         );
+        // A country segment finds that country's companies (the code is compared as the
+        // column's CHAR(2), lower case in the input).
+        let germany = start(&app, &s, &ws, json!({"kind": "market", "country": "de"})).await;
+        let md = check_formats(&app, &s, &ws, &germany).await;
+        assert!(!md.contains("No companies match"), "{md}");
 
         let pair = competitors::Entity::find()
             .filter(competitors::Column::WorkspaceId.eq(ws_id))

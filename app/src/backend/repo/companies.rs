@@ -266,7 +266,12 @@ pub async fn list(
         select = select.filter(companies::Column::Industry.eq(v));
     }
     if let Some(v) = q.filter("country") {
-        select = select.filter(companies::Column::Country.eq(v.to_uppercase()));
+        // The column is CHAR(2); a text parameter made PostgreSQL compare `country::text`,
+        // which no index serves (7 ms a page instead of 0.2 at 100k companies).
+        select = select.filter(
+            Expr::col((companies::Entity, companies::Column::Country))
+                .eq(Expr::val(v.to_uppercase()).cast_as("CHAR(2)")),
+        );
     }
     if let Some(v) = q.filter("source") {
         let source = CompanySource::parse(v).ok_or_else(|| {

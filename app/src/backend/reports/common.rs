@@ -65,7 +65,11 @@ pub fn segment_filter(q: &mut Query, v: &Valid) -> String {
         w.push_str(&format!(" AND c.industry = {}", q.bind(i.clone())));
     }
     if let Some(c) = &v.country {
-        w.push_str(&format!(" AND c.country = {}", q.bind(c.clone())));
+        // CHAR(2) like the column, or PostgreSQL casts the column and skips its indexes.
+        w.push_str(&format!(
+            " AND c.country = CAST({} AS CHAR(2))",
+            q.bind(c.clone())
+        ));
     }
     if let Some((_, min, max)) = &v.size_band {
         w.push_str(&format!(" AND c.employee_count >= {}", q.bind(*min)));

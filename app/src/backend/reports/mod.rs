@@ -144,7 +144,14 @@ pub async fn validate(db: &impl ConnectionTrait, ws: i64, input: &ReportInput) -
         err("title", "must be at most 200 characters".into());
     }
     let industry = trimmed(&input.industry);
-    let country = trimmed(&input.country);
+    // Companies keep ISO codes upper case; "de" from a form or a script means the same.
+    let country = trimmed(&input.country).map(|c| c.to_uppercase());
+    if country
+        .as_ref()
+        .is_some_and(|c| c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_alphabetic()))
+    {
+        err("country", "must be a two-letter ISO code, e.g. DE".into());
+    }
     let size_band = match trimmed(&input.size_band) {
         None => None,
         Some(b) => match SIZE_BANDS.iter().find(|(name, ..)| *name == b) {
