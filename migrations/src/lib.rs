@@ -14,6 +14,7 @@ mod m20261129_000007_delivery;
 mod m20261129_000008_ai;
 mod m20261129_000009_job_queue_order;
 mod m20261130_000010_company_segment_order;
+mod m20261130_000011_deal_stage_counts;
 mod schema_helpers;
 
 pub use m20261123_000004_jobs::JOB_STATUSES;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_ai::Migration),
             Box::new(m20261129_000009_job_queue_order::Migration),
             Box::new(m20261130_000010_company_segment_order::Migration),
+            Box::new(m20261130_000011_deal_stage_counts::Migration),
         ]
     }
 }
