@@ -59,7 +59,7 @@ pub struct ReportInput {
     /// Market: the segment's industry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry: Option<String>,
-    /// Market: the segment's country (ISO code as stored on companies).
+    /// Market: the segment's country, a two-letter ISO code in either case (e.g. `DE`, `de`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Market: employee band, one of `1-10`, `11-50`, `51-200`, `201-1000`, `1001-5000`, `5001+`.
