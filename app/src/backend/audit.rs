@@ -115,19 +115,20 @@ pub async fn list(
     if let Some(prefix) = action_prefix.filter(|p| !p.is_empty()) {
         query = query.filter(audit_log::Column::Action.starts_with(prefix));
     }
-    let (total, total_exact) = crate::backend::repo::list::capped_count(db, &query, &page).await?;
     let order = if newest_first {
         sea_orm::Order::Desc
     } else {
         sea_orm::Order::Asc
     };
-    let rows = query
+    let ordered = query
+        .clone()
         .order_by(audit_log::Column::CreatedAt, order.clone())
-        .order_by(audit_log::Column::Id, order)
-        .offset(page.offset())
-        .limit(page.per_page)
-        .all(db)
-        .await?;
+        .order_by(audit_log::Column::Id, order);
+    let (rows, total, total_exact) = crate::backend::repo::list::page_and_count::<
+        _,
+        audit_log::Model,
+    >(db, &query, ordered, &page)
+    .await?;
     Ok(Page {
         items: rows
             .into_iter()

@@ -90,7 +90,6 @@ pub async fn list(
             .filter(activities::Column::Kind.eq(ActivityKind::Task))
             .filter(activities::Column::DoneAt.is_null());
     }
-    let (total, total_exact) = list::capped_count(db, &select, &req).await?;
     let (field, desc) = q.sort_key("-occurred");
     let col = match field {
         "occurred" => activities::Column::OccurredAt,
@@ -98,11 +97,9 @@ pub async fn list(
         "due" => activities::Column::DueAt,
         other => return Err(unknown_sort(other, SORTS)),
     };
-    let rows = list::order(select, col, activities::Column::Id, desc)
-        .offset(req.offset())
-        .limit(req.per_page)
-        .all(db)
-        .await?;
+    let page = list::order(select.clone(), col, activities::Column::Id, desc);
+    let (rows, total, total_exact) =
+        list::page_and_count::<_, activities::Model>(db, &select, page, &req).await?;
     Ok(Page {
         items: hydrate(db, rows).await?,
         total,

@@ -310,7 +310,6 @@ pub async fn list(
             .to_owned();
         select = select.filter(companies::Column::Id.in_subquery(tagged));
     }
-    let (total, total_exact) = list::capped_count(db, &select, &req).await?;
     let (field, desc) = q.sort_key("name");
     let col = match field {
         "name" => companies::Column::NameKey,
@@ -323,11 +322,9 @@ pub async fn list(
         "updated" => companies::Column::UpdatedAt,
         other => return Err(unknown_sort(other, SORTS)),
     };
-    let rows = list::order(select, col, companies::Column::Id, desc)
-        .offset(req.offset())
-        .limit(req.per_page)
-        .all(db)
-        .await?;
+    let page = list::order(select.clone(), col, companies::Column::Id, desc);
+    let (rows, total, total_exact) =
+        list::page_and_count::<_, companies::Model>(db, &select, page, &req).await?;
     Ok(Page {
         items: rows.into_iter().map(to_company).collect(),
         total,

@@ -65,7 +65,6 @@ pub async fn list(
     if let Some(c) = list::parse_i64(q, "company")? {
         select = select.filter(contacts::Column::CompanyId.eq(c));
     }
-    let (total, total_exact) = list::capped_count(db, &select, &req).await?;
     let (field, desc) = q.sort_key("name");
     let col = match field {
         "name" => contacts::Column::NameKey,
@@ -74,11 +73,9 @@ pub async fn list(
         "updated" => contacts::Column::UpdatedAt,
         other => return Err(unknown_sort(other, SORTS)),
     };
-    let rows = list::order(select, col, contacts::Column::Id, desc)
-        .offset(req.offset())
-        .limit(req.per_page)
-        .all(db)
-        .await?;
+    let page = list::order(select.clone(), col, contacts::Column::Id, desc);
+    let (rows, total, total_exact) =
+        list::page_and_count::<_, contacts::Model>(db, &select, page, &req).await?;
     Ok(Page {
         items: hydrate(db, scope.workspace_id(), rows).await?,
         total,

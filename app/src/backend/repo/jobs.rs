@@ -4,7 +4,7 @@
 //! the caller's workspace, so a job of another workspace is simply "not found".
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::list::{self, check_filters, unknown_sort};
 use crate::backend::audit::{self, Entry};
@@ -95,18 +95,15 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Re
     if let Some(until) = parse_time(q, "until")? {
         select = select.filter(jobs::Column::CreatedAt.lt(until));
     }
-    let (total, total_exact) = list::capped_count(db, &select, &req).await?;
     let (field, desc) = q.sort_key("-created");
     let col = match field {
         "created" => jobs::Column::CreatedAt,
         "finished" => jobs::Column::FinishedAt,
         other => return Err(unknown_sort(other, SORTS)),
     };
-    let rows = list::order(select, col, jobs::Column::Id, desc)
-        .offset(req.offset())
-        .limit(req.per_page)
-        .all(db)
-        .await?;
+    let page = list::order(select.clone(), col, jobs::Column::Id, desc);
+    let (rows, total, total_exact) =
+        list::page_and_count::<_, jobs::Model>(db, &select, page, &req).await?;
     Ok(Page {
         items: rows.into_iter().map(to_job).collect(),
         total,

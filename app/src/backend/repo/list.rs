@@ -2,8 +2,11 @@
 //! checks that keep an unknown filter or sort from being silently ignored.
 
 use sea_orm::{
-    sea_query::{Alias, Expr, ExprTrait, LikeExpr, NullOrdering, Query, SimpleExpr},
-    ConnectionTrait, EntityTrait, Order, QueryOrder, QueryTrait, Select,
+    sea_query::{
+        Alias, Expr, ExprTrait, LikeExpr, NullOrdering, Query, SelectStatement, SimpleExpr,
+    },
+    ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryOrder, QueryResult,
+    QuerySelect, QueryTrait, Select,
 };
 
 use crate::backend::{Error, Result};
@@ -23,16 +26,6 @@ pub fn page_request(q: &ListQuery) -> PageRequest {
 /// thousand rows to check the figure.
 pub const COUNT_CAP: u64 = 1_000;
 
-/// How many rows `select` matches, counting at most `COUNT_CAP` past the end of the page
-/// asked for. Returns the count and whether it is exact.
-pub async fn capped_count<E: EntityTrait>(
-    db: &impl ConnectionTrait,
-    select: &Select<E>,
-    req: &PageRequest,
-) -> Result<(u64, bool)> {
-    count_up_to(db, select, req.offset() + req.per_page + COUNT_CAP).await
-}
-
 /// Counts the rows `select` matches, stopping at `limit`: `(n, true)` when there are `n`,
 /// `(limit, false)` when there are more.
 pub async fn count_up_to<E: EntityTrait>(
@@ -40,22 +33,81 @@ pub async fn count_up_to<E: EntityTrait>(
     select: &Select<E>,
     limit: u64,
 ) -> Result<(u64, bool)> {
+    let n: i64 = match db.query_one(&count_query(select, limit)).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(capped(n, limit))
+}
+
+/// `SELECT COUNT(*) AS n` over at most `limit + 1` of the rows `select` matches.
+fn count_query<E: EntityTrait>(select: &Select<E>, limit: u64) -> SelectStatement {
     let mut inner = select.clone().into_query();
     inner
         .clear_selects()
         .expr(Expr::val(1))
         .clear_order_by()
         .limit(limit + 1);
-    let outer = Query::select()
+    Query::select()
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
         .from_subquery(inner, Alias::new("matching"))
-        .to_owned();
-    let n: i64 = match db.query_one(&outer).await? {
-        Some(row) => row.try_get("", "n")?,
-        None => 0,
-    };
+        .to_owned()
+}
+
+fn capped(n: i64, limit: u64) -> (u64, bool) {
     let n = u64::try_from(n).unwrap_or(0);
-    Ok(if n > limit { (limit, false) } else { (n, true) })
+    if n > limit {
+        (limit, false)
+    } else {
+        (n, true)
+    }
+}
+
+/// A row of a list page with the capped count of all matching rows riding along.
+struct Counted<M> {
+    row: M,
+    total: i64,
+}
+
+impl<M: FromQueryResult> FromQueryResult for Counted<M> {
+    fn from_query_result(res: &QueryResult, pre: &str) -> std::result::Result<Self, DbErr> {
+        Ok(Self {
+            row: M::from_query_result(res, pre)?,
+            total: res.try_get(pre, LIST_TOTAL)?,
+        })
+    }
+}
+
+const LIST_TOTAL: &str = "list_total";
+
+/// The page `req` of `page` (an ordered `filtered`, perhaps with joined columns) read as `M`,
+/// with the capped count of everything `filtered` matches, in one statement: the count rides
+/// along as a scalar subquery (evaluated once by both databases). A round trip per list
+/// request saved — on PostgreSQL each one is a good part of a 50-row page's cost. Only an
+/// empty page past the first needs a second statement for its count.
+pub async fn page_and_count<E: EntityTrait, M: FromQueryResult + Send + Sync>(
+    db: &impl ConnectionTrait,
+    filtered: &Select<E>,
+    page: Select<E>,
+    req: &PageRequest,
+) -> Result<(Vec<M>, u64, bool)> {
+    let limit = req.offset() + req.per_page + COUNT_CAP;
+    let rows: Vec<Counted<M>> = page
+        .expr_as(
+            Expr::SubQuery(None, Box::new(count_query(filtered, limit).into())),
+            LIST_TOTAL,
+        )
+        .offset(req.offset())
+        .limit(req.per_page)
+        .into_model::<Counted<M>>()
+        .all(db)
+        .await?;
+    let (total, exact) = match rows.first() {
+        Some(first) => capped(first.total, limit),
+        None if req.offset() == 0 => (0, true),
+        None => count_up_to(db, filtered, limit).await?,
+    };
+    Ok((rows.into_iter().map(|c| c.row).collect(), total, exact))
 }
 
 /// The search text, lower-cased and trimmed, if any (at most 200 characters).

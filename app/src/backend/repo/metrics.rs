@@ -56,18 +56,15 @@ pub async fn list(
             market_metrics::Column::ObservedAt.gte(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc())),
         );
     }
-    let (total, total_exact) = list::capped_count(db, &select, &req).await?;
     let (field, desc) = q.sort_key("-observed");
     let col = match field {
         "observed" => market_metrics::Column::ObservedAt,
         "value" => market_metrics::Column::Value,
         other => return Err(unknown_sort(other, SORTS)),
     };
-    let rows = list::order(select, col, market_metrics::Column::Id, desc)
-        .offset(req.offset())
-        .limit(req.per_page)
-        .all(db)
-        .await?;
+    let page = list::order(select.clone(), col, market_metrics::Column::Id, desc);
+    let (rows, total, total_exact) =
+        list::page_and_count::<_, market_metrics::Model>(db, &select, page, &req).await?;
     Ok(Page {
         items: rows.into_iter().map(to_point).collect(),
         total,

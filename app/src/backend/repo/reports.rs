@@ -146,19 +146,14 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Re
         }
         sel = sel.filter(reports::Column::Status.is_in(statuses));
     }
-    let (total, total_exact) = list::capped_count(db, &sel, &req).await?;
     let (field, desc) = q.sort_key("-created");
     let col = match field {
         "created" => reports::Column::CreatedAt,
         "finished" => reports::Column::FinishedAt,
         other => return Err(unknown_sort(other, SORTS)),
     };
-    let rows = list::order(sel, col, reports::Column::Id, desc)
-        .offset(req.offset())
-        .limit(req.per_page)
-        .into_model::<Row>()
-        .all(db)
-        .await?;
+    let page = list::order(sel.clone(), col, reports::Column::Id, desc);
+    let (rows, total, total_exact) = list::page_and_count::<_, Row>(db, &sel, page, &req).await?;
     let jobs = jobs_of(db, ws, &rows).await?;
     Ok(Page {
         items: rows

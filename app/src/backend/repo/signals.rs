@@ -71,18 +71,15 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Re
             }
         };
     }
-    let (total, total_exact) = list::capped_count(db, &select, &req).await?;
     let (field, desc) = q.sort_key("-published");
     let col = match field {
         "published" => signals::Column::PublishedAt,
         "sentiment" => signals::Column::Sentiment,
         other => return Err(unknown_sort(other, SORTS)),
     };
-    let rows = list::order(select, col, signals::Column::Id, desc)
-        .offset(req.offset())
-        .limit(req.per_page)
-        .all(db)
-        .await?;
+    let page = list::order(select.clone(), col, signals::Column::Id, desc);
+    let (rows, total, total_exact) =
+        list::page_and_count::<_, signals::Model>(db, &select, page, &req).await?;
     Ok(Page {
         items: hydrate(db, scope.workspace_id(), rows).await?,
         total,

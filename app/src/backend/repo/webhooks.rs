@@ -4,7 +4,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder,
 };
 
 use super::list;
@@ -262,13 +262,9 @@ pub async fn list_deliveries(
         }
         select = select.filter(webhook_deliveries::Column::Status.eq(s));
     }
-    let (total, total_exact) = list::capped_count(db, &select, &req).await?;
-    let rows = select
-        .order_by_desc(webhook_deliveries::Column::Id)
-        .offset(req.offset())
-        .limit(req.per_page)
-        .all(db)
-        .await?;
+    let page = select.clone().order_by_desc(webhook_deliveries::Column::Id);
+    let (rows, total, total_exact) =
+        list::page_and_count::<_, webhook_deliveries::Model>(db, &select, page, &req).await?;
     Ok(Page {
         items: rows.into_iter().map(to_delivery).collect(),
         total,
