@@ -505,3 +505,49 @@ on_both!(
         assert!(chained.completed && chained.claimed.is_empty());
     }
 );
+
+/// On SQLite, claims read the first entries of the partial claim-order index: without being
+/// told, SQLite took `ix_jobs_claim (status, run_at)` and sorted every due job to take one,
+/// so one-at-a-time throughput fell as the backlog grew.
+#[tokio::test]
+async fn sqlite_claims_walk_the_claim_order_index() {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
+    let (_db, conn) = migrated(Backend::Sqlite).await;
+    let jobs: Vec<NewJob> = (0..50)
+        .map(|i| NewJob::new("noop", json!({ "n": i })))
+        .collect();
+    queue::enqueue_many(&conn, &jobs).await.unwrap();
+    let now = chrono::Utc::now();
+    let claim: Vec<Value> = vec!["w".into(), now.into(), now.into(), 1i64.into()];
+    let chained: Vec<Value> = vec![
+        1i64.into(),
+        "w".into(),
+        "null".into(),
+        now.into(),
+        now.into(),
+        1i64.into(),
+    ];
+    for (sql, values) in [
+        (queue::claim_sql(DatabaseBackend::Sqlite), claim),
+        (
+            queue::complete_and_claim_sql(DatabaseBackend::Sqlite),
+            chained,
+        ),
+    ] {
+        let rows = conn
+            .query_all_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Sqlite,
+                format!("EXPLAIN QUERY PLAN {sql}"),
+                values,
+            ))
+            .await
+            .unwrap();
+        let plan: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get::<String>("", "detail").unwrap())
+            .collect();
+        let plan = plan.join("\n");
+        assert!(plan.contains("ix_jobs_queued_order"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    }
+}

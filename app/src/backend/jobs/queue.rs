@@ -88,17 +88,14 @@ pub async fn claim(
     Ok(claimed)
 }
 
-async fn claim_queued(
-    db: &impl ConnectionTrait,
-    worker: &str,
-    limit: u64,
-    lease: Duration,
-    now: DateTime<Utc>,
-) -> Result<Vec<jobs::Model>> {
-    let backend = db.get_database_backend();
+/// The claim statement of `claim` (public so a test can check its plan).
+pub fn claim_sql(backend: DatabaseBackend) -> &'static str {
     // `status = 'queued'` written out so the planner can use the partial index
-    // `ix_jobs_queued_order`, which is already in this ORDER BY's order.
-    let sql = match backend {
+    // `ix_jobs_queued_order`, which is already in this ORDER BY's order. SQLite is told to:
+    // without statistics it preferred `ix_jobs_claim (status, run_at)` — an equality and a
+    // range — then read every due job and sorted them to take one (EXPLAIN QUERY PLAN: "USE
+    // TEMP B-TREE FOR ORDER BY"), so a claim cost grew with the backlog.
+    match backend {
         DatabaseBackend::Postgres => {
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $1, \
              lease_expires_at = $2, started_at = COALESCE(started_at, $3), updated_at = $3 \
@@ -108,10 +105,22 @@ async fn claim_queued(
         _ => {
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ?1, \
              lease_expires_at = ?2, started_at = COALESCE(started_at, ?3), updated_at = ?3 \
-             WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ?3 \
+             WHERE id IN (SELECT id FROM jobs INDEXED BY ix_jobs_queued_order \
+             WHERE status = 'queued' AND run_at <= ?3 \
              ORDER BY priority DESC, run_at, id LIMIT ?4) RETURNING *"
         }
-    };
+    }
+}
+
+async fn claim_queued(
+    db: &impl ConnectionTrait,
+    worker: &str,
+    limit: u64,
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> Result<Vec<jobs::Model>> {
+    let backend = db.get_database_backend();
+    let sql = claim_sql(backend);
     let values: Vec<sea_orm::Value> = vec![
         worker.into(),
         lease_until(now, lease).into(),
@@ -308,7 +317,29 @@ pub async fn complete_and_claim(
         sweep_expired(db, now).await?;
     }
     let backend = db.get_database_backend();
-    let sql = match backend {
+    let sql = complete_and_claim_sql(backend);
+    let values: Vec<sea_orm::Value> = vec![
+        job_id.into(),
+        worker.into(),
+        result.to_string().into(),
+        now.into(),
+        lease_until(now, lease).into(),
+        (limit as i64).into(),
+    ];
+    let rows = jobs::Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+        .all(db)
+        .await?;
+    let (done, mut claimed): (Vec<_>, Vec<_>) = rows.into_iter().partition(|j| j.id == job_id);
+    claimed.sort_by_key(|j| (std::cmp::Reverse(j.priority), j.run_at, j.id));
+    Ok(Chained {
+        completed: !done.is_empty(),
+        claimed,
+    })
+}
+
+/// The statement of `complete_and_claim` (public so a test can check its plan).
+pub fn complete_and_claim_sql(backend: DatabaseBackend) -> &'static str {
+    match backend {
         DatabaseBackend::Postgres => {
             "UPDATE jobs SET \
                status = CASE WHEN id = $1 THEN 'succeeded' ELSE 'running' END, \
@@ -338,28 +369,12 @@ pub async fn complete_and_claim(
                started_at = CASE WHEN id = ?1 THEN started_at ELSE COALESCE(started_at, ?4) END, \
                updated_at = ?4 \
              WHERE (id = ?1 AND status = 'running' AND lease_owner = ?2) \
-                OR id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ?4 \
+                OR id IN (SELECT id FROM jobs INDEXED BY ix_jobs_queued_order \
+                          WHERE status = 'queued' AND run_at <= ?4 \
                           ORDER BY priority DESC, run_at, id LIMIT ?6) \
              RETURNING *"
         }
-    };
-    let values: Vec<sea_orm::Value> = vec![
-        job_id.into(),
-        worker.into(),
-        result.to_string().into(),
-        now.into(),
-        lease_until(now, lease).into(),
-        (limit as i64).into(),
-    ];
-    let rows = jobs::Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-        .all(db)
-        .await?;
-    let (done, mut claimed): (Vec<_>, Vec<_>) = rows.into_iter().partition(|j| j.id == job_id);
-    claimed.sort_by_key(|j| (std::cmp::Reverse(j.priority), j.run_at, j.id));
-    Ok(Chained {
-        completed: !done.is_empty(),
-        claimed,
-    })
+    }
 }
 
 /// Marks many of `worker`'s running jobs succeeded with the same result, in one statement
