@@ -119,7 +119,12 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
     // evicted by this (they are written at commit).
     database::sqlite_cache_size(&txn, database::SQLITE_CACHE_KIB).await?;
     let report = filled?;
+    let committing = Instant::now();
     txn.commit().await?;
+    tracing::info!(
+        ms = committing.elapsed().as_millis() as u64,
+        "demo seed: commit"
+    );
     tracing::info!(workspace_id, ?report, "demo data seeded");
     Ok(report)
 }
@@ -160,14 +165,31 @@ async fn fill(
         owners: owner_ids.to_vec(),
         report: DemoDataReport::default(),
     };
+    // Each kind's time goes to the log (RUST_LOG=info): where a large seed spends it.
+    let mut lap = Instant::now();
+    let mut phase = |name: &'static str| {
+        tracing::info!(
+            phase = name,
+            ms = lap.elapsed().as_millis() as u64,
+            "demo seed"
+        );
+        lap = Instant::now();
+    };
     let cos = g.companies(txn, spec.companies).await?;
+    phase("companies");
     g.contacts(txn, &cos).await?;
+    phase("contacts");
     g.competitors(txn, &cos).await?;
+    phase("competitors");
     let pipes = load_pipelines(txn, workspace_id).await?;
     let deal_rows = g.deals(txn, &cos, &pipes, spec.deals).await?;
+    phase("deals");
     g.activities(txn, &cos, &deal_rows).await?;
+    phase("activities");
     g.metrics(txn, &cos).await?;
+    phase("metrics");
     g.signals(txn, &cos).await?;
+    phase("signals");
 
     let mut report = g.report;
     report.millis = started.elapsed().as_millis() as u64;
