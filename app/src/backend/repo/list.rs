@@ -2,11 +2,9 @@
 //! checks that keep an unknown filter or sort from being silently ignored.
 
 use sea_orm::{
-    sea_query::{
-        Alias, Expr, ExprTrait, LikeExpr, NullOrdering, Query, SelectStatement, SimpleExpr,
-    },
-    ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryOrder, QueryResult,
-    QuerySelect, QueryTrait, Select,
+    sea_query::{Alias, Expr, ExprTrait, LikeExpr, NullOrdering, Query, SimpleExpr},
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Order, QueryOrder,
+    QueryResult, QuerySelect, QueryTrait, Select,
 };
 
 use crate::backend::{Error, Result};
@@ -33,25 +31,37 @@ pub async fn count_up_to<E: EntityTrait>(
     select: &Select<E>,
     limit: u64,
 ) -> Result<(u64, bool)> {
-    let n: i64 = match db.query_one(&count_query(select, limit)).await? {
+    let backend = db.get_database_backend();
+    let query = Query::select()
+        .expr_as(count_expr(backend, select, limit), Alias::new("n"))
+        .to_owned();
+    let n: i64 = match db.query_one(&query).await? {
         Some(row) => row.try_get("", "n")?,
         None => 0,
     };
     Ok(capped(n, limit))
 }
 
-/// `SELECT COUNT(*) AS n` over at most `limit + 1` of the rows `select` matches.
-fn count_query<E: EntityTrait>(select: &Select<E>, limit: u64) -> SelectStatement {
+/// `(SELECT COUNT(*) …)` over at most `limit + 1` of the rows `select` matches, as a scalar
+/// subquery.
+///
+/// Its LIMIT (like the page's) is written into the SQL, not bound: PostgreSQL cannot cost a
+/// plan whose LIMIT is a parameter, so it planned every list statement afresh on every
+/// execution (EXPLAIN ANALYZE of the deals page on 1M deals: 2–3 ms of planning for 1.5 of
+/// execution); with the numbers in the text the cached generic plan is as cheap as a custom
+/// one and is reused. The numbers come from a normalised `PageRequest`, never from text.
+fn count_expr<E: EntityTrait>(backend: DbBackend, select: &Select<E>, limit: u64) -> SimpleExpr {
     let mut inner = select.clone().into_query();
-    inner
-        .clear_selects()
-        .expr(Expr::val(1))
-        .clear_order_by()
-        .limit(limit + 1);
-    Query::select()
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-        .from_subquery(inner, Alias::new("matching"))
-        .to_owned()
+    inner.clear_selects().expr(Expr::cust("1")).clear_order_by();
+    let built = backend.build(&inner);
+    Expr::cust_with_values(
+        format!(
+            "(SELECT COUNT(*) FROM ({} LIMIT {}) AS matching)",
+            built.sql,
+            limit + 1
+        ),
+        built.values.map(|v| v.0).unwrap_or_default(),
+    )
 }
 
 fn capped(n: i64, limit: u64) -> (u64, bool) {
@@ -84,24 +94,22 @@ const LIST_TOTAL: &str = "list_total";
 /// with the capped count of everything `filtered` matches, in one statement: the count rides
 /// along as a scalar subquery (evaluated once by both databases). A round trip per list
 /// request saved — on PostgreSQL each one is a good part of a 50-row page's cost. Only an
-/// empty page past the first needs a second statement for its count.
+/// empty page past the first needs a second statement for its count. LIMIT and OFFSET are
+/// written into the SQL (see `count_expr`).
 pub async fn page_and_count<E: EntityTrait, M: FromQueryResult + Send + Sync>(
     db: &impl ConnectionTrait,
     filtered: &Select<E>,
     page: Select<E>,
     req: &PageRequest,
 ) -> Result<(Vec<M>, u64, bool)> {
+    let backend = db.get_database_backend();
     let limit = req.offset() + req.per_page + COUNT_CAP;
-    let rows: Vec<Counted<M>> = page
-        .expr_as(
-            Expr::SubQuery(None, Box::new(count_query(filtered, limit).into())),
-            LIST_TOTAL,
-        )
-        .offset(req.offset())
-        .limit(req.per_page)
-        .into_model::<Counted<M>>()
-        .all(db)
-        .await?;
+    let mut stmt = page
+        .expr_as(count_expr(backend, filtered, limit), LIST_TOTAL)
+        .build(backend);
+    stmt.sql
+        .push_str(&format!(" LIMIT {} OFFSET {}", req.per_page, req.offset()));
+    let rows: Vec<Counted<M>> = Counted::<M>::find_by_statement(stmt).all(db).await?;
     let (total, exact) = match rows.first() {
         Some(first) => capped(first.total, limit),
         None if req.offset() == 0 => (0, true),
