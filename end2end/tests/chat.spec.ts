@@ -104,3 +104,42 @@ test('the offline analyst answers a suggested question from the data', async ({ 
   await expect(answer.getByTestId('answer-body').locator('table')).toBeVisible();
   await expect(answer.getByTestId('tool-call')).toContainText('summarised the');
 });
+
+test('a conversation is renamed and deleted in place, without browser dialogs', async ({ page, baseURL }, testInfo) => {
+  test.skip(testInfo.project.use.javaScriptEnabled === false, 'the chat needs JavaScript');
+  const { slug } = await signUp(page, 'Rena Rename');
+  // A browser dialog would block the page; fail loudly if one ever appears.
+  page.on('dialog', (d) => {
+    throw new Error(`unexpected ${d.type()} dialog: ${d.message()}`);
+  });
+  await page.goto(`/w/${slug}/chat`);
+  await hydrated(page);
+  await page.getByTestId('chat-input').fill('What can you do?');
+  await page.keyboard.press('Enter');
+  const item = page.getByTestId('conversation-item');
+  await expect(item).toHaveCount(1);
+
+  await item.hover();
+  await item.getByTestId('rename-conversation').click();
+  const input = item.getByTestId('rename-input');
+  await expect(input).toBeFocused();
+  await input.fill('Pipeline questions');
+  await input.press('Enter');
+  await expect(item).toContainText('Pipeline questions');
+
+  // Escape leaves the title as it was.
+  await item.hover();
+  await item.getByTestId('rename-conversation').click();
+  await item.getByTestId('rename-input').fill('Never saved');
+  await item.getByTestId('rename-input').press('Escape');
+  await expect(item).toContainText('Pipeline questions');
+
+  await item.hover();
+  await item.getByTestId('delete-conversation').click();
+  await item.getByRole('button', { name: 'Keep' }).click();
+  await expect(item).toContainText('Pipeline questions');
+  await item.hover();
+  await item.getByTestId('delete-conversation').click();
+  await item.getByTestId('confirm-delete-conversation').click();
+  await expect(page.getByTestId('conversation-item')).toHaveCount(0);
+});

@@ -62,36 +62,6 @@ fn placeholder(id: i64, conversation_id: i64, role: &str, content: String) -> Ch
     }
 }
 
-/// Asks the person for a line of text (a browser prompt); None when cancelled.
-fn prompt_text(message: &str, default: &str) -> Option<String> {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window()?
-            .prompt_with_message_and_default(message, default)
-            .ok()
-            .flatten()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = (message, default);
-        None
-    }
-}
-
-fn confirm(message: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window()
-            .and_then(|w| w.confirm_with_message(message).ok())
-            .unwrap_or(false)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = message;
-        false
-    }
-}
-
 #[component]
 pub fn ChatPage() -> impl IntoView {
     let slug = use_slug();
@@ -109,7 +79,23 @@ pub fn ChatPage() -> impl IntoView {
     let editing = RwSignal::new(None::<i64>);
     let error = RwSignal::new(None::<String>);
     let refresh_list = move || list_version.update(|v| *v += 1);
-
+    // The conversation being renamed or asked about deleting, in place in the list (not the
+    // browser's blocking prompt()/confirm() dialogs, which cannot be styled or tested).
+    let renaming = RwSignal::new(None::<i64>);
+    let deleting = RwSignal::new(None::<i64>);
+    let rename = move |id: i64, title: String| {
+        renaming.set(None);
+        let title = title.trim().to_owned();
+        if title.is_empty() {
+            return;
+        }
+        spawn_local(async move {
+            match rename_conversation(slug.get_untracked(), id, title).await {
+                Ok(_) => refresh_list(),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
     let open = move |id: Option<i64>| {
         current.set(id);
         editing.set(None);
@@ -128,6 +114,21 @@ pub fn ChatPage() -> impl IntoView {
                 }
             });
         }
+    };
+
+    let delete = move |id: i64| {
+        deleting.set(None);
+        spawn_local(async move {
+            match delete_conversation(slug.get_untracked(), id).await {
+                Ok(_) => {
+                    if current.get_untracked() == Some(id) {
+                        open(None);
+                    }
+                    refresh_list();
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
     };
 
     let stream_url = Signal::derive(move || {
@@ -297,37 +298,58 @@ pub fn ChatPage() -> impl IntoView {
                                 let id = c.id;
                                 let title = c.title.clone();
                                 let active = move || current.get() == Some(id);
+                                let on_rename_key = move |ev: leptos::ev::KeyboardEvent| {
+                                    if ev.key() == "Enter" {
+                                        ev.prevent_default();
+                                        rename(id, event_target_value(&ev));
+                                    } else if ev.key() == "Escape" {
+                                        renaming.set(None);
+                                    }
+                                };
                                 view! {
                                     <li class="group flex items-center gap-1 rounded-lg" data-testid="conversation-item"
                                         class:bg-brand-50=active class:dark:bg-brand-900=active>
-                                        <button type="button" class="min-w-0 flex-1 truncate px-2 py-1.5 text-left text-zinc-700 dark:text-zinc-200"
-                                            title=title.clone() on:click=move |_| open(Some(id))>{title.clone()}</button>
-                                        <button type="button" class="hidden px-1 text-xs text-zinc-400 hover:text-zinc-700 group-hover:block" title="Rename"
-                                            on:click={
-                                                let title = title.clone();
-                                                move |_| {
-                                                    if let Some(t) = prompt_text("Rename the conversation", &title) {
-                                                        spawn_local(async move {
-                                                            if rename_conversation(slug.get_untracked(), id, t).await.is_ok() {
-                                                                refresh_list();
-                                                            }
-                                                        });
-                                                    }
+                                        {move || if renaming.get() == Some(id) {
+                                            // Focused as it appears (autofocus only applies on page load).
+                                            let input: NodeRef<leptos::html::Input> = NodeRef::new();
+                                            Effect::new(move |_| {
+                                                if let Some(el) = input.get() {
+                                                    let _ = el.focus();
+                                                    el.select();
                                                 }
-                                            }>"✎"</button>
-                                        <button type="button" class="hidden px-1 text-xs text-zinc-400 hover:text-rose-600 group-hover:block" title="Delete"
-                                            on:click=move |_| {
-                                                if confirm("Delete this conversation?") {
-                                                    spawn_local(async move {
-                                                        if delete_conversation(slug.get_untracked(), id).await.is_ok() {
-                                                            if current.get_untracked() == Some(id) {
-                                                                open(None);
-                                                            }
-                                                            refresh_list();
+                                            });
+                                            view! {
+                                                <input type="text" aria-label="Conversation title" data-testid="rename-input"
+                                                    class="min-w-0 flex-1 rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+                                                    node_ref=input prop:value=title.clone() maxlength="200"
+                                                    on:keydown=on_rename_key
+                                                    on:blur=move |ev| {
+                                                        if renaming.get_untracked() == Some(id) {
+                                                            rename(id, event_target_value(&ev));
                                                         }
-                                                    });
-                                                }
-                                            }>"✕"</button>
+                                                    } />
+                                            }.into_any()
+                                        } else if deleting.get() == Some(id) {
+                                            view! {
+                                                <span class="min-w-0 flex-1 truncate px-2 py-1.5 text-rose-700 dark:text-rose-300" title=title.clone()>"Delete?"</span>
+                                                <button type="button" data-testid="confirm-delete-conversation"
+                                                    class="rounded px-1.5 py-0.5 text-xs font-medium text-white bg-rose-600 hover:bg-rose-700"
+                                                    on:click=move |_| delete(id)>"Delete"</button>
+                                                <button type="button" class="rounded px-1.5 py-0.5 text-xs text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
+                                                    on:click=move |_| deleting.set(None)>"Keep"</button>
+                                            }.into_any()
+                                        } else {
+                                            view! {
+                                                <button type="button" class="min-w-0 flex-1 truncate px-2 py-1.5 text-left text-zinc-700 dark:text-zinc-200"
+                                                    title=title.clone() on:click=move |_| open(Some(id))>{title.clone()}</button>
+                                                <button type="button" class="hidden px-1 text-xs text-zinc-400 hover:text-zinc-700 group-hover:block group-focus-within:block"
+                                                    title="Rename" aria-label="Rename" data-testid="rename-conversation"
+                                                    on:click=move |_| { deleting.set(None); renaming.set(Some(id)); }>"✎"</button>
+                                                <button type="button" class="hidden px-1 text-xs text-zinc-400 hover:text-rose-600 group-hover:block group-focus-within:block"
+                                                    title="Delete" aria-label="Delete" data-testid="delete-conversation"
+                                                    on:click=move |_| { renaming.set(None); deleting.set(Some(id)); }>"✕"</button>
+                                            }.into_any()
+                                        }}
                                     </li>
                                 }
                             }).collect_view()
