@@ -53,6 +53,12 @@ struct SeedArgs {
     /// new member-less workspace "Demo workspace" is created with a free `demo…` slug.
     #[arg(long)]
     workspace: Option<String>,
+    /// Maintain every index row by row. By default a large seed (100k+ rows into a nearly
+    /// empty database) drops the tables' secondary indexes and builds them after the load,
+    /// in its transaction: several times faster, but on PostgreSQL other sessions cannot read
+    /// those tables until it commits.
+    #[arg(long)]
+    keep_indexes: bool,
 }
 
 #[tokio::main]
@@ -161,6 +167,7 @@ async fn seed(config: Config, args: SeedArgs) -> anyhow::Result<()> {
         deals: args.deals,
         seed: args.seed,
         anchor: demo::today(),
+        keep_indexes: args.keep_indexes,
     };
     let actor = demo::DemoActor {
         label: "server seed".into(),

@@ -4,6 +4,7 @@
 pub mod ai;
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod csv_import;
 pub mod dashboard;
 pub mod db;

@@ -283,6 +283,7 @@ async fn setup(app: &TestApp) -> World {
         deals: 120,
         seed: 7,
         anchor: demo::today(),
+        keep_indexes: false,
     };
     let actor = DemoActor {
         user_id: Some(owner_id),

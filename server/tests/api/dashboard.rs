@@ -66,6 +66,7 @@ both_backends!(
                 deals: 400,
                 seed: 7,
                 anchor: demo::today(),
+                keep_indexes: false,
             },
         )
         .await

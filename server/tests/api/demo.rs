@@ -140,6 +140,7 @@ both_backends!(
             deals: 150,
             seed: 7,
             anchor: demo::today(),
+            keep_indexes: false,
         };
         let a = demo::create_workspace(&conn, "A", "demo-a").await.unwrap();
         let b = demo::create_workspace(&conn, "B", "demo-b").await.unwrap();
@@ -325,6 +326,7 @@ async fn a_seed_gives_its_connection_back_with_the_usual_page_cache() {
         deals: 40,
         seed: 1,
         anchor: demo::today(),
+        keep_indexes: false,
     };
     let actor = DemoActor::default();
     demo::seed(&conn, ws, &[], &actor, &spec).await.unwrap();

@@ -128,3 +128,87 @@ async fn sqlite_statistics_leave_no_stat4_samples() {
     );
     assert_eq!(count("sqlite_stat4").await, 0, "and no samples");
 }
+
+/// The index definitions of `table` (and on PostgreSQL its foreign keys), as the database
+/// reports them.
+async fn index_definitions(conn: &impl sea_orm::ConnectionTrait, table: &str) -> Vec<String> {
+    use sea_orm::{DatabaseBackend, Statement};
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        // With the table's foreign keys: a load drops those too on PostgreSQL.
+        DatabaseBackend::Postgres => {
+            "SELECT indexdef AS d FROM pg_indexes WHERE schemaname = current_schema() \
+             AND tablename = $1 \
+             UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE contype = 'f' AND conrelid = $1::regclass ORDER BY 1"
+        }
+        _ => {
+            "SELECT COALESCE(sql, name) AS d FROM sqlite_master WHERE type = 'index' \
+             AND tbl_name = ?1 ORDER BY name"
+        }
+    };
+    conn.query_all_raw(Statement::from_sql_and_values(backend, sql, [table.into()]))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "d").unwrap())
+        .collect()
+}
+
+/// A large load drops a table's secondary indexes and builds them again in its transaction:
+/// afterwards the table has exactly the indexes it had, unique ones never left, and a load
+/// that fails gives them back with its rollback.
+async fn deferred_indexes_come_back(backend: Backend) {
+    use app::backend::bulk;
+    use sea_orm::TransactionTrait;
+    let db = TestDb::new(backend).await;
+    let conn = db.connect().await;
+    app::backend::db::migrate(&conn).await.unwrap();
+    let deals_before = index_definitions(&conn, "deals").await;
+    let companies_before = index_definitions(&conn, "companies").await;
+    assert!(deals_before.len() >= 10, "{deals_before:?}");
+
+    let txn = conn.begin().await.unwrap();
+    let deferred = bulk::drop_secondary_indexes(&txn, &["deals", "companies"])
+        .await
+        .unwrap();
+    assert!(deferred.indexes() >= 10);
+    if backend == Backend::Postgres {
+        assert!(
+            deferred.foreign_keys() >= 5,
+            "deals and companies have foreign keys"
+        );
+    }
+    let mid = index_definitions(&txn, "companies").await;
+    assert!(
+        !mid.is_empty()
+            && mid.iter().all(
+                |d| d.contains("UNIQUE") || !(d.starts_with("CREATE") || d.contains("FOREIGN"))
+            ),
+        "only unique indexes and keys stay during the load: {mid:?}"
+    );
+    deferred.rebuild(&txn).await.unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(index_definitions(&conn, "deals").await, deals_before);
+    assert_eq!(
+        index_definitions(&conn, "companies").await,
+        companies_before
+    );
+
+    let txn = conn.begin().await.unwrap();
+    let _gone = bulk::drop_secondary_indexes(&txn, &["deals"])
+        .await
+        .unwrap();
+    txn.rollback().await.unwrap();
+    assert_eq!(index_definitions(&conn, "deals").await, deals_before);
+}
+
+#[tokio::test]
+async fn sqlite_deferred_indexes_come_back() {
+    deferred_indexes_come_back(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_deferred_indexes_come_back() {
+    deferred_indexes_come_back(Backend::Postgres).await;
+}

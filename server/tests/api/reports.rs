@@ -38,6 +38,7 @@ async fn seeded(app: &TestApp, email: &str) -> (Session, String, i64) {
             deals: 300,
             seed: 11,
             anchor: demo::today(),
+            keep_indexes: false,
         },
     )
     .await

@@ -17,11 +17,13 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement, TransactionSession,
+    TransactionTrait,
 };
 
 use super::audit::{self, Entry};
 use super::auth::{Action, Authorized};
+use super::bulk;
 use super::db::{self as database, begin_write};
 use super::entity::{
     activities, companies, company_tags, competitors, contacts, deals, market_metrics, memberships,
@@ -52,6 +54,11 @@ pub struct DemoSpec {
     pub seed: u64,
     /// "Now" for the generated history; dates run up to two years before it.
     pub anchor: DateTime<Utc>,
+    /// Maintain every index row by row even for a large load. By default a large seed into a
+    /// nearly empty database drops the secondary indexes and builds them after the load
+    /// (`bulk`), which on PostgreSQL keeps other sessions out of those tables until it
+    /// commits; this keeps them readable, at several times the seed's time.
+    pub keep_indexes: bool,
 }
 
 impl DemoSpec {
@@ -65,6 +72,7 @@ impl DemoSpec {
             deals: 1_200,
             seed: 42,
             anchor: today(),
+            keep_indexes: false,
         }
     }
 }
@@ -114,7 +122,31 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
     // room for all of them everything stays in memory until the commit writes it once.
     // (Pages are allocated as used: a small seed stays small. PostgreSQL has no such knob.)
     database::sqlite_cache_size(&txn, BULK_CACHE_KIB).await?;
-    let filled = fill(&txn, workspace_id, owner_ids, actor, spec, started).await;
+    let adding = (spec.companies + spec.deals) as u64;
+    let deferred =
+        if !spec.keep_indexes && bulk::worth_deferring(rows_up_to(&txn, adding).await?, adding) {
+            let dropped = Instant::now();
+            let deferred = bulk::drop_secondary_indexes(&txn, BULK_TABLES).await?;
+            tracing::info!(
+                indexes = deferred.indexes(),
+                foreign_keys = deferred.foreign_keys(),
+                ms = dropped.elapsed().as_millis() as u64,
+                "demo seed: secondary indexes dropped, to be built after the load"
+            );
+            Some(deferred)
+        } else {
+            None
+        };
+    let mut filled = fill(&txn, workspace_id, owner_ids, actor, spec, started).await;
+    if let (Ok(report), Some(deferred)) = (&mut filled, deferred) {
+        let building = Instant::now();
+        deferred.rebuild(&txn).await?;
+        tracing::info!(
+            ms = building.elapsed().as_millis() as u64,
+            "demo seed: indexes built"
+        );
+        report.millis = started.elapsed().as_millis() as u64;
+    }
     // Back to the usual size before the connection returns to the pool; dirty pages are not
     // evicted by this (they are written at commit).
     database::sqlite_cache_size(&txn, database::SQLITE_CACHE_KIB).await?;
@@ -131,6 +163,36 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
 
 /// The page cache a seed's transaction gets on SQLite (KiB).
 const BULK_CACHE_KIB: i64 = 1 << 20;
+
+/// The tables a seed fills, whose secondary indexes a large seed builds after the load.
+const BULK_TABLES: &[&str] = &[
+    "companies",
+    "company_tags",
+    "contacts",
+    "competitors",
+    "deals",
+    "activities",
+    "market_metrics",
+    "signals",
+];
+
+/// Companies plus deals already in the database (all workspaces), counted up to `cap`: what
+/// decides whether a seed of `cap` rows builds its indexes after the load.
+async fn rows_up_to(db: &impl ConnectionTrait, cap: u64) -> Result<u64> {
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM companies LIMIT {cap}) AS c) \
+              + (SELECT COUNT(*) FROM (SELECT 1 FROM deals LIMIT {cap}) AS d) AS n"
+    );
+    let n: i64 = match db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?
+    {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
 
 async fn fill(
     txn: &impl ConnectionTrait,
