@@ -165,7 +165,12 @@ fn filtered(scope: &Scope, q: &ListQuery) -> Result<sea_orm::Select<deals::Entit
             .ok_or_else(|| Error::field("filters", "`status` must be open, won or lost"))?;
         use sea_orm::sea_query::ExprTrait;
         // The workspace's stages of that kind, asked in the same statement: a list needs no
-        // separate round trip for them.
+        // separate round trip for them. The kind is written into the SQL as a literal (one of
+        // three fixed words, never user text): bound, it kept PostgreSQL from ever settling on
+        // the statement's generic plan — every execution was planned afresh, 2.6 ms of
+        // planning for 1 ms of execution on 1M deals (PREPARE + EXPLAIN ANALYZE EXECUTE ×7).
+        debug_assert!(kind.as_str().bytes().all(|b| b.is_ascii_lowercase()));
+        let kind_literal = Expr::cust(format!("'{}'", kind.as_str()));
         let of_kind = Query::select()
             .column(pipeline_stages::Column::Id)
             .from(pipeline_stages::Entity)
@@ -178,7 +183,7 @@ fn filtered(scope: &Scope, q: &ListQuery) -> Result<sea_orm::Select<deals::Entit
             )
             .and_where(
                 Expr::col((pipeline_stages::Entity, pipeline_stages::Column::Kind))
-                    .eq(kind.as_str()),
+                    .eq(kind_literal),
             )
             .to_owned();
         select = select.filter(deals::Column::StageId.in_subquery(of_kind));
