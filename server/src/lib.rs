@@ -91,8 +91,9 @@ impl Application {
         let grace = self.config.shutdown_grace();
         let workers = self.start_workers();
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let listener = without_nagle(self.listener);
         let serve = axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
@@ -266,5 +267,34 @@ async fn seed_demo_if_empty(conn: &sea_orm::DatabaseConnection) {
         ),
         Ok(None) => {}
         Err(e) => tracing::warn!("could not create the demo workspace: {e}"),
+    }
+}
+
+/// The listener with TCP_NODELAY set on every accepted connection, so every response goes
+/// out without Nagle's delay: a streamed answer or job progress is many small writes, and a
+/// small write waiting for the ACK of the previous one met the client's delayed ACK — tokens
+/// arrived in 40 ms clumps (the p99 of the `ai_gateway` bench's per-token delay was 38 ms,
+/// direct and through the app alike; 0.2 ms with this).
+fn without_nagle(
+    listener: TcpListener,
+) -> axum::serve::TapIo<TcpListener, impl FnMut(&mut tokio::net::TcpStream) + Send + 'static> {
+    axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY on an accepted connection");
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn accepted_connections_send_without_nagle_delay() {
+        use axum::serve::Listener;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut listener = super::without_nagle(listener);
+        let _client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (accepted, _) = listener.accept().await;
+        assert!(accepted.nodelay().unwrap());
     }
 }
