@@ -106,6 +106,7 @@ async fn main() {
                 deals,
                 seed: 1,
                 anchor: demo::today(),
+                keep_indexes: false,
             },
         )
         .await
