@@ -24,7 +24,11 @@ RELEASE_INPUTS := $(shell find app frontend server/src migrations/src style publ
 	Cargo.toml Cargo.lock package.json Leptos.toml scripts/build-release.sh
 RELEASE_STAMP := target/.release-stamp
 
-$(RELEASE_STAMP): $(RELEASE_INPUTS)
+# The server binary is an input too: `cargo bench -p server` builds target/release/server again
+# without the site settings build-release.sh exports (LEPTOS_OUTPUT_NAME …), and that binary's
+# pages ask for `<name>_bg.wasm`, which the site does not have — every browser test failed with
+# a 404 for the wasm after a benchmark run. A binary newer than the stamp is rebuilt.
+$(RELEASE_STAMP): $(RELEASE_INPUTS) $(wildcard target/release/server)
 	scripts/build-release.sh
 	@touch $@
 
