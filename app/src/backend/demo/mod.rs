@@ -140,12 +140,18 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
     let mut filled = fill(&txn, workspace_id, owner_ids, actor, spec, started).await;
     if let (Ok(report), Some(deferred)) = (&mut filled, deferred) {
         let building = Instant::now();
-        deferred.rebuild(&txn).await?;
-        tracing::info!(
-            ms = building.elapsed().as_millis() as u64,
-            "demo seed: indexes built"
-        );
-        report.millis = started.elapsed().as_millis() as u64;
+        // A failed rebuild fails the seed like a failed insert: through `filled`, so the page
+        // cache below is still set back before the (rolled back) connection is returned.
+        match deferred.rebuild(&txn).await {
+            Ok(()) => {
+                tracing::info!(
+                    ms = building.elapsed().as_millis() as u64,
+                    "demo seed: indexes built"
+                );
+                report.millis = started.elapsed().as_millis() as u64;
+            }
+            Err(e) => filled = Err(e.into()),
+        }
     }
     // Back to the usual size before the connection returns to the pool; dirty pages are not
     // evicted by this (they are written at commit).
