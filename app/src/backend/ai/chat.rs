@@ -7,8 +7,11 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
 };
 
 use futures_util::StreamExt;
@@ -32,6 +35,8 @@ const TOOL_RESULT_MAX: usize = 16_000;
 struct Run {
     cancel: CancellationToken,
     state: Mutex<(ChatMessage, broadcast::Sender<ChatEvent>)>,
+    /// Bumped by every event, so the saver writes only when something changed.
+    revision: AtomicU64,
 }
 
 impl Run {
@@ -62,6 +67,7 @@ impl Run {
             ChatEvent::Snapshot { message } => *msg = message.clone(),
         }
         let _ = tx.send(ev);
+        self.revision.fetch_add(1, Ordering::Relaxed);
     }
 
     fn snapshot(&self) -> Option<ChatMessage> {
@@ -325,19 +331,23 @@ pub async fn confirm(
         call.summary = "declined: no report started".into();
     }
     match live {
-        // The answer is still being written: its task saves the call with the rest.
-        Some(run) => run.apply(ChatEvent::Tool { call }),
+        // The answer is still being written: its task saves the call with the rest, and
+        // the stored row may not show it yet — the live answer does.
+        Some(run) => {
+            run.apply(ChatEvent::Tool { call });
+            run.snapshot().ok_or(Error::NotFound("message"))
+        }
         None => {
             let mut m = message;
             if let Some(c) = m.tool_calls.iter_mut().find(|c| c.id == call_id) {
                 *c = call;
             }
             repo::chat::save_answer(&state.db, &m).await?;
+            Ok(repo::chat::to_message(
+                repo::chat::find_message(&state.db, scope, message_id).await?,
+            ))
         }
     }
-    Ok(repo::chat::to_message(
-        repo::chat::find_message(&state.db, scope, message_id).await?,
-    ))
 }
 
 /// Writes the empty answer (inside the caller's transaction) and makes its task.
@@ -359,6 +369,7 @@ async fn prepare(
     let run = Arc::new(Run {
         cancel: CancellationToken::new(),
         state: Mutex::new((repo::chat::to_message(answer.clone()), tx)),
+        revision: AtomicU64::new(0),
     });
     let task = Task {
         state: state.clone(),
@@ -403,7 +414,18 @@ enum End {
 
 impl Task {
     async fn run(self) {
+        let stop_saving = CancellationToken::new();
+        let saver = tokio::spawn(keep_saved(
+            self.state.clone(),
+            self.run.clone(),
+            self.id,
+            stop_saving.clone(),
+        ));
         let end = self.answer().await;
+        // The saver finishes any write it started before the final one below, so an older
+        // snapshot never lands over the finished answer.
+        stop_saving.cancel();
+        let _ = saver.await;
         let (status, error) = match end {
             End::Complete => ("complete", None),
             End::Stopped(e) => ("stopped", e),
@@ -432,21 +454,12 @@ impl Task {
         self.state.chat_runs().remove(self.id);
     }
 
-    async fn save(&self) {
-        if let Some(m) = self.run.snapshot() {
-            if let Err(e) = repo::chat::save_answer(&self.state.db, &m).await {
-                tracing::warn!(error = %e, message = self.id, "saving a streaming answer");
-            }
-        }
-    }
-
     async fn answer(&self) -> End {
         let config = self.state.ai();
         let deadline = tokio::time::Instant::now() + config.answer_timeout;
         let cancel = self.run.cancel.clone();
         let mut turn = self.history.clone();
         let (mut prompt_total, mut completion_total) = (0u32, 0u32);
-        let mut last_save = Instant::now();
         // Whether this answer has text yet (a later turn's text starts a new paragraph).
         let mut has_text = false;
         for _step in 0..config.max_steps.max(1) {
@@ -488,10 +501,6 @@ impl Task {
                         self.run.apply(ChatEvent::Delta {
                             text: format!("{sep}{t}"),
                         });
-                        if last_save.elapsed() >= SAVE_EVERY {
-                            self.save().await;
-                            last_save = Instant::now();
-                        }
                     }
                     Some(Ok(ProviderEvent::ToolCall(c))) => calls.push(c),
                     Some(Ok(ProviderEvent::Usage { prompt, completion })) => {
@@ -520,8 +529,6 @@ impl Task {
                 let result = self.call_tool(&c).await;
                 turn.push(Message::tool(c.id.clone(), result));
             }
-            self.save().await;
-            last_save = Instant::now();
             if prompt_total + completion_total >= config.answer_token_limit {
                 return End::Stopped(Some(format!(
                     "the answer reached its limit of {} tokens",
@@ -581,6 +588,31 @@ impl Task {
         } else {
             text
         }
+    }
+}
+
+/// Writes the answer to the database every `SAVE_EVERY` while it changes, until `stop`.
+///
+/// Its own task, not a step of the token loop: a write waits for the database (on SQLite for
+/// the one writer, behind every other answer's save), and the tokens that arrived meanwhile
+/// would wait with it — at 64 concurrent answers that put milliseconds on the stream.
+async fn keep_saved(state: AppState, run: Arc<Run>, id: i64, stop: CancellationToken) {
+    let mut saved = run.revision.load(Ordering::Relaxed);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(SAVE_EVERY) => {}
+        }
+        let now = run.revision.load(Ordering::Relaxed);
+        if now == saved {
+            continue;
+        }
+        if let Some(m) = run.snapshot() {
+            if let Err(e) = repo::chat::save_answer(&state.db, &m).await {
+                tracing::warn!(error = %e, message = id, "saving a streaming answer");
+            }
+        }
+        saved = now;
     }
 }
 
