@@ -158,7 +158,11 @@ async fn build_state(
         ),
         Err(e) => tracing::warn!(error = %e, "marking unfinished AI answers"),
     }
+    let lists = db::connect_lists(&config.database_url, config.pool(), &conn)
+        .await
+        .context("opening the pool for lists")?;
     let mut state = AppState::new(conn.clone(), events, auth, config.imports())
+        .with_list_pool(lists)
         .with_delivery(delivery)
         .with_ai(ai.clone());
     if !ai.is_offline() {

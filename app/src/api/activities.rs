@@ -12,7 +12,7 @@ pub async fn list_activities(
     query: ListQuery,
 ) -> Result<Page<Activity>, ApiError> {
     let scope = super::scope(&workspace).await?;
-    Ok(crate::backend::repo::activities::list(&super::state()?.db, &scope, &query).await?)
+    Ok(crate::backend::repo::activities::list(super::state()?.list_db(), &scope, &query).await?)
 }
 
 crate::endpoint_doc! {

@@ -14,7 +14,7 @@ pub async fn list_companies(
     query: ListQuery,
 ) -> Result<Page<Company>, ApiError> {
     let scope = super::scope(&workspace).await?;
-    Ok(crate::backend::repo::companies::list(&super::state()?.db, &scope, &query).await?)
+    Ok(crate::backend::repo::companies::list(super::state()?.list_db(), &scope, &query).await?)
 }
 
 crate::endpoint_doc! {

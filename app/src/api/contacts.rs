@@ -8,7 +8,7 @@ use crate::types::{ApiError, Contact, ContactInput, ListQuery, Page};
 #[server(prefix = "/api", endpoint = "list_contacts", input = Json)]
 pub async fn list_contacts(workspace: String, query: ListQuery) -> Result<Page<Contact>, ApiError> {
     let scope = super::scope(&workspace).await?;
-    Ok(crate::backend::repo::contacts::list(&super::state()?.db, &scope, &query).await?)
+    Ok(crate::backend::repo::contacts::list(super::state()?.list_db(), &scope, &query).await?)
 }
 
 crate::endpoint_doc! {

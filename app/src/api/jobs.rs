@@ -11,7 +11,7 @@ use crate::types::{ApiError, Job, JobDetail, ListQuery, Page};
 #[server(prefix = "/api", endpoint = "list_jobs", input = Json)]
 pub async fn list_jobs(workspace: String, query: ListQuery) -> Result<Page<Job>, ApiError> {
     let scope = super::scope(&workspace).await?;
-    Ok(crate::backend::repo::jobs::list(&super::state()?.db, &scope, &query).await?)
+    Ok(crate::backend::repo::jobs::list(super::state()?.list_db(), &scope, &query).await?)
 }
 
 crate::endpoint_doc! {

@@ -12,7 +12,7 @@ pub async fn list_metrics(
     query: ListQuery,
 ) -> Result<Page<MetricPoint>, ApiError> {
     let scope = super::scope(&workspace).await?;
-    Ok(crate::backend::repo::metrics::list(&super::state()?.db, &scope, &query).await?)
+    Ok(crate::backend::repo::metrics::list(super::state()?.list_db(), &scope, &query).await?)
 }
 
 crate::endpoint_doc! {

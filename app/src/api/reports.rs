@@ -33,7 +33,7 @@ crate::endpoint_doc! {
 #[server(prefix = "/api", endpoint = "list_reports", input = Json)]
 pub async fn list_reports(workspace: String, query: ListQuery) -> Result<Page<Report>, ApiError> {
     let scope = super::scope(&workspace).await?;
-    Ok(crate::backend::repo::reports::list(&super::state()?.db, &scope, &query).await?)
+    Ok(crate::backend::repo::reports::list(super::state()?.list_db(), &scope, &query).await?)
 }
 
 crate::endpoint_doc! {

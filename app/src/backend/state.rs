@@ -37,6 +37,8 @@ pub struct AuthConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Where list pages are read from (see `db::connect_lists`); `db` unless set.
+    lists: DatabaseConnection,
     inner: Arc<Inner>,
 }
 
@@ -64,6 +66,7 @@ impl AppState {
         imports: super::import::ImportSettings,
     ) -> Self {
         Self {
+            lists: db.clone(),
             db,
             inner: Arc::new(Inner {
                 started_at: Utc::now(),
@@ -88,6 +91,17 @@ impl AppState {
             inner.narrator = Some(narrator);
         }
         self
+    }
+
+    /// The same state reading list pages from `lists`.
+    pub fn with_list_pool(mut self, lists: DatabaseConnection) -> Self {
+        self.lists = lists;
+        self
+    }
+
+    /// The connection pool for list pages.
+    pub fn list_db(&self) -> &DatabaseConnection {
+        &self.lists
     }
 
     /// The same state with these mail and webhook settings. Call before sharing the state.
