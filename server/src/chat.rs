@@ -51,6 +51,28 @@ fn end() -> SseEvent {
     SseEvent::default().event("end").data("{}")
 }
 
+/// `text` and the deltas already waiting behind it, as one text; then the first other thing
+/// waiting (an event, or the news that this reader lagged or the answer ended), if any.
+///
+/// Tokens that arrive faster than this reader runs go out as one frame — one JSON encoding
+/// and one write instead of one per token — so a busy server catches up instead of falling
+/// further behind. Nothing waits to be merged: only what is already queued is taken.
+fn with_waiting_deltas(
+    events: &mut tokio::sync::broadcast::Receiver<ChatEvent>,
+    mut text: String,
+) -> (String, Option<Result<ChatEvent, RecvError>>) {
+    use tokio::sync::broadcast::error::TryRecvError;
+    loop {
+        match events.try_recv() {
+            Ok(ChatEvent::Delta { text: more }) => text.push_str(&more),
+            Ok(other) => return (text, Some(Ok(other))),
+            Err(TryRecvError::Empty) => return (text, None),
+            Err(TryRecvError::Lagged(n)) => return (text, Some(Err(RecvError::Lagged(n)))),
+            Err(TryRecvError::Closed) => return (text, Some(Err(RecvError::Closed))),
+        }
+    }
+}
+
 fn done_of(m: &ChatMessage) -> ChatEvent {
     ChatEvent::Done {
         status: m.status.clone(),
@@ -98,12 +120,24 @@ fn stream(
             if !send(ChatEvent::Snapshot { message: snapshot }).await {
                 return;
             }
+            // What a merge of deltas read past, to be handled next.
+            let mut carried = None;
             loop {
-                let got = tokio::select! {
-                    got = events.recv() => got,
-                    _ = tx.closed() => return,
+                let got = match carried.take() {
+                    Some(got) => got,
+                    None => tokio::select! {
+                        got = events.recv() => got,
+                        _ = tx.closed() => return,
+                    },
                 };
                 match got {
+                    Ok(ChatEvent::Delta { text }) => {
+                        let (text, next) = with_waiting_deltas(&mut events, text);
+                        carried = next;
+                        if !send(ChatEvent::Delta { text }).await {
+                            return;
+                        }
+                    }
                     Ok(ev) => {
                         let last = matches!(ev, ChatEvent::Done { .. });
                         if !send(ev).await {
@@ -171,4 +205,50 @@ fn stream(
     futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|ev| (Ok(ev), rx))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delta(t: &str) -> ChatEvent {
+        ChatEvent::Delta { text: t.into() }
+    }
+
+    #[test]
+    fn waiting_deltas_merge_up_to_the_next_other_event() {
+        let (tx, mut rx) = tokio::sync::broadcast::channel(16);
+        for ev in [
+            delta("b"),
+            delta("c"),
+            ChatEvent::Usage {
+                prompt_tokens: 1,
+                completion_tokens: 2,
+            },
+            delta("d"),
+        ] {
+            tx.send(ev).unwrap();
+        }
+        let (text, next) = with_waiting_deltas(&mut rx, "a".into());
+        assert_eq!(text, "abc");
+        assert!(matches!(next, Some(Ok(ChatEvent::Usage { .. }))));
+        // What follows the other event is left for the next read.
+        let (text, next) = with_waiting_deltas(&mut rx, String::new());
+        assert_eq!((text.as_str(), next.is_none()), ("d", true));
+    }
+
+    #[test]
+    fn a_lagging_reader_is_told_so_after_the_merge() {
+        let (tx, mut rx) = tokio::sync::broadcast::channel(2);
+        for t in ["b", "c", "d", "e"] {
+            tx.send(delta(t)).unwrap();
+        }
+        let (text, next) = with_waiting_deltas(&mut rx, "a".into());
+        assert_eq!(text, "a");
+        assert!(matches!(next, Some(Err(RecvError::Lagged(2)))));
+        drop(tx);
+        let (text, next) = with_waiting_deltas(&mut rx, String::new());
+        assert_eq!(text, "de");
+        assert!(matches!(next, Some(Err(RecvError::Closed))));
+    }
 }
