@@ -83,7 +83,7 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then lets requests in flight finish (bounded by
-    /// the grace period) and closes the database pool.
+    /// the grace period) and closes the database pools.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -115,8 +115,8 @@ impl Application {
             pool.shutdown().await;
         }
         self.state.events().stop();
-        if let Err(e) = self.state.db.close_by_ref().await {
-            tracing::warn!(error = %e, "closing the database pool");
+        if let Err(e) = self.state.close_pools().await {
+            tracing::warn!(error = %e, "closing the database pools");
         }
         tracing::info!("stopped");
         Ok(())
@@ -252,7 +252,7 @@ pub async fn run_workers(
         .await
         .unwrap_or_else(|_| tracing::warn!("workers still busy after the grace period"));
     state.events().stop();
-    state.db.close_by_ref().await.ok();
+    state.close_pools().await.ok();
     tracing::info!("workers stopped");
     Ok(())
 }

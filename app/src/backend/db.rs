@@ -64,7 +64,16 @@ fn sqlite_file(url: &str) -> Option<&str> {
 }
 
 pub async fn connect(url: &str, pool: PoolSettings) -> Result<DatabaseConnection, ConnectError> {
-    connect_with(url, pool, false).await
+    connect_with(url, pool, Pool::Main).await
+}
+
+/// Which of a process's pools `connect_with` opens.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pool {
+    Main,
+    /// PostgreSQL only: generic plans always, and no connection kept open before a list
+    /// asks for one (a `server worker` process never does).
+    Lists,
 }
 
 /// The pool list pages are read from: on PostgreSQL a second pool whose sessions always use
@@ -85,7 +94,7 @@ pub async fn connect_lists(
     main: &DatabaseConnection,
 ) -> Result<DatabaseConnection, ConnectError> {
     match main.get_database_backend() {
-        DbBackend::Postgres => connect_with(url, pool, true).await,
+        DbBackend::Postgres => connect_with(url, pool, Pool::Lists).await,
         _ => Ok(main.clone()),
     }
 }
@@ -93,7 +102,7 @@ pub async fn connect_lists(
 async fn connect_with(
     url: &str,
     pool: PoolSettings,
-    generic_plans: bool,
+    kind: Pool,
 ) -> Result<DatabaseConnection, ConnectError> {
     let backend = backend_of(url).ok_or_else(|| ConnectError::UnsupportedUrl(redact(url)))?;
     let mut url = url.to_owned();
@@ -121,7 +130,7 @@ async fn connect_with(
 
     let mut opts = ConnectOptions::new(url);
     opts.max_connections(pool.max_connections)
-        .min_connections(1)
+        .min_connections(if kind == Pool::Lists { 0 } else { 1 })
         .acquire_timeout(pool.acquire_timeout)
         // sqlx pings a pooled connection on every checkout by default: one extra round trip
         // per statement. Only connections idle long enough to have been dropped (by the
@@ -154,7 +163,7 @@ async fn connect_with(
                 .row_buffer_size(256)
         })
         .map_sqlx_postgres_opts(move |o| {
-            if generic_plans {
+            if kind == Pool::Lists {
                 o.options([("plan_cache_mode", "force_generic_plan")])
             } else {
                 o

@@ -104,6 +104,12 @@ impl AppState {
         &self.lists
     }
 
+    /// Closes the database pools (the list pool too, where it is a pool of its own).
+    pub async fn close_pools(&self) -> Result<(), sea_orm::DbErr> {
+        let lists = self.lists.close_by_ref().await;
+        self.db.close_by_ref().await.and(lists)
+    }
+
     /// The same state with these mail and webhook settings. Call before sharing the state.
     pub fn with_delivery(mut self, delivery: DeliverySettings) -> Self {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {

@@ -161,8 +161,17 @@ both_backends!(unknown_pages_are_404_html, |app: TestApp| async move {
 });
 
 both_backends!(graceful_shutdown_completes, |app: TestApp| async move {
-    // Stopping waits for the server task and closes the pool without error.
+    // Stopping waits for the server task and closes every pool it opened: on PostgreSQL
+    // the list pages' pool is one of its own.
+    let state = app.state.clone();
     app.stop().await;
+    for pool in [&state.db, state.list_db()] {
+        let closed = match pool.get_database_backend() {
+            sea_orm::DbBackend::Postgres => pool.get_postgres_connection_pool().is_closed(),
+            _ => pool.get_sqlite_connection_pool().is_closed(),
+        };
+        assert!(closed, "a pool is still open after the stop");
+    }
 });
 
 #[tokio::test]
