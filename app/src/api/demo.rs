@@ -12,7 +12,11 @@ pub async fn create_demo_data(workspace: String) -> Result<DemoDataReport, ApiEr
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
-    Ok(crate::backend::demo::seed_for(&super::state()?.db, &auth).await?)
+    let out = crate::backend::demo::seed_for(&super::state()?.db, &auth).await?;
+    // Every list, total and dashboard of the workspace changed (a dashboard seen empty a
+    // moment ago would otherwise stay empty until its minute ran out).
+    super::changed(&scope, "demo", None).await;
+    Ok(out)
 }
 
 crate::endpoint_doc! {

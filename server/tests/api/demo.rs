@@ -59,10 +59,23 @@ both_backends!(
             .await;
         assert_eq!(res.status(), 403);
         assert_eq!(total(&app, &owner, "list_companies", &ws, 0).await, 0);
+        let dashboard = || async {
+            let d: app::types::Dashboard = owner
+                .ok(
+                    &app.client,
+                    "get_dashboard",
+                    json!({"workspace": ws, "query": {"days": 365}}),
+                )
+                .await;
+            d.computed_at
+        };
+        let empty_at = dashboard().await;
 
         let report: DemoDataReport = owner
             .ok(&app.client, "create_demo_data", json!({"workspace": ws}))
             .await;
+        // The dashboard seen empty a moment ago is computed again, not served from its cache.
+        assert!(dashboard().await > empty_at);
         let standard = DemoSpec::standard();
         assert_eq!(report.companies, standard.companies as u64);
         assert_eq!(report.deals, standard.deals as u64);
