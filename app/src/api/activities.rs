@@ -12,7 +12,14 @@ pub async fn list_activities(
     query: ListQuery,
 ) -> Result<Page<Activity>, ApiError> {
     let scope = super::scope(&workspace).await?;
-    Ok(crate::backend::repo::activities::list(super::state()?.list_db(), &scope, &query).await?)
+    let state = super::state()?;
+    Ok(crate::backend::repo::activities::list(
+        state.list_db(),
+        &scope,
+        &query,
+        Some(state.list_counts()),
+    )
+    .await?)
 }
 
 crate::endpoint_doc! {

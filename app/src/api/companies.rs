@@ -14,7 +14,14 @@ pub async fn list_companies(
     query: ListQuery,
 ) -> Result<Page<Company>, ApiError> {
     let scope = super::scope(&workspace).await?;
-    Ok(crate::backend::repo::companies::list(super::state()?.list_db(), &scope, &query).await?)
+    let state = super::state()?;
+    Ok(crate::backend::repo::companies::list(
+        state.list_db(),
+        &scope,
+        &query,
+        Some(state.list_counts()),
+    )
+    .await?)
 }
 
 crate::endpoint_doc! {

@@ -8,7 +8,14 @@ use crate::types::{ApiError, Contact, ContactInput, ListQuery, Page};
 #[server(prefix = "/api", endpoint = "list_contacts", input = Json)]
 pub async fn list_contacts(workspace: String, query: ListQuery) -> Result<Page<Contact>, ApiError> {
     let scope = super::scope(&workspace).await?;
-    Ok(crate::backend::repo::contacts::list(super::state()?.list_db(), &scope, &query).await?)
+    let state = super::state()?;
+    Ok(crate::backend::repo::contacts::list(
+        state.list_db(),
+        &scope,
+        &query,
+        Some(state.list_counts()),
+    )
+    .await?)
 }
 
 crate::endpoint_doc! {

@@ -11,7 +11,14 @@ use crate::types::{ApiError, BoardColumn, Deal, DealInput, ListQuery, Page, Pipe
 #[server(prefix = "/api", endpoint = "list_deals", input = Json)]
 pub async fn list_deals(workspace: String, query: ListQuery) -> Result<Page<Deal>, ApiError> {
     let scope = super::scope(&workspace).await?;
-    Ok(crate::backend::repo::deals::list(super::state()?.list_db(), &scope, &query).await?)
+    let state = super::state()?;
+    Ok(crate::backend::repo::deals::list(
+        state.list_db(),
+        &scope,
+        &query,
+        Some(state.list_counts()),
+    )
+    .await?)
 }
 
 crate::endpoint_doc! {

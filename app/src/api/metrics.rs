@@ -12,7 +12,14 @@ pub async fn list_metrics(
     query: ListQuery,
 ) -> Result<Page<MetricPoint>, ApiError> {
     let scope = super::scope(&workspace).await?;
-    Ok(crate::backend::repo::metrics::list(super::state()?.list_db(), &scope, &query).await?)
+    let state = super::state()?;
+    Ok(crate::backend::repo::metrics::list(
+        state.list_db(),
+        &scope,
+        &query,
+        Some(state.list_counts()),
+    )
+    .await?)
 }
 
 crate::endpoint_doc! {

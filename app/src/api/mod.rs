@@ -80,6 +80,8 @@ mod ctx {
         let Ok(state) = state() else {
             return;
         };
+        // At once, before the bus delivers it: the caller's next page must count afresh.
+        state.list_counts().invalidate(scope.workspace_id());
         state
             .events()
             .publish(Event::new(

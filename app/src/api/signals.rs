@@ -9,7 +9,14 @@ use crate::types::{ApiError, ListQuery, Page, Signal, SignalInput};
 #[server(prefix = "/api", endpoint = "list_signals", input = Json)]
 pub async fn list_signals(workspace: String, query: ListQuery) -> Result<Page<Signal>, ApiError> {
     let scope = super::scope(&workspace).await?;
-    Ok(crate::backend::repo::signals::list(super::state()?.list_db(), &scope, &query).await?)
+    let state = super::state()?;
+    Ok(crate::backend::repo::signals::list(
+        state.list_db(),
+        &scope,
+        &query,
+        Some(state.list_counts()),
+    )
+    .await?)
 }
 
 crate::endpoint_doc! {

@@ -127,7 +127,7 @@ pub async fn list(
     let (rows, total, total_exact) = crate::backend::repo::list::page_and_count::<
         _,
         audit_log::Model,
-    >(db, &query, ordered, &page)
+    >(db, None, &query, ordered, &page)
     .await?;
     Ok(Page {
         items: rows

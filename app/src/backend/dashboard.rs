@@ -205,7 +205,8 @@ impl<T> Cache<T> {
     }
 }
 
-/// Drops cached dashboards of a workspace whenever the bus reports a change of its data.
+/// Drops cached dashboards and list totals of a workspace whenever the bus reports a change
+/// of its data (from this process or, on PostgreSQL, any other).
 pub fn spawn_invalidator(state: &AppState) -> tokio::task::JoinHandle<()> {
     let state = state.clone();
     let mut events = state.events().subscribe();
@@ -218,12 +219,14 @@ pub fn spawn_invalidator(state: &AppState) -> tokio::task::JoinHandle<()> {
                         (e.workspace_id, &e.topic)
                     {
                         state.dashboards().invalidate(ws);
+                        state.list_counts().invalidate(ws);
                     }
                 }
                 Err(RecvError::Lagged(_)) => {
                     if let Ok(mut entries) = state.dashboards().entries.lock() {
                         entries.clear();
                     }
+                    state.list_counts().clear();
                 }
                 Err(RecvError::Closed) => return,
             }

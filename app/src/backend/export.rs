@@ -162,28 +162,30 @@ impl Exporter {
             }};
         }
         Ok(match self {
-            Exporter::Companies => rows!(repo::companies::list(db, scope, q).await?, |c| vec![
-                c.id.to_string(),
-                safe(&c.name),
-                c.domain.unwrap_or_default(),
-                opt(&c.industry),
-                c.employee_count.map(|n| n.to_string()).unwrap_or_default(),
-                c.annual_revenue.as_ref().map(amount).unwrap_or_default(),
-                c.annual_revenue
-                    .map(|m| m.currency.as_str().to_owned())
-                    .unwrap_or_default(),
-                c.country.unwrap_or_default(),
-                opt(&c.city),
-                opt(&c.website),
-                opt(&c.linkedin_url),
-                c.founded_year.map(|y| y.to_string()).unwrap_or_default(),
-                safe(&c.tags.join("; ")),
-                c.source.as_str().to_owned(),
-                opt(&c.description),
-                c.created_at.to_rfc3339(),
-                c.updated_at.to_rfc3339(),
-            ]),
-            Exporter::Contacts => rows!(repo::contacts::list(db, scope, q).await?, |c| vec![
+            Exporter::Companies => {
+                rows!(repo::companies::list(db, scope, q, None).await?, |c| vec![
+                    c.id.to_string(),
+                    safe(&c.name),
+                    c.domain.unwrap_or_default(),
+                    opt(&c.industry),
+                    c.employee_count.map(|n| n.to_string()).unwrap_or_default(),
+                    c.annual_revenue.as_ref().map(amount).unwrap_or_default(),
+                    c.annual_revenue
+                        .map(|m| m.currency.as_str().to_owned())
+                        .unwrap_or_default(),
+                    c.country.unwrap_or_default(),
+                    opt(&c.city),
+                    opt(&c.website),
+                    opt(&c.linkedin_url),
+                    c.founded_year.map(|y| y.to_string()).unwrap_or_default(),
+                    safe(&c.tags.join("; ")),
+                    c.source.as_str().to_owned(),
+                    opt(&c.description),
+                    c.created_at.to_rfc3339(),
+                    c.updated_at.to_rfc3339(),
+                ])
+            }
+            Exporter::Contacts => rows!(repo::contacts::list(db, scope, q, None).await?, |c| vec![
                 c.id.to_string(),
                 safe(&c.name),
                 c.email.unwrap_or_default(),
@@ -193,7 +195,7 @@ impl Exporter {
                 opt(&c.company_name),
                 c.created_at.to_rfc3339(),
             ]),
-            Exporter::Deals => rows!(repo::deals::list(db, scope, q).await?, |d| vec![
+            Exporter::Deals => rows!(repo::deals::list(db, scope, q, None).await?, |d| vec![
                 d.id.to_string(),
                 safe(&d.name),
                 safe(&d.stage_name),
@@ -209,20 +211,22 @@ impl Exporter {
                 d.created_at.to_rfc3339(),
                 d.updated_at.to_rfc3339(),
             ]),
-            Exporter::Activities => rows!(repo::activities::list(db, scope, q).await?, |a| vec![
-                a.id.to_string(),
-                a.kind.as_str().to_owned(),
-                safe(&a.subject),
-                opt(&a.body),
-                a.occurred_at.to_rfc3339(),
-                opt(&a.author_name),
-                a.company_id.map(|x| x.to_string()).unwrap_or_default(),
-                a.deal_id.map(|x| x.to_string()).unwrap_or_default(),
-                a.contact_id.map(|x| x.to_string()).unwrap_or_default(),
-                a.due_at.map(|x| x.to_rfc3339()).unwrap_or_default(),
-                a.done_at.map(|x| x.to_rfc3339()).unwrap_or_default(),
-            ]),
-            Exporter::Signals => rows!(repo::signals::list(db, scope, q).await?, |s| vec![
+            Exporter::Activities => {
+                rows!(repo::activities::list(db, scope, q, None).await?, |a| vec![
+                    a.id.to_string(),
+                    a.kind.as_str().to_owned(),
+                    safe(&a.subject),
+                    opt(&a.body),
+                    a.occurred_at.to_rfc3339(),
+                    opt(&a.author_name),
+                    a.company_id.map(|x| x.to_string()).unwrap_or_default(),
+                    a.deal_id.map(|x| x.to_string()).unwrap_or_default(),
+                    a.contact_id.map(|x| x.to_string()).unwrap_or_default(),
+                    a.due_at.map(|x| x.to_rfc3339()).unwrap_or_default(),
+                    a.done_at.map(|x| x.to_rfc3339()).unwrap_or_default(),
+                ])
+            }
+            Exporter::Signals => rows!(repo::signals::list(db, scope, q, None).await?, |s| vec![
                 s.id.to_string(),
                 opt(&s.company_name),
                 s.source_kind.as_str().to_owned(),
@@ -231,7 +235,7 @@ impl Exporter {
                 format!("{:.3}", s.sentiment),
                 s.published_at.to_rfc3339(),
             ]),
-            Exporter::Metrics => rows!(repo::metrics::list(db, scope, q).await?, |m| vec![
+            Exporter::Metrics => rows!(repo::metrics::list(db, scope, q, None).await?, |m| vec![
                 m.id.to_string(),
                 m.company_id.map(|x| x.to_string()).unwrap_or_default(),
                 opt(&m.segment),

@@ -52,6 +52,7 @@ struct Inner {
     narrator: Option<Arc<dyn TextGenerator>>,
     delivery: DeliverySettings,
     dashboards: super::dashboard::Cache,
+    list_counts: super::repo::counts::CountCache,
     access: super::auth::AccessCache,
     ai: super::ai::AiConfig,
     /// Answers of the AI analyst being written in this process.
@@ -76,6 +77,7 @@ impl AppState {
                 narrator: None,
                 delivery: DeliverySettings::development("data/outbox".into()),
                 dashboards: Default::default(),
+                list_counts: Default::default(),
                 access: Default::default(),
                 chat_runs: super::ai::chat::Runs::new(
                     super::ai::AiConfig::default().rate_per_minute,
@@ -133,6 +135,11 @@ impl AppState {
 
     pub fn chat_runs(&self) -> &super::ai::chat::Runs {
         &self.inner.chat_runs
+    }
+
+    /// Remembered list totals (see `repo::counts`).
+    pub fn list_counts(&self) -> &super::repo::counts::CountCache {
+        &self.inner.list_counts
     }
 
     /// Recently computed dashboards (dropped when a workspace's data changes).

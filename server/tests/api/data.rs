@@ -546,3 +546,73 @@ both_backends!(counts_stop_at_their_limit, |app: TestApp| async move {
     assert_eq!((page.total, page.total_exact), (4, true));
     assert!(page.has_next());
 });
+
+both_backends!(
+    list_totals_follow_every_announced_change,
+    |app: TestApp| async move {
+        use app::backend::demo::{self, DemoActor, DemoSpec};
+        use app::backend::events::{Event, Topic};
+        let (s, ws) = common::owner_of_new_workspace(&app, "totals@example.com").await;
+        let software = json!({"filters": {"industry": "Software"}});
+        assert_eq!(list(&app, &s, &ws.slug, software.clone()).await.total, 0);
+
+        // Through the API, the writer's next page counts afresh.
+        company(
+            &app,
+            &s,
+            &ws.slug,
+            json!({"name": "Counted", "industry": "Software"}),
+        )
+        .await;
+        assert_eq!(list(&app, &s, &ws.slug, software.clone()).await.total, 1);
+
+        // A write from elsewhere (`server seed`, a worker process) that nothing announced: the rows
+        // are read fresh, the total is the remembered one — which shows the count is not redone.
+        let spec = DemoSpec {
+            companies: 40,
+            deals: 0,
+            keep_indexes: true,
+            ..DemoSpec::standard()
+        };
+        let actor = DemoActor {
+            user_id: None,
+            label: "test".into(),
+            ip: None,
+        };
+        // `seed` refuses a workspace with companies; this one is fresh.
+        let (s2, ws2) = common::owner_of_new_workspace(&app, "seeded@example.com").await;
+        let all = json!({});
+        assert_eq!(list(&app, &s2, &ws2.slug, all.clone()).await.total, 0);
+        demo::seed(&app.state.db, ws2.id, &[], &actor, &spec)
+            .await
+            .unwrap();
+        let stale = list(&app, &s2, &ws2.slug, all.clone()).await;
+        assert_eq!((stale.total, stale.items.is_empty()), (0, false));
+
+        // Announced on the bus (as another process's change arrives over LISTEN/NOTIFY), it is
+        // counted on the next page.
+        app.state
+            .events()
+            .publish(Event::new(
+                Some(ws2.id),
+                Topic::Data {
+                    entity: "companies".into(),
+                },
+            ))
+            .await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let total = list(&app, &s2, &ws2.slug, all.clone()).await.total;
+            if total == 40 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "total stuck at {total}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        // The other workspace's total was not disturbed and is still right.
+        assert_eq!(list(&app, &s, &ws.slug, software).await.total, 1);
+    }
+);

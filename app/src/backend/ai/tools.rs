@@ -323,7 +323,7 @@ async fn search_companies(
     if let Some(c) = a.country {
         q.filters.insert("country".into(), c);
     }
-    let page = repo::companies::list(db, scope, &q).await?;
+    let page = repo::companies::list(db, scope, &q, None).await?;
     let companies: Vec<Value> = page
         .items
         .iter()
@@ -452,7 +452,7 @@ async fn list_deals(
     if let Some(m) = a.min_amount {
         q.filters.insert("min_amount".into(), m);
     }
-    let page = repo::deals::list(db, scope, &q).await?;
+    let page = repo::deals::list(db, scope, &q, None).await?;
     let now = chrono::Utc::now();
     Ok(ToolOutcome {
         needs_confirmation: false,
@@ -609,7 +609,7 @@ async fn metric_trend(
     if let Some(s) = a.since.clone() {
         q.filters.insert("since".into(), s);
     }
-    let page = repo::metrics::list(db, scope, &q).await?;
+    let page = repo::metrics::list(db, scope, &q, None).await?;
     let points: Vec<(String, f64)> = page
         .items
         .iter()
@@ -657,7 +657,7 @@ async fn recent_signals(
     if let Some(t) = a.tone.clone() {
         q.filters.insert("tone".into(), t);
     }
-    let page = repo::signals::list(db, scope, &q).await?;
+    let page = repo::signals::list(db, scope, &q, None).await?;
     let avg = (!page.items.is_empty()).then(|| {
         round2(page.items.iter().map(|s| s.sentiment).sum::<f64>() / page.items.len() as f64)
     });

@@ -59,6 +59,7 @@ pub async fn list(
     db: &impl ConnectionTrait,
     scope: &Scope,
     q: &ListQuery,
+    totals: Option<&super::counts::CountCache>,
 ) -> Result<Page<Activity>> {
     check_filters(q, FILTERS)?;
     let req = list::page_request(q);
@@ -98,8 +99,14 @@ pub async fn list(
         other => return Err(unknown_sort(other, SORTS)),
     };
     let page = list::order(select.clone(), col, activities::Column::Id, desc);
-    let (rows, total, total_exact) =
-        list::page_and_count::<_, activities::Model>(db, &select, page, &req).await?;
+    let (rows, total, total_exact) = list::page_and_count::<_, activities::Model>(
+        db,
+        totals.map(|c| (c, scope.workspace_id())),
+        &select,
+        page,
+        &req,
+    )
+    .await?;
     Ok(Page {
         items: hydrate(db, rows).await?,
         total,

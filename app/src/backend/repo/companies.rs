@@ -250,6 +250,7 @@ pub async fn list(
     db: &impl ConnectionTrait,
     scope: &Scope,
     q: &ListQuery,
+    totals: Option<&super::counts::CountCache>,
 ) -> Result<Page<Company>> {
     check_filters(q, FILTERS)?;
     let req = list::page_request(q);
@@ -323,8 +324,14 @@ pub async fn list(
         other => return Err(unknown_sort(other, SORTS)),
     };
     let page = list::order(select.clone(), col, companies::Column::Id, desc);
-    let (rows, total, total_exact) =
-        list::page_and_count::<_, companies::Model>(db, &select, page, &req).await?;
+    let (rows, total, total_exact) = list::page_and_count::<_, companies::Model>(
+        db,
+        totals.map(|c| (c, scope.workspace_id())),
+        &select,
+        page,
+        &req,
+    )
+    .await?;
     Ok(Page {
         items: rows.into_iter().map(to_company).collect(),
         total,

@@ -50,6 +50,7 @@ pub async fn list(
     db: &impl ConnectionTrait,
     scope: &Scope,
     q: &ListQuery,
+    totals: Option<&super::counts::CountCache>,
 ) -> Result<Page<Contact>> {
     check_filters(q, FILTERS)?;
     let req = list::page_request(q);
@@ -74,8 +75,14 @@ pub async fn list(
         other => return Err(unknown_sort(other, SORTS)),
     };
     let page = list::order(select.clone(), col, contacts::Column::Id, desc);
-    let (rows, total, total_exact) =
-        list::page_and_count::<_, contacts::Model>(db, &select, page, &req).await?;
+    let (rows, total, total_exact) = list::page_and_count::<_, contacts::Model>(
+        db,
+        totals.map(|c| (c, scope.workspace_id())),
+        &select,
+        page,
+        &req,
+    )
+    .await?;
     Ok(Page {
         items: hydrate(db, scope.workspace_id(), rows).await?,
         total,

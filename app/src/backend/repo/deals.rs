@@ -232,7 +232,12 @@ impl FromQueryResult for Listed {
 /// One page of deals with their stage, company and owner names and the capped count, in one
 /// statement (it was five: stages, count, page, company names, owner names — on PostgreSQL
 /// the round trips were most of a page's cost).
-pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Result<Page<Deal>> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    q: &ListQuery,
+    totals: Option<&super::counts::CountCache>,
+) -> Result<Page<Deal>> {
     use sea_orm::sea_query::ExprTrait;
     let select = filtered(scope, q)?;
     let req = list::page_request(q);
@@ -287,8 +292,14 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Re
             Expr::col((users::Entity, users::Column::Id))
                 .equals((deals::Entity, deals::Column::OwnerId)),
         );
-    let (rows, total, total_exact) =
-        list::page_and_count::<_, Listed>(db, &select, page, &req).await?;
+    let (rows, total, total_exact) = list::page_and_count::<_, Listed>(
+        db,
+        totals.map(|c| (c, scope.workspace_id())),
+        &select,
+        page,
+        &req,
+    )
+    .await?;
     Ok(Page {
         items: rows
             .into_iter()

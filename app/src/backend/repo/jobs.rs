@@ -103,7 +103,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Re
     };
     let page = list::order(select.clone(), col, jobs::Column::Id, desc);
     let (rows, total, total_exact) =
-        list::page_and_count::<_, jobs::Model>(db, &select, page, &req).await?;
+        list::page_and_count::<_, jobs::Model>(db, None, &select, page, &req).await?;
     Ok(Page {
         items: rows.into_iter().map(to_job).collect(),
         total,

@@ -4,8 +4,10 @@
 use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, LikeExpr, NullOrdering, Query, SimpleExpr},
     ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Order, QueryOrder,
-    QueryResult, QuerySelect, QueryTrait, Select,
+    QueryResult, QuerySelect, QueryTrait, Select, Statement,
 };
+
+use super::counts::CountCache;
 
 use crate::backend::{Error, Result};
 use crate::types::{ListQuery, PageRequest};
@@ -31,15 +33,17 @@ pub async fn count_up_to<E: EntityTrait>(
     select: &Select<E>,
     limit: u64,
 ) -> Result<(u64, bool)> {
-    let backend = db.get_database_backend();
-    let query = Query::select()
-        .expr_as(count_expr(backend, select, limit), Alias::new("n"))
-        .to_owned();
-    let n: i64 = match db.query_one(&query).await? {
+    let count = count_expr(db.get_database_backend(), select, limit);
+    Ok(capped(count_rows(db, count).await?, limit))
+}
+
+/// Runs a `count_expr` on its own.
+async fn count_rows(db: &impl ConnectionTrait, count: SimpleExpr) -> Result<i64> {
+    let query = Query::select().expr_as(count, Alias::new("n")).to_owned();
+    Ok(match db.query_one(&query).await? {
         Some(row) => row.try_get("", "n")?,
         None => 0,
-    };
-    Ok(capped(n, limit))
+    })
 }
 
 /// `(SELECT COUNT(*) …)` over at most `limit + 1` of the rows `select` matches, as a scalar
@@ -91,31 +95,71 @@ impl<M: FromQueryResult> FromQueryResult for Counted<M> {
 const LIST_TOTAL: &str = "list_total";
 
 /// The page `req` of `page` (an ordered `filtered`, perhaps with joined columns) read as `M`,
-/// with the capped count of everything `filtered` matches, in one statement: the count rides
-/// along as a scalar subquery (evaluated once by both databases). A round trip per list
+/// with the capped count of everything `filtered` matches.
+///
+/// With `totals` (the workspace's remembered counts, see `counts`), a total counted before and
+/// still true is taken from there and only the page is read. Otherwise the count rides along
+/// the page as a scalar subquery (evaluated once by both databases): a round trip per list
 /// request saved — on PostgreSQL each one is a good part of a 50-row page's cost. Only an
 /// empty page past the first needs a second statement for its count. LIMIT and OFFSET are
 /// written into the SQL (see `count_expr`).
 pub async fn page_and_count<E: EntityTrait, M: FromQueryResult + Send + Sync>(
     db: &impl ConnectionTrait,
+    totals: Option<(&CountCache, i64)>,
     filtered: &Select<E>,
     page: Select<E>,
     req: &PageRequest,
 ) -> Result<(Vec<M>, u64, bool)> {
     let backend = db.get_database_backend();
     let limit = req.offset() + req.per_page + COUNT_CAP;
-    let mut stmt = page
-        .expr_as(count_expr(backend, filtered, limit), LIST_TOTAL)
-        .build(backend);
-    stmt.sql
-        .push_str(&format!(" LIMIT {} OFFSET {}", req.per_page, req.offset()));
-    let rows: Vec<Counted<M>> = Counted::<M>::find_by_statement(stmt).all(db).await?;
-    let (total, exact) = match rows.first() {
-        Some(first) => capped(first.total, limit),
-        None if req.offset() == 0 => (0, true),
-        None => count_up_to(db, filtered, limit).await?,
+    let count = count_expr(backend, filtered, limit);
+    let page_sql = |mut stmt: Statement| {
+        stmt.sql
+            .push_str(&format!(" LIMIT {} OFFSET {}", req.per_page, req.offset()));
+        stmt
     };
-    Ok((rows.into_iter().map(|c| c.row).collect(), total, exact))
+    let Some((cache, workspace_id)) = totals else {
+        let (rows, n) = page_with_count(db, count, page, req, page_sql).await?;
+        let (total, exact) = capped(n, limit);
+        return Ok((rows, total, exact));
+    };
+    let key = {
+        let built = backend.build(&Query::select().expr(count.clone()).to_owned());
+        format!("{}|{:?}", built.sql, built.values)
+    };
+    if let Some(n) = cache.get(workspace_id, &key) {
+        let rows = M::find_by_statement(page_sql(page.build(backend)))
+            .all(db)
+            .await?;
+        let (total, exact) = capped(n, limit);
+        return Ok((rows, total, exact));
+    }
+    let generation = cache.generation(workspace_id);
+    let (rows, n) = page_with_count(db, count, page, req, page_sql).await?;
+    if let Some(g) = generation {
+        cache.store(workspace_id, key, g, n);
+    }
+    let (total, exact) = capped(n, limit);
+    Ok((rows, total, exact))
+}
+
+/// The page with the raw `count` of its list, in one statement where the page has rows.
+async fn page_with_count<E: EntityTrait, M: FromQueryResult + Send + Sync>(
+    db: &impl ConnectionTrait,
+    count: SimpleExpr,
+    page: Select<E>,
+    req: &PageRequest,
+    page_sql: impl Fn(Statement) -> Statement,
+) -> Result<(Vec<M>, i64)> {
+    let backend = db.get_database_backend();
+    let stmt = page_sql(page.expr_as(count.clone(), LIST_TOTAL).build(backend));
+    let rows: Vec<Counted<M>> = Counted::<M>::find_by_statement(stmt).all(db).await?;
+    let n = match rows.first() {
+        Some(first) => first.total,
+        None if req.offset() == 0 => 0,
+        None => count_rows(db, count).await?,
+    };
+    Ok((rows.into_iter().map(|c| c.row).collect(), n))
 }
 
 /// The search text, lower-cased and trimmed, if any (at most 200 characters).

@@ -37,6 +37,7 @@ pub async fn list(
     db: &impl ConnectionTrait,
     scope: &Scope,
     q: &ListQuery,
+    totals: Option<&super::counts::CountCache>,
 ) -> Result<Page<MetricPoint>> {
     check_filters(q, FILTERS)?;
     let req = list::page_request(q);
@@ -63,8 +64,14 @@ pub async fn list(
         other => return Err(unknown_sort(other, SORTS)),
     };
     let page = list::order(select.clone(), col, market_metrics::Column::Id, desc);
-    let (rows, total, total_exact) =
-        list::page_and_count::<_, market_metrics::Model>(db, &select, page, &req).await?;
+    let (rows, total, total_exact) = list::page_and_count::<_, market_metrics::Model>(
+        db,
+        totals.map(|c| (c, scope.workspace_id())),
+        &select,
+        page,
+        &req,
+    )
+    .await?;
     Ok(Page {
         items: rows.into_iter().map(to_point).collect(),
         total,

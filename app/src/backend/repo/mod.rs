@@ -8,6 +8,7 @@ pub mod chat;
 pub mod companies;
 pub mod competitors;
 pub mod contacts;
+pub mod counts;
 pub mod deals;
 pub mod invitations;
 pub mod jobs;

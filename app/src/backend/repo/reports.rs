@@ -153,7 +153,8 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Re
         other => return Err(unknown_sort(other, SORTS)),
     };
     let page = list::order(sel.clone(), col, reports::Column::Id, desc);
-    let (rows, total, total_exact) = list::page_and_count::<_, Row>(db, &sel, page, &req).await?;
+    let (rows, total, total_exact) =
+        list::page_and_count::<_, Row>(db, None, &sel, page, &req).await?;
     let jobs = jobs_of(db, ws, &rows).await?;
     Ok(Page {
         items: rows

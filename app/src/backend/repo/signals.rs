@@ -42,7 +42,12 @@ async fn hydrate(
         .collect())
 }
 
-pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Result<Page<Signal>> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    q: &ListQuery,
+    totals: Option<&super::counts::CountCache>,
+) -> Result<Page<Signal>> {
     check_filters(q, FILTERS)?;
     let req = list::page_request(q);
     let mut select =
@@ -78,8 +83,14 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Re
         other => return Err(unknown_sort(other, SORTS)),
     };
     let page = list::order(select.clone(), col, signals::Column::Id, desc);
-    let (rows, total, total_exact) =
-        list::page_and_count::<_, signals::Model>(db, &select, page, &req).await?;
+    let (rows, total, total_exact) = list::page_and_count::<_, signals::Model>(
+        db,
+        totals.map(|c| (c, scope.workspace_id())),
+        &select,
+        page,
+        &req,
+    )
+    .await?;
     Ok(Page {
         items: hydrate(db, scope.workspace_id(), rows).await?,
         total,

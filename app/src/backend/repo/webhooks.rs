@@ -264,7 +264,7 @@ pub async fn list_deliveries(
     }
     let page = select.clone().order_by_desc(webhook_deliveries::Column::Id);
     let (rows, total, total_exact) =
-        list::page_and_count::<_, webhook_deliveries::Model>(db, &select, page, &req).await?;
+        list::page_and_count::<_, webhook_deliveries::Model>(db, None, &select, page, &req).await?;
     Ok(Page {
         items: rows.into_iter().map(to_delivery).collect(),
         total,
