@@ -99,111 +99,159 @@ pub async fn message_stream(
         .into_response()
 }
 
+/// Where a reader is in following one answer.
+enum Phase {
+    Start,
+    /// The answer is being written in this process: events from memory, with whatever a
+    /// merge of deltas read past, to be handled next.
+    Live {
+        events: tokio::sync::broadcast::Receiver<ChatEvent>,
+        carried: Option<Result<ChatEvent, RecvError>>,
+    },
+    /// Finished, or written by another process: the stored message, read every `POLL`.
+    Stored {
+        shown: Option<ChatMessage>,
+        wait: bool,
+    },
+    Finished,
+}
+
+/// One reader's stream. It runs in the connection's own task: each event goes from the
+/// answer's broadcast to the socket with no task or channel in between (a hop per token was
+/// a good part of what the app added to every token at 64 concurrent chats), and when the
+/// browser goes away the stream is simply dropped.
+struct Reader {
+    state: AppState,
+    scope: Scope,
+    id: i64,
+    phase: Phase,
+    ready: std::collections::VecDeque<SseEvent>,
+}
+
+impl Reader {
+    fn push(&mut self, ev: ChatEvent) {
+        if let Some(sse) = event(&ev) {
+            self.ready.push_back(sse);
+        }
+    }
+
+    /// Moves on by at least one step; false once there is nothing more to send.
+    async fn advance(&mut self) -> bool {
+        match std::mem::replace(&mut self.phase, Phase::Finished) {
+            Phase::Start => match self.state.chat_runs().subscribe(self.id) {
+                Some((snapshot, events)) => {
+                    self.push(ChatEvent::Snapshot { message: snapshot });
+                    self.phase = Phase::Live {
+                        events,
+                        carried: None,
+                    };
+                }
+                None => {
+                    self.phase = Phase::Stored {
+                        shown: None,
+                        wait: false,
+                    }
+                }
+            },
+            Phase::Live {
+                mut events,
+                carried,
+            } => {
+                let got = match carried {
+                    Some(got) => got,
+                    None => events.recv().await,
+                };
+                match got {
+                    Ok(ChatEvent::Delta { text }) => {
+                        let (text, carried) = with_waiting_deltas(&mut events, text);
+                        self.push(ChatEvent::Delta { text });
+                        self.phase = Phase::Live { events, carried };
+                    }
+                    Ok(ev) => {
+                        let last = matches!(ev, ChatEvent::Done { .. });
+                        self.push(ev);
+                        if last {
+                            self.ready.push_back(end());
+                        } else {
+                            self.phase = Phase::Live {
+                                events,
+                                carried: None,
+                            };
+                        }
+                    }
+                    // Fell behind: start over from a fresh snapshot.
+                    Err(RecvError::Lagged(_)) => self.phase = Phase::Start,
+                    // The task ended between two reads: the stored message is final.
+                    Err(RecvError::Closed) => {
+                        self.phase = Phase::Stored {
+                            shown: None,
+                            wait: false,
+                        }
+                    }
+                }
+            }
+            Phase::Stored { shown, wait } => {
+                if wait {
+                    tokio::time::sleep(POLL).await;
+                }
+                let m = match repo::chat::find_message(&self.state.db, &self.scope, self.id).await {
+                    Ok(m) => repo::chat::to_message(m),
+                    Err(e) => {
+                        tracing::warn!(error = %e, message = self.id, "chat stream read");
+                        return false;
+                    }
+                };
+                match &shown {
+                    Some(prev)
+                        if m.content.starts_with(&prev.content)
+                            && m.tool_calls == prev.tool_calls =>
+                    {
+                        let more = &m.content[prev.content.len()..];
+                        if !more.is_empty() {
+                            self.push(ChatEvent::Delta {
+                                text: more.to_owned(),
+                            });
+                        }
+                    }
+                    _ => self.push(ChatEvent::Snapshot { message: m.clone() }),
+                }
+                if m.is_streaming() {
+                    self.phase = Phase::Stored {
+                        shown: Some(m),
+                        wait: true,
+                    };
+                } else {
+                    self.push(done_of(&m));
+                    self.ready.push_back(end());
+                }
+            }
+            Phase::Finished => return false,
+        }
+        true
+    }
+}
+
 fn stream(
     state: AppState,
     scope: Scope,
     id: i64,
 ) -> impl Stream<Item = Result<SseEvent, Infallible>> {
-    let (tx, rx) = tokio::sync::mpsc::channel::<SseEvent>(256);
-    tokio::spawn(async move {
-        let send = |ev: ChatEvent| {
-            let tx = tx.clone();
-            async move {
-                match event(&ev) {
-                    Some(sse) => tx.send(sse).await.is_ok(),
-                    None => true,
-                }
-            }
-        };
-        // Live here: the snapshot and every later event, from memory.
-        if let Some((snapshot, mut events)) = state.chat_runs().subscribe(id) {
-            if !send(ChatEvent::Snapshot { message: snapshot }).await {
-                return;
-            }
-            // What a merge of deltas read past, to be handled next.
-            let mut carried = None;
-            loop {
-                let got = match carried.take() {
-                    Some(got) => got,
-                    None => tokio::select! {
-                        got = events.recv() => got,
-                        _ = tx.closed() => return,
-                    },
-                };
-                match got {
-                    Ok(ChatEvent::Delta { text }) => {
-                        let (text, next) = with_waiting_deltas(&mut events, text);
-                        carried = next;
-                        if !send(ChatEvent::Delta { text }).await {
-                            return;
-                        }
-                    }
-                    Ok(ev) => {
-                        let last = matches!(ev, ChatEvent::Done { .. });
-                        if !send(ev).await {
-                            return;
-                        }
-                        if last {
-                            let _ = tx.send(end()).await;
-                            return;
-                        }
-                    }
-                    // Fell behind: start over from a fresh snapshot.
-                    Err(RecvError::Lagged(_)) => match state.chat_runs().subscribe(id) {
-                        Some((snapshot, again)) => {
-                            events = again;
-                            if !send(ChatEvent::Snapshot { message: snapshot }).await {
-                                return;
-                            }
-                        }
-                        None => break,
-                    },
-                    // The task ended between two reads: the stored message is final.
-                    Err(RecvError::Closed) => break,
-                }
-            }
-        }
-        // Finished, or written by another process: follow the stored message.
-        let mut shown: Option<ChatMessage> = None;
+    let reader = Reader {
+        state,
+        scope,
+        id,
+        phase: Phase::Start,
+        ready: Default::default(),
+    };
+    futures_util::stream::unfold(reader, |mut r| async move {
         loop {
-            let m = match repo::chat::find_message(&state.db, &scope, id).await {
-                Ok(m) => repo::chat::to_message(m),
-                Err(e) => {
-                    tracing::warn!(error = %e, message = id, "chat stream read");
-                    return;
-                }
-            };
-            let ok = match &shown {
-                Some(prev)
-                    if m.content.starts_with(&prev.content) && m.tool_calls == prev.tool_calls =>
-                {
-                    let more = &m.content[prev.content.len()..];
-                    more.is_empty()
-                        || send(ChatEvent::Delta {
-                            text: more.to_owned(),
-                        })
-                        .await
-                }
-                _ => send(ChatEvent::Snapshot { message: m.clone() }).await,
-            };
-            if !ok {
-                return;
+            if let Some(ev) = r.ready.pop_front() {
+                return Some((Ok(ev), r));
             }
-            if !m.is_streaming() {
-                if send(done_of(&m)).await {
-                    let _ = tx.send(end()).await;
-                }
-                return;
-            }
-            shown = Some(m);
-            tokio::select! {
-                _ = tokio::time::sleep(POLL) => {}
-                _ = tx.closed() => return,
+            if !r.advance().await {
+                return None;
             }
         }
-    });
-    futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|ev| (Ok(ev), rx))
     })
 }
 
