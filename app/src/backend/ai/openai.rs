@@ -135,6 +135,71 @@ impl OpenAiDecoder {
     }
 }
 
+/// One streamed chunk, read in place: a token's text is borrowed from the frame unless it
+/// has escapes, and nothing else of the chunk (id, model, timestamps) is kept — this runs for
+/// every token of every answer. Fields absent or `null` read as empty, as the many
+/// OpenAI-compatible servers differ in what they send.
+#[derive(serde::Deserialize)]
+struct Chunk<'a> {
+    #[serde(default)]
+    error: Option<Value>,
+    #[serde(default, borrow)]
+    choices: Vec<Choice<'a>>,
+    #[serde(default)]
+    usage: Option<Usage>,
+}
+
+#[derive(serde::Deserialize)]
+struct Choice<'a> {
+    #[serde(default, borrow, deserialize_with = "null_as_default")]
+    delta: Delta<'a>,
+    #[serde(default, borrow)]
+    finish_reason: Option<std::borrow::Cow<'a, str>>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct Delta<'a> {
+    #[serde(default, borrow)]
+    content: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "null_as_default")]
+    tool_calls: Vec<CallDelta<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct CallDelta<'a> {
+    #[serde(default)]
+    index: Option<u64>,
+    #[serde(default, borrow)]
+    id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "null_as_default")]
+    function: FunctionDelta<'a>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct FunctionDelta<'a> {
+    #[serde(default, borrow)]
+    name: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    arguments: Option<std::borrow::Cow<'a, str>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Usage {
+    #[serde(default)]
+    prompt_tokens: Option<u64>,
+    #[serde(default)]
+    completion_tokens: Option<u64>,
+}
+
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de> + Default,
+{
+    use serde::Deserialize;
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
 impl Decoder for OpenAiDecoder {
     fn event(&mut self, _name: &str, data: &str) -> Result<Vec<ProviderEvent>, ProviderError> {
         let data = data.trim();
@@ -149,12 +214,13 @@ impl Decoder for OpenAiDecoder {
             ));
             return Ok(out);
         }
-        let v: Value =
+        let chunk: Chunk<'_> =
             serde_json::from_str(data).map_err(|e| ProviderError::Malformed(e.to_string()))?;
-        if let Some(err) = v.get("error") {
+        if let Some(err) = chunk.error {
             let message = err
                 .get("message")
                 .and_then(Value::as_str)
+                .or(err.as_str())
                 .unwrap_or("error in the stream");
             return Err(ProviderError::Upstream {
                 status: 200,
@@ -162,38 +228,31 @@ impl Decoder for OpenAiDecoder {
             });
         }
         let mut out = vec![];
-        if let Some(choice) = v.pointer("/choices/0") {
-            let delta = &choice["delta"];
-            if let Some(text) = delta.get("content").and_then(Value::as_str) {
-                if !text.is_empty() {
-                    out.push(ProviderEvent::TextDelta(text.to_owned()));
+        if let Some(choice) = chunk.choices.into_iter().next() {
+            if let Some(text) = choice.delta.content.filter(|t| !t.is_empty()) {
+                out.push(ProviderEvent::TextDelta(text.into_owned()));
+            }
+            for (n, c) in choice.delta.tool_calls.into_iter().enumerate() {
+                let entry = self.calls.entry(c.index.unwrap_or(n as u64)).or_default();
+                if let Some(id) = c.id {
+                    entry.0 = id.into_owned();
+                }
+                if let Some(name) = c.function.name {
+                    entry.1.push_str(&name);
+                }
+                if let Some(args) = c.function.arguments {
+                    entry.2.push_str(&args);
                 }
             }
-            if let Some(calls) = delta.get("tool_calls").and_then(Value::as_array) {
-                for (n, c) in calls.iter().enumerate() {
-                    let index = c.get("index").and_then(Value::as_u64).unwrap_or(n as u64);
-                    let entry = self.calls.entry(index).or_default();
-                    if let Some(id) = c.get("id").and_then(Value::as_str) {
-                        entry.0 = id.to_owned();
-                    }
-                    if let Some(name) = c.pointer("/function/name").and_then(Value::as_str) {
-                        entry.1.push_str(name);
-                    }
-                    if let Some(args) = c.pointer("/function/arguments").and_then(Value::as_str) {
-                        entry.2.push_str(args);
-                    }
-                }
-            }
-            if let Some(reason) = choice.get("finish_reason").and_then(Value::as_str) {
-                self.finish = Some(reason.to_owned());
+            if let Some(reason) = choice.finish_reason {
+                self.finish = Some(reason.into_owned());
                 out.extend(self.flush_calls());
             }
         }
-        if let Some(usage) = v.get("usage").filter(|u| u.is_object()) {
-            let n = |k: &str| usage.get(k).and_then(Value::as_u64).unwrap_or(0) as u32;
+        if let Some(usage) = chunk.usage {
             out.push(ProviderEvent::Usage {
-                prompt: n("prompt_tokens"),
-                completion: n("completion_tokens"),
+                prompt: usage.prompt_tokens.unwrap_or(0) as u32,
+                completion: usage.completion_tokens.unwrap_or(0) as u32,
             });
         }
         Ok(out)
