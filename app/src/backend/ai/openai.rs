@@ -336,4 +336,37 @@ mod tests {
         );
         assert_eq!(d.end(), Err(ProviderError::Interrupted));
     }
+
+    #[test]
+    fn nulls_escapes_and_errors_in_chunks() {
+        let mut d = OpenAiDecoder::default();
+        let events = feed(
+            &mut d,
+            &[
+                r#"{"id":"x","choices":[{"index":0,"delta":null,"finish_reason":null}],"usage":null,"error":null}"#,
+                r#"{"choices":[{"delta":{"content":"a \"b\"\n\u00e9","tool_calls":null}}]}"#,
+                r#"{"choices":[{"delta":{"content":""}}]}"#,
+            ],
+        );
+        assert_eq!(events, vec![ProviderEvent::TextDelta("a \"b\"\né".into())]);
+        for (chunk, message) in [
+            (
+                r#"{"error":{"message":"model overloaded"}}"#,
+                "model overloaded",
+            ),
+            (r#"{"error":"quota"}"#, "quota"),
+        ] {
+            assert_eq!(
+                d.event("", chunk),
+                Err(ProviderError::Upstream {
+                    status: 200,
+                    message: message.into()
+                })
+            );
+        }
+        assert!(matches!(
+            d.event("", r#"{"choices":[{"delta":{"content":7}}]}"#),
+            Err(ProviderError::Malformed(_))
+        ));
+    }
 }
