@@ -458,6 +458,11 @@ impl Task {
         let config = self.state.ai();
         let deadline = tokio::time::Instant::now() + config.answer_timeout;
         let cancel = self.run.cancel.clone();
+        // Made once for the whole answer: a fresh timer and cancellation waiter in every
+        // select below registered and dropped one per token.
+        let timeout = tokio::time::sleep_until(deadline);
+        let cancelled = cancel.cancelled();
+        tokio::pin!(timeout, cancelled);
         let mut turn = self.history.clone();
         let (mut prompt_total, mut completion_total) = (0u32, 0u32);
         // Whether this answer has text yet (a later turn's text starts a new paragraph).
@@ -470,8 +475,8 @@ impl Task {
                 max_tokens: config.max_tokens,
             };
             let started = tokio::select! {
-                _ = cancel.cancelled() => return End::Stopped(None),
-                _ = tokio::time::sleep_until(deadline) => return End::Failed(timeout_message(config.answer_timeout)),
+                _ = &mut cancelled => return End::Stopped(None),
+                _ = &mut timeout => return End::Failed(timeout_message(config.answer_timeout)),
                 r = self.provider.stream(&request) => r,
             };
             let mut stream = match started {
@@ -484,8 +489,8 @@ impl Task {
             loop {
                 let next = tokio::select! {
                     biased;
-                    _ = cancel.cancelled() => return End::Stopped(None),
-                    _ = tokio::time::sleep_until(deadline) => return End::Failed(timeout_message(config.answer_timeout)),
+                    _ = &mut cancelled => return End::Stopped(None),
+                    _ = &mut timeout => return End::Failed(timeout_message(config.answer_timeout)),
                     n = stream.next() => n,
                 };
                 match next {
@@ -498,9 +503,12 @@ impl Task {
                         };
                         has_text = true;
                         text.push_str(&t);
-                        self.run.apply(ChatEvent::Delta {
-                            text: format!("{sep}{t}"),
-                        });
+                        let text = if sep.is_empty() {
+                            t
+                        } else {
+                            sep.to_owned() + &t
+                        };
+                        self.run.apply(ChatEvent::Delta { text });
                     }
                     Some(Ok(ProviderEvent::ToolCall(c))) => calls.push(c),
                     Some(Ok(ProviderEvent::Usage { prompt, completion })) => {
