@@ -82,7 +82,7 @@ impl Kpi {
 pub struct Dashboard {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
-    /// The currency the charts are drawn in (the one most deals use).
+    /// The currency the charts are drawn in (the one most of the latest 10,000 deals use).
     pub currency: String,
     pub kpis: Vec<Kpi>,
     /// The pipeline shown by stage, and the pipelines to choose from.

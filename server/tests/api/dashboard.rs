@@ -106,6 +106,17 @@ both_backends!(
             .map(|s| (s.id, s.kind.as_str().to_owned()))
             .collect();
         assert!(all_deals.len() == 400);
+        // The charts' currency is the one most deals use (fewer than the sample the dashboard
+        // takes of the latest, so all of them count), ties to the first by name.
+        let mut by_currency: HashMap<&str, usize> = HashMap::new();
+        for x in &all_deals {
+            *by_currency.entry(x.currency.as_str()).or_default() += 1;
+        }
+        let most = by_currency
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(c, _)| *c);
+        assert_eq!(most, Some(cur.as_str()));
 
         let open_at = |t: chrono::DateTime<chrono::Utc>, d: &deals::Model| {
             d.created_at < t && d.closed_at.is_none_or(|c| c >= t)
