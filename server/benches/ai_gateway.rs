@@ -13,6 +13,10 @@
 //! row and the conversation first). Throughput is tokens read per second over the run.
 //! Numbers are printed, never asserted.
 
+// The server binary's allocator (see main.rs), so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::{
     sync::OnceLock,
     time::{Duration, Instant},

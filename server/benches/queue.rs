@@ -14,6 +14,10 @@
 //! `BENCH_JOBS` (default 5,000) sets the jobs per throughput run, `BENCH_BACKENDS`
 //! (`sqlite,postgres`) which databases. Numbers are printed, never asserted.
 
+// The server binary's allocator (see main.rs), so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::{
     sync::Arc,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},

@@ -10,6 +10,10 @@
 //! single industry. Delivery only enqueues jobs and is left out. Numbers are printed, never
 //! asserted.
 
+// The server binary's allocator (see main.rs), so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::{Duration, Instant};
 
 use app::backend::{db, demo, reports};
