@@ -623,3 +623,27 @@ async fn start_report_waits_for_confirmation() {
     assert_eq!(res.status().as_u16(), 403);
     app.stop().await;
 }
+
+/// When a stream says `done`, the stored message is already finished: a script that reads it
+/// right after the stream's end finds the same text and status. The final save used to
+/// happen after `done` went out; a quick reader then found the last periodic save. That is a
+/// race of about a millisecond, so this asks many times (the full suite caught it once in
+/// `offline_analyst_answers_with_real_numbers_postgres`; this loop does not reliably).
+async fn finished_when_the_stream_says_so(backend: Backend) {
+    let app = common::spawn_app(backend).await;
+    let (s, slug) = demo_workspace(&app, "done@ai.example").await;
+    for _ in 0..20 {
+        let m = answer_of(&app, &s, &slug, "What are the biggest open deals?").await;
+        assert_eq!(m["status"], "complete");
+    }
+}
+
+#[tokio::test]
+async fn finished_when_the_stream_says_so_sqlite() {
+    finished_when_the_stream_says_so(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn finished_when_the_stream_says_so_postgres() {
+    finished_when_the_stream_says_so(Backend::Postgres).await;
+}

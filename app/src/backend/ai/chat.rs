@@ -431,14 +431,33 @@ impl Task {
             End::Stopped(e) => ("stopped", e),
             End::Failed(e) => ("error", Some(e)),
         };
+        // Stored before readers hear `done`: a script that reads the message after the
+        // stream's end must find it finished (it found the last periodic save, still
+        // "streaming", when `done` went out first).
+        let revision = self.run.revision.load(Ordering::Relaxed);
+        let finished = self.run.snapshot().map(|mut m| {
+            m.status = status.into();
+            m.error = error.clone();
+            m
+        });
+        if let Some(m) = &finished {
+            if let Err(e) = repo::chat::save_answer(&self.state.db, m).await {
+                tracing::error!(error = %e, message = self.id, "saving the final answer");
+            }
+        }
         self.run.apply(ChatEvent::Done {
             status: status.into(),
             error,
         });
-        if let Some(m) = self.run.snapshot() {
-            if let Err(e) = repo::chat::save_answer(&self.state.db, &m).await {
-                tracing::error!(error = %e, message = self.id, "saving the final answer");
+        // A confirmation of a tool call that came in meanwhile changed the answer again.
+        if self.run.revision.load(Ordering::Relaxed) != revision + 1 {
+            if let Some(m) = self.run.snapshot() {
+                if let Err(e) = repo::chat::save_answer(&self.state.db, &m).await {
+                    tracing::error!(error = %e, message = self.id, "saving the final answer");
+                }
             }
+        }
+        if let Some(m) = finished {
             let tokens = i64::from(m.prompt_tokens) + i64::from(m.completion_tokens);
             if let Err(e) = repo::ai::record_usage(
                 &self.state.db,
