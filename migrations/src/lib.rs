@@ -15,6 +15,7 @@ mod m20261129_000008_ai;
 mod m20261129_000009_job_queue_order;
 mod m20261130_000010_company_segment_order;
 mod m20261130_000011_deal_stage_counts;
+mod m20261206_000012_deal_period_cover;
 mod schema_helpers;
 
 pub use m20261123_000004_jobs::JOB_STATUSES;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_job_queue_order::Migration),
             Box::new(m20261130_000010_company_segment_order::Migration),
             Box::new(m20261130_000011_deal_stage_counts::Migration),
+            Box::new(m20261206_000012_deal_period_cover::Migration),
         ]
     }
 }

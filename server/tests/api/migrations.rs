@@ -212,3 +212,60 @@ async fn sqlite_deferred_indexes_come_back() {
 async fn postgres_deferred_indexes_come_back() {
     deferred_indexes_come_back(Backend::Postgres).await;
 }
+
+/// SQLite reads the dashboard's period aggregates from the deals' covering indexes alone (no
+/// row fetched by rowid), and the deals list sorted by created date still reads its page in
+/// index order (no sort).
+#[tokio::test]
+async fn sqlite_dashboard_periods_read_covering_indexes() {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+
+    let db = TestDb::new(Backend::Sqlite).await;
+    let conn = db.connect().await;
+    app::backend::db::migrate(&conn).await.unwrap();
+    // EXPLAIN starts no transaction, so it never checks the schema cookie: a pooled
+    // connection opened before the migration would explain with the old indexes.
+    conn.close().await.unwrap();
+    let conn = db.connect().await;
+    let plan = |sql: &str| {
+        let conn = conn.clone();
+        let sql = format!("EXPLAIN QUERY PLAN {sql}");
+        async move {
+            conn.query_all_raw(Statement::from_string(DatabaseBackend::Sqlite, sql))
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.try_get::<String>("", "detail").unwrap())
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+    };
+    let open = plan(
+        "SELECT currency, SUM(CASE WHEN closed_at IS NULL THEN amount_minor * probability END) \
+         FROM deals WHERE workspace_id = 1 AND created_at < '2026-12-01' \
+         AND (closed_at IS NULL OR closed_at >= '2026-01-01') AND owner_id = 3 GROUP BY currency",
+    )
+    .await;
+    assert!(
+        open.contains("COVERING INDEX ix_deals_ws_created_cover"),
+        "{open}"
+    );
+    let closed = plan(
+        "SELECT currency, stage_id, COUNT(*), SUM(amount_minor), SUM(julianday(closed_at) - julianday(created_at)) \
+         FROM deals WHERE workspace_id = 1 AND closed_at >= '2025-01-01' AND closed_at < '2026-12-01' \
+         AND owner_id = 3 GROUP BY currency, stage_id",
+    )
+    .await;
+    assert!(
+        closed.contains("COVERING INDEX ix_deals_ws_closed_cover"),
+        "{closed}"
+    );
+    let page = plan(
+        "SELECT * FROM deals WHERE workspace_id = 1 ORDER BY created_at DESC, id DESC LIMIT 50",
+    )
+    .await;
+    assert!(
+        page.contains("ix_deals_ws_created_cover") && !page.contains("TEMP B-TREE"),
+        "{page}"
+    );
+}
