@@ -1,7 +1,8 @@
 //! Remembered list totals. The capped count is most of what a list page costs the database
 //! (on PostgreSQL with 100k companies, 0.35–0.43 ms of a 0.5 ms execution: an index-only scan
 //! of up to a thousand entries, while the fifty-row page itself takes 0.1 ms), and it is the
-//! same for every page, sort and reader of one filter until the workspace's data changes.
+//! same for every sort and reader of one filter (at one page depth: the count stops a thousand
+//! rows past the page) until the workspace's data changes.
 //!
 //! A total is kept per (workspace, the count's SQL and values) and is forgotten when:
 //! - the workspace's data changes in this process (`api::changed`, right after the commit, so
