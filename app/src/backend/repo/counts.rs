@@ -13,9 +13,9 @@
 //!   writing to the same file shows in totals within that time (the rows themselves are read
 //!   fresh on every request).
 //!
-//! Each workspace has a generation, bumped by every invalidation; a count is stored with the
-//! generation read before its query ran and is served only while that generation is current,
-//! so a count computed across a concurrent commit is never kept.
+//! Each workspace has a generation, bumped by every invalidation (which also drops the
+//! workspace's totals); a count is kept only if the generation read before its query ran is
+//! still current when it finishes, so a count computed across a concurrent commit is never kept.
 //!
 //! Only lists whose every write announces itself on the bus use it (companies, contacts, deals,
 //! activities, metrics, signals); jobs, reports, audit entries and deliveries change from
