@@ -28,7 +28,8 @@ pub async fn create_conversation(
 ) -> Result<Conversation, ApiError> {
     let scope = super::scope(&workspace).await?;
     let title = title.unwrap_or_else(|| "New conversation".into());
-    Ok(crate::backend::repo::chat::create(&super::state()?.db, &scope, &title).await?)
+    let row = crate::backend::repo::chat::create(&super::state()?.db, &scope, &title).await?;
+    Ok(crate::backend::repo::chat::to_conversation(row))
 }
 
 crate::endpoint_doc! {

@@ -187,32 +187,53 @@ pub async fn send(
         repo::chat::find(db, scope, id).await?;
     }
     let resolved = admit(state, scope).await?;
-    // One transaction (one commit) from the question to the empty answer: the first token
-    // waits for as few writes as possible.
+    // One transaction (one commit) from the question to the empty answer, with as few
+    // statements as the case needs: on SQLite every answer's saves and every other question
+    // queue for the one writer, and the first token waits for this commit.
     let txn = crate::backend::db::begin_write(db).await?;
-    let conversation = match conversation_id {
-        Some(id) => repo::chat::find(&txn, scope, id).await?,
+    let (conversation, mut history) = match conversation_id {
+        Some(id) => {
+            let conversation = repo::chat::find(&txn, scope, id).await?;
+            let rows = repo::chat::rows(&txn, conversation.id).await?;
+            busy(&rows, state.chat_runs())?;
+            if rows.is_empty() && conversation.title == "New conversation" {
+                repo::chat::rename(&txn, scope, id, &repo::chat::title_from(&question)).await?;
+            } else {
+                repo::chat::touch(&txn, id).await?;
+            }
+            (conversation, history(&rows, i64::MAX))
+        }
+        // Just created: nothing in it to read, titled by the question, touched now.
         None => {
-            let c = repo::chat::create(&txn, scope, &repo::chat::title_from(&question)).await?;
-            repo::chat::find(&txn, scope, c.id).await?
+            let title = repo::chat::title_from(&question);
+            (repo::chat::create(&txn, scope, &title).await?, Vec::new())
         }
     };
-    let rows = repo::chat::rows(&txn, conversation.id).await?;
-    busy(&rows, state.chat_runs())?;
-    if rows.is_empty() && conversation.title == "New conversation" {
-        repo::chat::rename(
-            &txn,
-            scope,
-            conversation.id,
-            &repo::chat::title_from(&question),
-        )
-        .await?;
-    }
     let user = repo::chat::insert_message(&txn, &conversation, "user", &question, "complete", None)
         .await?;
-    let (sent, task) = prepare(&txn, state, scope, &conversation, user.id, resolved).await?;
+    history.push(Message::user(question));
+    let (sent, task) = prepare(
+        &txn,
+        state,
+        scope,
+        &conversation,
+        user.id,
+        history,
+        resolved,
+    )
+    .await?;
     txn.commit().await?;
     Ok(launch(sent, task))
+}
+
+/// The turns before `question_id` and the question itself, as they stand in `db`.
+async fn history_to(
+    db: &impl sea_orm::ConnectionTrait,
+    conversation_id: i64,
+    question_id: i64,
+) -> Result<Vec<Message>> {
+    let rows = repo::chat::rows(db, conversation_id).await?;
+    Ok(history(&rows, question_id + 1))
 }
 
 /// Writes the answer to the last question again.
@@ -235,7 +256,18 @@ pub async fn retry(state: &AppState, scope: &Scope, message_id: i64) -> Result<S
     let resolved = admit(state, scope).await?;
     let txn = crate::backend::db::begin_write(db).await?;
     repo::chat::delete_after(&txn, conversation.id, question.id).await?;
-    let (sent, task) = prepare(&txn, state, scope, &conversation, question.id, resolved).await?;
+    repo::chat::touch(&txn, conversation.id).await?;
+    let history = history_to(&txn, conversation.id, question.id).await?;
+    let (sent, task) = prepare(
+        &txn,
+        state,
+        scope,
+        &conversation,
+        question.id,
+        history,
+        resolved,
+    )
+    .await?;
     txn.commit().await?;
     Ok(launch(sent, task))
 }
@@ -260,7 +292,10 @@ pub async fn edit(
     let txn = crate::backend::db::begin_write(db).await?;
     repo::chat::set_content(&txn, msg.id, &content).await?;
     repo::chat::delete_after(&txn, conversation.id, msg.id).await?;
-    let (sent, task) = prepare(&txn, state, scope, &conversation, msg.id, resolved).await?;
+    repo::chat::touch(&txn, conversation.id).await?;
+    let history = history_to(&txn, conversation.id, msg.id).await?;
+    let (sent, task) =
+        prepare(&txn, state, scope, &conversation, msg.id, history, resolved).await?;
     txn.commit().await?;
     Ok(launch(sent, task))
 }
@@ -350,21 +385,21 @@ pub async fn confirm(
     }
 }
 
-/// Writes the empty answer (inside the caller's transaction) and makes its task.
+/// Writes the empty answer (inside the caller's transaction) and makes its task, which
+/// answers `history` (ending with the question).
 async fn prepare(
     db: &impl sea_orm::ConnectionTrait,
     state: &AppState,
     scope: &Scope,
     conversation: &ai_conversations::Model,
     question_id: i64,
+    history: Vec<Message>,
     resolved: Resolved,
 ) -> Result<(SentMessage, Task)> {
     let label = resolved.provider.label();
     let answer =
         repo::chat::insert_message(db, conversation, "assistant", "", "streaming", Some(label))
             .await?;
-    repo::chat::touch(db, conversation.id).await?;
-    let rows = repo::chat::rows(db, conversation.id).await?;
     let (tx, _) = broadcast::channel(1024);
     let run = Arc::new(Run {
         cancel: CancellationToken::new(),
@@ -377,7 +412,7 @@ async fn prepare(
         run,
         provider: resolved.provider,
         id: answer.id,
-        history: history(&rows, answer.id),
+        history,
     };
     let sent = SentMessage {
         conversation_id: conversation.id,

@@ -16,7 +16,7 @@ use crate::types::{ChatMessage, Conversation, ToolCall};
 pub const TITLE_MAX: usize = 200;
 pub const QUESTION_MAX: usize = 8000;
 
-fn to_conversation(m: ai_conversations::Model) -> Conversation {
+pub fn to_conversation(m: ai_conversations::Model) -> Conversation {
     Conversation {
         id: m.id,
         title: m.title,
@@ -109,10 +109,15 @@ pub async fn find(
         .ok_or(Error::NotFound("conversation"))
 }
 
-pub async fn create(db: &impl ConnectionTrait, scope: &Scope, title: &str) -> Result<Conversation> {
+/// The new conversation's row (the caller asking a question in it needs no second read).
+pub async fn create(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    title: &str,
+) -> Result<ai_conversations::Model> {
     let title = parse_title(title)?;
     let now = Utc::now();
-    let row = ai_conversations::ActiveModel {
+    Ok(ai_conversations::ActiveModel {
         workspace_id: Set(scope.workspace_id()),
         user_id: Set(scope.user_id()),
         title: Set(title),
@@ -121,8 +126,7 @@ pub async fn create(db: &impl ConnectionTrait, scope: &Scope, title: &str) -> Re
         ..Default::default()
     }
     .insert(db)
-    .await?;
-    Ok(to_conversation(row))
+    .await?)
 }
 
 pub async fn rename(
