@@ -16,6 +16,7 @@ mod m20261129_000009_job_queue_order;
 mod m20261130_000010_company_segment_order;
 mod m20261130_000011_deal_stage_counts;
 mod m20261206_000012_deal_period_cover;
+mod m20261206_000013_deal_totals;
 mod schema_helpers;
 
 pub use m20261123_000004_jobs::JOB_STATUSES;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_company_segment_order::Migration),
             Box::new(m20261130_000011_deal_stage_counts::Migration),
             Box::new(m20261206_000012_deal_period_cover::Migration),
+            Box::new(m20261206_000013_deal_totals::Migration),
         ]
     }
 }

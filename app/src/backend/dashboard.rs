@@ -1,6 +1,7 @@
 //! The dashboard's figures: KPIs against the previous period and the charts' series, each
 //! from one grouped SQL query (the database does the counting; Rust only folds at most a
-//! year of daily rows into chart buckets).
+//! year of daily rows into chart buckets). Deal figures read `deal_totals`, daily sums the
+//! database keeps up to date with triggers, so periods are whole UTC days.
 //!
 //! Results are cached per (workspace, query) for a short while and dropped as soon as the
 //! workspace's data changes (the event bus says so — across processes on PostgreSQL), so a
@@ -55,12 +56,15 @@ impl Period {
                 }
                 (start_of(from), start_of(to) + Span::days(1))
             }
+            // Whole UTC days, today the last: every figure is then a sum of days (see
+            // `deal_totals`), and "the last 30 days" means the same all day long.
             (None, None) => {
                 let days = q.days.unwrap_or(90);
                 if ![7, 30, 90, 180, 365].contains(&days) {
                     return Err(Error::field("days", "must be 7, 30, 90, 180 or 365"));
                 }
-                (now - Span::days(i64::from(days)), now)
+                let tomorrow = start_of(now.date_naive()) + Span::days(1);
+                (tomorrow - Span::days(i64::from(days)), tomorrow)
             }
             _ => {
                 return Err(Error::field(
@@ -366,21 +370,29 @@ pub async fn compute(
     let main_currency = currency(&main).unwrap_or(Currency::USD);
     let money = ValueFormat::Money(main_currency);
 
-    // Open pipeline and weighted forecast, at the end and at the start of the period.
+    // Deal figures add up `deal_totals` (see its migration): per day, currency, owner and
+    // stage, kept by triggers; periods are whole days.
+    let day = |t: DateTime<Utc>| t.format("%Y-%m-%d").to_string();
+    let (from_day, to_day, prev_day) = (day(p.from), day(p.to), day(p.prev_from));
+
+    // Open pipeline and weighted forecast, at the end and at the start of the period: what
+    // was created before the day less what was closed before it.
     let open = {
         let mut s = Query::new(backend);
-        let (to, from, wsb) = (s.bind(p.to), s.bind(p.from), s.bind(ws));
-        let open_at_to = format!("(closed_at IS NULL OR closed_at >= {to})");
-        let open_at_from =
-            format!("created_at < {from} AND (closed_at IS NULL OR closed_at >= {from})");
+        let (to, from, wsb) = (s.bind(to_day.clone()), s.bind(from_day.clone()), s.bind(ws));
+        let net = |before: &str, col: &str| {
+            format!(
+                "CASE WHEN day < {before} THEN (CASE WHEN event = 'created' THEN {col} ELSE -{col} END) ELSE 0 END"
+            )
+        };
         let sql = format!(
             "SELECT currency, {a} AS open_now, {b} AS weighted_now, {c} AS open_before, {d} AS weighted_before \
-             FROM deals WHERE workspace_id = {wsb} AND created_at < {to} \
-             AND (closed_at IS NULL OR closed_at >= {from}){own} GROUP BY currency",
-            a = s.sum_i64(&format!("CASE WHEN {open_at_to} THEN amount_minor ELSE 0 END")),
-            b = s.sum_i64(&format!("CASE WHEN {open_at_to} THEN amount_minor * probability ELSE 0 END")),
-            c = s.sum_i64(&format!("CASE WHEN {open_at_from} THEN amount_minor ELSE 0 END")),
-            d = s.sum_i64(&format!("CASE WHEN {open_at_from} THEN amount_minor * probability ELSE 0 END")),
+             FROM deal_totals WHERE workspace_id = {wsb} AND event IN ('created', 'closed') \
+             AND day < {to}{own} GROUP BY currency",
+            a = s.sum_i64(&net(&to, "amount")),
+            b = s.sum_i64(&net(&to, "weighted")),
+            c = s.sum_i64(&net(&from, "amount")),
+            d = s.sum_i64(&net(&from, "weighted")),
             own = owner_clause(&mut s, "owner_id", owner),
         );
         OpenRow::find_by_statement(s.statement(&sql))
@@ -397,20 +409,21 @@ pub async fn compute(
     let closed = {
         let mut s = Query::new(backend);
         let (from, prev, to, wsb) = (
-            s.bind(p.from),
-            s.bind(p.prev_from),
-            s.bind(p.to),
+            s.bind(from_day.clone()),
+            s.bind(prev_day.clone()),
+            s.bind(to_day.clone()),
             s.bind(ws),
         );
         let sql = format!(
-            "SELECT d.currency AS currency, s.kind AS kind, CASE WHEN d.closed_at >= {from} THEN 1 ELSE 0 END AS cur, \
-             COUNT(*) AS n, {amount} AS amount, {days} AS days \
-             FROM deals d JOIN pipeline_stages s ON s.id = d.stage_id \
-             WHERE d.workspace_id = {wsb} AND d.closed_at >= {prev} AND d.closed_at < {to}{own} \
-             GROUP BY d.currency, s.kind, CASE WHEN d.closed_at >= {from} THEN 1 ELSE 0 END",
-            amount = s.sum_i64("d.amount_minor"),
-            days = s.float(&format!("SUM({})", s.days_between("d.created_at", "d.closed_at"))),
-            own = owner_clause(&mut s, "d.owner_id", owner),
+            "SELECT t.currency AS currency, s.kind AS kind, CASE WHEN t.day >= {from} THEN 1 ELSE 0 END AS cur, \
+             {n} AS n, {amount} AS amount, {days} AS days \
+             FROM deal_totals t JOIN pipeline_stages s ON s.id = t.stage_id \
+             WHERE t.workspace_id = {wsb} AND t.event = 'closed' AND t.day >= {prev} AND t.day < {to}{own} \
+             GROUP BY t.currency, s.kind, CASE WHEN t.day >= {from} THEN 1 ELSE 0 END",
+            n = s.sum_i64("t.n"),
+            amount = s.sum_i64("t.amount"),
+            days = s.float("SUM(t.cycle_days)"),
+            own = owner_clause(&mut s, "t.owner_id", owner),
         );
         ClosedRow::find_by_statement(s.statement(&sql))
             .all(db)
@@ -531,13 +544,14 @@ pub async fn compute(
         Some(pid) => {
             let mut s = Query::new(backend);
             let (cur, pidb, wsb) = (s.bind(main.clone()), s.bind(pid), s.bind(ws));
-            let own = owner_clause(&mut s, "d.owner_id", owner);
+            let own = owner_clause(&mut s, "t.owner_id", owner);
             let sql = format!(
                 "SELECT s.name AS name, {amount} AS amount FROM pipeline_stages s \
-                 LEFT JOIN deals d ON d.stage_id = s.id AND d.closed_at IS NULL AND d.currency = {cur}{own} \
+                 LEFT JOIN deal_totals t ON t.workspace_id = {wsb} AND t.event = 'open' AND t.day = '' \
+                 AND t.stage_id = s.id AND t.currency = {cur}{own} \
                  WHERE s.pipeline_id = {pidb} AND s.workspace_id = {wsb} AND s.kind = 'open' \
                  GROUP BY s.id, s.name, s.position ORDER BY s.position",
-                amount = s.sum_i64("d.amount_minor"),
+                amount = s.sum_i64("t.amount"),
             );
             StageRow::find_by_statement(s.statement(&sql))
                 .all(db)
@@ -582,18 +596,18 @@ pub async fn compute(
         let mut s = Query::new(backend);
         let (wsb, from, to, cur) = (
             s.bind(ws),
-            s.bind(p.from),
-            s.bind(p.to),
+            s.bind(from_day.clone()),
+            s.bind(to_day.clone()),
             s.bind(main.clone()),
         );
-        let own = owner_clause(&mut s, "d.owner_id", owner);
+        let own = owner_clause(&mut s, "t.owner_id", owner);
         let sql = format!(
-            "SELECT 'won' AS key, {day} AS day, COUNT(*) AS n, {total} AS total \
-             FROM deals d JOIN pipeline_stages s ON s.id = d.stage_id \
-             WHERE d.workspace_id = {wsb} AND s.kind = 'won' AND d.currency = {cur} \
-             AND d.closed_at >= {from} AND d.closed_at < {to}{own} GROUP BY {day}",
-            day = s.day("d.closed_at"),
-            total = s.float("SUM(d.amount_minor)"),
+            "SELECT 'won' AS key, t.day AS day, {n} AS n, {total} AS total \
+             FROM deal_totals t JOIN pipeline_stages s ON s.id = t.stage_id \
+             WHERE t.workspace_id = {wsb} AND t.event = 'closed' AND s.kind = 'won' AND t.currency = {cur} \
+             AND t.day >= {from} AND t.day < {to}{own} GROUP BY t.day",
+            n = s.sum_i64("t.n"),
+            total = s.float("SUM(t.amount)"),
         );
         run(s.statement(&sql)).await?
     };
@@ -605,16 +619,13 @@ pub async fn compute(
 
     let flow_rows = {
         let mut s = Query::new(backend);
-        let (wsb, from, to) = (s.bind(ws), s.bind(p.from), s.bind(p.to));
+        let (wsb, from, to) = (s.bind(ws), s.bind(from_day.clone()), s.bind(to_day.clone()));
         let own = owner_clause(&mut s, "owner_id", owner);
         let sql = format!(
-            "SELECT 'created' AS key, {cday} AS day, COUNT(*) AS n, NULL AS total FROM deals \
-             WHERE workspace_id = {wsb} AND created_at >= {from} AND created_at < {to}{own} GROUP BY {cday} \
-             UNION ALL \
-             SELECT 'closed' AS key, {xday} AS day, COUNT(*) AS n, NULL AS total FROM deals \
-             WHERE workspace_id = {wsb} AND closed_at >= {from} AND closed_at < {to}{own} GROUP BY {xday}",
-            cday = s.day("created_at"),
-            xday = s.day("closed_at"),
+            "SELECT event AS key, day, {n} AS n, NULL AS total FROM deal_totals \
+             WHERE workspace_id = {wsb} AND event IN ('created', 'closed') \
+             AND day >= {from} AND day < {to}{own} GROUP BY event, day",
+            n = s.sum_i64("n"),
         );
         run(s.statement(&sql)).await?
     };
@@ -831,6 +842,9 @@ mod tests {
         let p = Period::parse(&DashboardQuery::default(), now).unwrap();
         assert_eq!(p.to - p.from, Span::days(90));
         assert_eq!(p.from - p.prev_from, Span::days(90));
+        // Whole days, today the last.
+        assert_eq!(p.to, Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap());
+        assert_eq!(p.from, Utc.with_ymd_and_hms(2026, 9, 1, 0, 0, 0).unwrap());
         let bad = DashboardQuery {
             days: Some(12),
             ..Default::default()
@@ -865,7 +879,7 @@ mod tests {
             now,
         )
         .unwrap();
-        assert_eq!(month.buckets().0.len(), 31, "daily, both ends included");
+        assert_eq!(month.buckets().0.len(), 30, "daily, whole days");
         let quarter = Period::parse(
             &DashboardQuery {
                 days: Some(90),
@@ -880,7 +894,7 @@ mod tests {
             "weekly: {}",
             labels.len()
         );
-        assert_eq!(of_day.len(), 91);
+        assert_eq!(of_day.len(), 90);
         let year = Period::parse(
             &DashboardQuery {
                 days: Some(365),

@@ -302,3 +302,194 @@ both_backends!(
         );
     }
 );
+
+/// `deal_totals` as it should be: every deal's contributions, summed here from the rows.
+type Totals = std::collections::BTreeMap<(String, String, i64, String, i64), (i64, i64, i64, f64)>;
+
+fn expected_totals(rows: &[deals::Model]) -> Totals {
+    let mut t = Totals::new();
+    for d in rows {
+        let owner = d.owner_id.unwrap_or(0);
+        let weighted = d.amount_minor * i64::from(d.probability);
+        let mut add = |event: &str, day: String, stage: i64, days: f64| {
+            let e = t
+                .entry((event.into(), day, stage, d.currency.clone(), owner))
+                .or_default();
+            e.0 += 1;
+            e.1 += d.amount_minor;
+            e.2 += weighted;
+            e.3 += days;
+        };
+        add(
+            "created",
+            d.created_at.format("%Y-%m-%d").to_string(),
+            0,
+            0.0,
+        );
+        match d.closed_at {
+            Some(c) => add(
+                "closed",
+                c.format("%Y-%m-%d").to_string(),
+                d.stage_id,
+                (c - d.created_at).num_milliseconds() as f64 / 86_400_000.0,
+            ),
+            None => add("open", String::new(), d.stage_id, 0.0),
+        }
+    }
+    t
+}
+
+async fn stored_totals(db: &sea_orm::DatabaseConnection, ws: i64) -> Totals {
+    use sea_orm::{ConnectionTrait, Statement};
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            match db.get_database_backend() {
+                sea_orm::DatabaseBackend::Postgres => {
+                    "SELECT event, day, stage_id, currency, owner_id, n, amount, weighted, cycle_days \
+                     FROM deal_totals WHERE workspace_id = $1"
+                }
+                _ => {
+                    "SELECT event, day, stage_id, currency, owner_id, n, amount, weighted, cycle_days \
+                     FROM deal_totals WHERE workspace_id = ?"
+                }
+            },
+            [ws.into()],
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| {
+            let get_i = |c: &str| r.try_get::<i64>("", c).unwrap();
+            (
+                (
+                    r.try_get::<String>("", "event").unwrap(),
+                    r.try_get::<String>("", "day").unwrap(),
+                    get_i("stage_id"),
+                    r.try_get::<String>("", "currency").unwrap(),
+                    get_i("owner_id"),
+                ),
+                (
+                    get_i("n"),
+                    get_i("amount"),
+                    get_i("weighted"),
+                    r.try_get::<f64>("", "cycle_days").unwrap(),
+                ),
+            )
+        })
+        // Rows that dropped back to nothing stay in the table; they add nothing.
+        .filter(|(_, v)| v.0 != 0 || v.1 != 0 || v.2 != 0 || v.3.abs() > 1e-6)
+        .collect()
+}
+
+async fn assert_totals_match(db: &sea_orm::DatabaseConnection, ws: i64, when: &str) {
+    let rows = deals::Entity::find()
+        .filter(deals::Column::WorkspaceId.eq(ws))
+        .all(db)
+        .await
+        .unwrap();
+    let want = expected_totals(&rows);
+    let got = stored_totals(db, ws).await;
+    let keys = |t: &Totals| t.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&got), keys(&want), "{when}: the same rows");
+    for (k, w) in &want {
+        let g = got[k];
+        assert_eq!((g.0, g.1, g.2), (w.0, w.1, w.2), "{when}: {k:?}");
+        assert!(
+            (g.3 - w.3).abs() < 1e-3,
+            "{when}: cycle days of {k:?}: {} vs {}",
+            g.3,
+            w.3
+        );
+    }
+}
+
+both_backends!(
+    deal_totals_follow_every_kind_of_deal_write,
+    |app: TestApp| async move {
+        use sea_orm::{ConnectionTrait, Statement};
+        let s = app.sign_up("totals@example.com", "Tess", PW).await;
+        let info: Option<app::types::SessionInfo> =
+            s.ok(&app.client, "current_session", json!({})).await;
+        let ws = info.unwrap().workspaces[0].clone();
+        let db = &app.state.db;
+        let owners = demo::member_ids(db, ws.id).await.unwrap();
+        // A batch load (the seed's multi-row inserts).
+        demo::seed(
+            db,
+            ws.id,
+            &owners,
+            &demo::DemoActor::default(),
+            &demo::DemoSpec {
+                companies: 30,
+                deals: 200,
+                seed: 11,
+                anchor: demo::today(),
+                keep_indexes: false,
+            },
+        )
+        .await
+        .unwrap();
+        assert_totals_match(db, ws.id, "after the seed").await;
+
+        let pipelines: Vec<app::types::Pipeline> = s
+            .ok(&app.client, "list_pipelines", json!({"workspace": ws.slug}))
+            .await;
+        let p = &pipelines[0];
+        let stage =
+            |kind: app::types::StageKind| p.stages.iter().find(|st| st.kind == kind).unwrap().id;
+        let (open, won, lost) = (
+            stage(app::types::StageKind::Open),
+            stage(app::types::StageKind::Won),
+            stage(app::types::StageKind::Lost),
+        );
+        // Through the API: create, edit every field the totals read, close, reopen, delete.
+        let deal: app::types::Deal = s
+            .ok(
+                &app.client,
+                "create_deal",
+                json!({"workspace": ws.slug, "input": {"name": "Totals", "pipeline_id": p.id, "stage_id": open, "amount": "1000", "currency": "EUR", "probability": 30}}),
+            )
+            .await;
+        assert_totals_match(db, ws.id, "after a create").await;
+        s.ok::<Value>(
+            &app.client,
+            "update_deal",
+            json!({"workspace": ws.slug, "id": deal.id, "input": {"name": "Totals", "pipeline_id": p.id, "stage_id": open, "amount": "2500.50", "currency": "USD", "probability": 55, "owner_id": owners[0]}}),
+        )
+        .await;
+        assert_totals_match(db, ws.id, "after an update").await;
+        for (to, when) in [(won, "won"), (open, "reopened"), (lost, "lost")] {
+            s.ok::<Value>(
+                &app.client,
+                "move_deal",
+                json!({"workspace": ws.slug, "id": deal.id, "stage_id": to}),
+            )
+            .await;
+            assert_totals_match(db, ws.id, when).await;
+        }
+        s.ok::<Value>(
+            &app.client,
+            "delete_deal",
+            json!({"workspace": ws.slug, "id": deal.id}),
+        )
+        .await;
+        assert_totals_match(db, ws.id, "after a delete").await;
+
+        // Plain SQL as another process might write it: many rows per statement, a change
+        // of nothing the totals read, back-dated closes.
+        let backend = db.get_database_backend();
+        for sql in [
+            format!("UPDATE deals SET probability = probability / 2, amount_minor = amount_minor + 100 WHERE workspace_id = {} AND closed_at IS NULL", ws.id),
+            format!("UPDATE deals SET name = name || ' (renamed)' WHERE workspace_id = {}", ws.id),
+            format!("UPDATE deals SET owner_id = NULL WHERE workspace_id = {} AND id % 3 = 0", ws.id),
+            format!("UPDATE deals SET stage_id = {won}, closed_at = created_at WHERE workspace_id = {} AND id % 5 = 0 AND closed_at IS NULL", ws.id),
+            format!("DELETE FROM deals WHERE workspace_id = {} AND id % 7 = 0", ws.id),
+        ] {
+            db.execute_raw(Statement::from_string(backend, sql.clone()))
+                .await
+                .unwrap();
+            assert_totals_match(db, ws.id, &sql).await;
+        }
+    }
+);
