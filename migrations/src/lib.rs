@@ -17,7 +17,9 @@ mod m20261130_000010_company_segment_order;
 mod m20261130_000011_deal_stage_counts;
 mod m20261206_000012_deal_period_cover;
 mod m20261206_000013_deal_totals;
+mod m20261206_000014_day_totals;
 mod schema_helpers;
+pub mod totals;
 
 pub use m20261123_000004_jobs::JOB_STATUSES;
 pub use m20261129_000005_reports::{REPORT_KINDS, REPORT_STATUSES};
@@ -44,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_deal_stage_counts::Migration),
             Box::new(m20261206_000012_deal_period_cover::Migration),
             Box::new(m20261206_000013_deal_totals::Migration),
+            Box::new(m20261206_000014_day_totals::Migration),
         ]
     }
 }

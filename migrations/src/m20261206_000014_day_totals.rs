@@ -1,0 +1,46 @@
+//! Companies added, activities and signals per workspace and UTC day: what the dashboard
+//! counts of them, kept by triggers (`crate::totals`) like `deal_totals`.
+//!
+//! With 100k companies, 200k activities and 50k signals, the dashboard's activity chart took
+//! 208 ms (SQLite) and 101 ms (PostgreSQL) to group a year of activities by kind and day, the
+//! sentiment KPI 62 and 25 ms, new companies 23 and 21 ms — most of what was left once deals
+//! came from `deal_totals`. Rows (`source`, `kind`, `owner_id`):
+//!
+//! - `company`, `''`, 0 — companies created that day;
+//! - `activity`, the activity's kind, its author (0: none) — activities that happened;
+//! - `signal`, `''`, 0 — signals published, `total` their sentiment summed.
+
+use sea_orm::DatabaseBackend;
+use sea_orm_migration::prelude::*;
+
+use crate::totals;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let (float, tail) = match manager.get_database_backend() {
+            DatabaseBackend::Postgres => ("DOUBLE PRECISION", ""),
+            _ => ("REAL", " WITHOUT ROWID"),
+        };
+        db.execute_unprepared(&format!(
+            "CREATE TABLE IF NOT EXISTS day_totals (\
+             workspace_id BIGINT NOT NULL, \
+             source VARCHAR(8) NOT NULL CHECK (source IN ('company', 'activity', 'signal')), \
+             day VARCHAR(10) NOT NULL, \
+             kind VARCHAR(8) NOT NULL, \
+             owner_id BIGINT NOT NULL, \
+             n BIGINT NOT NULL, \
+             total {float} NOT NULL, \
+             PRIMARY KEY (workspace_id, source, day, kind, owner_id)){tail}"
+        ))
+        .await?;
+        for t in [&totals::COMPANIES, &totals::ACTIVITIES, &totals::SIGNALS] {
+            t.install(db).await?;
+        }
+        Ok(())
+    }
+}
