@@ -9,6 +9,11 @@
 //! - `company`, `''`, 0 — companies created that day;
 //! - `activity`, the activity's kind, its author (0: none) — activities that happened;
 //! - `signal`, `''`, 0 — signals published, `total` their sentiment summed.
+//!
+//! And `competitor_counts`: how many companies name each competitor, for the sentiment
+//! chart's most-watched competitors. Counting 140k links per dashboard took 18 ms on SQLite
+//! and 77–100 ms on PostgreSQL (75k groups: its hash aggregate spilled to disk); the top five
+//! now come from an index on the count.
 
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
@@ -38,7 +43,25 @@ impl MigrationTrait for Migration {
              PRIMARY KEY (workspace_id, source, day, kind, owner_id)){tail}"
         ))
         .await?;
-        for t in [&totals::COMPANIES, &totals::ACTIVITIES, &totals::SIGNALS] {
+        db.execute_unprepared(
+            "CREATE TABLE IF NOT EXISTS competitor_counts (\
+             workspace_id BIGINT NOT NULL, \
+             competitor_id BIGINT NOT NULL, \
+             n BIGINT NOT NULL, \
+             PRIMARY KEY (workspace_id, competitor_id))",
+        )
+        .await?;
+        db.execute_unprepared(
+            "CREATE INDEX IF NOT EXISTS ix_competitor_counts_top \
+             ON competitor_counts (workspace_id, n DESC, competitor_id)",
+        )
+        .await?;
+        for t in [
+            &totals::COMPANIES,
+            &totals::ACTIVITIES,
+            &totals::SIGNALS,
+            &totals::COMPETITORS,
+        ] {
             t.install(db).await?;
         }
         Ok(())

@@ -2,7 +2,7 @@
 //! adds to them, and the triggers that apply every insert, update and delete — so no writer
 //! can forget them (the API, CSV import, bulk edits, the demo seed, a cascade, another
 //! process). The dashboard reads these sums instead of scanning the rows (migrations 000013
-//! and 000014 explain each table).
+//! and 000014 explain the tables).
 //!
 //! SQLite runs the triggers per row; PostgreSQL per statement over its transition tables (a
 //! batch insert of 1,000 rows is one grouped upsert, in key order so that concurrent writers
@@ -429,5 +429,25 @@ pub const SIGNALS: Totals = Totals {
     },
 };
 
+/// `competitor_counts` (migration 000014): how many companies name each competitor.
+pub const COMPETITORS: Totals = Totals {
+    target: "competitor_counts",
+    key: &["workspace_id", "competitor_id"],
+    sums: &["n"],
+    source: "competitors",
+    only: "",
+    inputs: &["workspace_id", "competitor_id"],
+    parts: |_, sign| {
+        vec![(
+            vec![
+                "workspace_id".to_owned(),
+                "competitor_id".to_owned(),
+                format!("{sign}"),
+            ],
+            "true",
+        )]
+    },
+};
+
 /// Every source with totals, for loads that switch their triggers off and rebuild.
-pub const ALL: [&Totals; 4] = [&DEALS, &COMPANIES, &ACTIVITIES, &SIGNALS];
+pub const ALL: [&Totals; 5] = [&DEALS, &COMPANIES, &ACTIVITIES, &SIGNALS, &COMPETITORS];

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use app::backend::{
     demo,
-    entity::{activities, companies, deals, pipeline_stages, signals},
+    entity::{activities, companies, competitors, deals, pipeline_stages, signals},
 };
 use app::types::{Dashboard, Kpi, KpiValue};
 
@@ -480,6 +480,28 @@ async fn assert_totals_match(db: &sea_orm::DatabaseConnection, ws: i64, when: &s
             w.3
         );
     }
+    let mut named: std::collections::BTreeMap<i64, i64> = Default::default();
+    for c in competitors::Entity::find()
+        .filter(competitors::Column::WorkspaceId.eq(ws))
+        .all(db)
+        .await
+        .unwrap()
+    {
+        *named.entry(c.competitor_id).or_default() += 1;
+    }
+    let counted: std::collections::BTreeMap<i64, i64> = {
+        use sea_orm::{ConnectionTrait, Statement};
+        db.query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT competitor_id, n FROM competitor_counts WHERE workspace_id = {ws} AND n <> 0"),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.try_get("", "competitor_id").unwrap(), r.try_get("", "n").unwrap()))
+        .collect()
+    };
+    assert_eq!(counted, named, "{when}: competitor counts");
     let want = expected_day_totals(db, ws).await;
     let got = stored_day_totals(db, ws).await;
     assert_eq!(
@@ -584,6 +606,7 @@ both_backends!(
             format!("UPDATE activities SET occurred_at = created_at WHERE workspace_id = {} AND id % 3 = 0", ws.id),
             format!("UPDATE signals SET sentiment = -sentiment WHERE workspace_id = {} AND id % 2 = 0", ws.id),
             format!("DELETE FROM signals WHERE workspace_id = {} AND id % 5 = 0", ws.id),
+            format!("DELETE FROM competitors WHERE workspace_id = {} AND id % 3 = 0", ws.id),
             // Cascades: a company's contacts, activities and signals go with it.
             format!("DELETE FROM companies WHERE workspace_id = {} AND id % 4 = 0", ws.id),
         ] {

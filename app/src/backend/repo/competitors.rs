@@ -75,7 +75,6 @@ pub async fn competing_with(
     hydrate(db, scope.workspace_id(), rows, |c| c.company_id).await
 }
 
-/// Adds a competitor link, or updates its threat level and notes if it exists.
 /// The companies most often named as a competitor in the workspace, as (id, name), most
 /// named first — "the competitors" a dashboard follows.
 pub(crate) async fn most_named(
@@ -83,22 +82,22 @@ pub(crate) async fn most_named(
     workspace_id: i64,
     n: usize,
 ) -> Result<Vec<(i64, String)>> {
-    use sea_orm::{
-        sea_query::{Expr, ExprTrait},
-        QuerySelect,
-    };
-    let top: Vec<(i64, i64)> = competitors::Entity::find()
-        .select_only()
-        .column(competitors::Column::CompetitorId)
-        .column_as(Expr::col(competitors::Column::Id).count(), "n")
-        .filter(competitors::Column::WorkspaceId.eq(workspace_id))
-        .group_by(competitors::Column::CompetitorId)
-        .order_by_desc(Expr::col(competitors::Column::Id).count())
-        .order_by_asc(competitors::Column::CompetitorId)
-        .limit(n as u64)
-        .into_tuple()
-        .all(db)
-        .await?;
+    // From the counts the database keeps (`competitor_counts`, read top down by its index):
+    // counting 140k links here took 77–100 ms on PostgreSQL.
+    let backend = db.get_database_backend();
+    let mut q = crate::backend::sql::Query::new(backend);
+    let sql = format!(
+        "SELECT competitor_id, n FROM competitor_counts WHERE workspace_id = {} AND n > 0 \
+         ORDER BY n DESC, competitor_id LIMIT {}",
+        q.bind(workspace_id),
+        n
+    );
+    let top: Vec<(i64, i64)> = db
+        .query_all_raw(q.statement(&sql))
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("", "competitor_id")?, r.try_get("", "n")?)))
+        .collect::<std::result::Result<_, sea_orm::DbErr>>()?;
     let names = company_repo::names(db, workspace_id, top.iter().map(|t| t.0)).await?;
     Ok(top
         .into_iter()
@@ -106,6 +105,7 @@ pub(crate) async fn most_named(
         .collect())
 }
 
+/// Adds a competitor link, or updates its threat level and notes if it exists.
 pub async fn upsert<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     auth: &Authorized<'_>,
