@@ -96,6 +96,9 @@ async fn fake_provider(tokens: u64, spacing: Duration) -> String {
 #[derive(Default)]
 struct Run {
     ttft: Duration,
+    /// Through the app: when `send_message` answered, and when the stream's headers came.
+    sent: Duration,
+    opened: Duration,
     added_us: Vec<u64>,
     tokens: usize,
 }
@@ -180,6 +183,7 @@ async fn through_app(client: &reqwest::Client, app: &AppSide) -> Run {
         .json()
         .await
         .unwrap();
+    let sent_at = t0.elapsed();
     let id = sent["assistant_message_id"].as_i64().expect("an answer id");
     let res = client
         .get(format!(
@@ -190,7 +194,11 @@ async fn through_app(client: &reqwest::Client, app: &AppSide) -> Run {
         .send()
         .await
         .unwrap();
-    let mut run = Run::default();
+    let mut run = Run {
+        sent: sent_at,
+        opened: t0.elapsed(),
+        ..Run::default()
+    };
     read_sse(res, |event, data| {
         let v: Value = serde_json::from_str(data).unwrap_or(Value::Null);
         let now = micros_now();
@@ -242,6 +250,21 @@ fn report(label: &str, runs: Vec<Run>, wall: Duration) {
         pct(&added, 0.99) as f64 / 1000.0,
         tokens as f64 / wall.as_secs_f64(),
     );
+    // Where the app's time to first token goes: its two requests, then the wait for a token.
+    let mut sent: Vec<u64> = runs.iter().map(|r| r.sent.as_micros() as u64).collect();
+    let mut opened: Vec<u64> = runs.iter().map(|r| r.opened.as_micros() as u64).collect();
+    if sent.iter().any(|&v| v > 0) {
+        sent.sort_unstable();
+        opened.sort_unstable();
+        println!(
+            "{:<28}   send_message answered p50 {:>7.2} ms  p99 {:>7.2} ms | stream opened p50 {:>7.2} ms  p99 {:>7.2} ms",
+            "",
+            pct(&sent, 0.5) as f64 / 1000.0,
+            pct(&sent, 0.99) as f64 / 1000.0,
+            pct(&opened, 0.5) as f64 / 1000.0,
+            pct(&opened, 0.99) as f64 / 1000.0,
+        );
+    }
 }
 
 async fn scenario<F, Fut>(label: &str, concurrency: usize, rounds: usize, f: F)
