@@ -27,10 +27,13 @@ pub struct Totals {
     /// What one row adds: per part, one expression per key and sum column (in that order;
     /// `{sign}` is 1 or -1, `{day(col)}`-style helpers come from `Sql`) and the condition
     /// under which the row adds it.
-    pub parts: fn(&Sql, i32) -> Vec<(Vec<String>, &'static str)>,
+    pub parts: fn(&Sql, i32) -> Vec<Part>,
     /// ` AND …` telling this source's rows from others' in a shared totals table.
     pub only: &'static str,
 }
+
+/// One contribution of a row: an expression per key and sum column, and when it applies.
+pub type Part = (Vec<String>, &'static str);
 
 /// Dialect helpers for `Totals::parts`.
 pub struct Sql {
