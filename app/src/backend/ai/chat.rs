@@ -476,7 +476,7 @@ impl Task {
             m
         });
         if let Some(m) = &finished {
-            if let Err(e) = self.save_final(m).await {
+            if let Err(e) = repo::chat::save_answer(&self.state.db, m).await {
                 tracing::error!(error = %e, message = self.id, "saving the final answer");
             }
         }
@@ -492,24 +492,20 @@ impl Task {
                 }
             }
         }
+        if let Some(m) = finished {
+            let tokens = i64::from(m.prompt_tokens) + i64::from(m.completion_tokens);
+            if let Err(e) = repo::ai::record_usage(
+                &self.state.db,
+                self.scope.workspace_id(),
+                self.scope.user_id(),
+                tokens,
+            )
+            .await
+            {
+                tracing::warn!(error = %e, "recording AI usage");
+            }
+        }
         self.state.chat_runs().remove(self.id);
-    }
-
-    /// The finished answer and the tokens it used, in one transaction: on SQLite every
-    /// answer's writes and every new question queue for the one writer.
-    async fn save_final(&self, m: &ChatMessage) -> Result<()> {
-        let txn = crate::backend::db::begin_write(&self.state.db).await?;
-        repo::chat::save_answer(&txn, m).await?;
-        let tokens = i64::from(m.prompt_tokens) + i64::from(m.completion_tokens);
-        repo::ai::record_usage(
-            &txn,
-            self.scope.workspace_id(),
-            self.scope.user_id(),
-            tokens,
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(())
     }
 
     async fn answer(&self) -> End {
