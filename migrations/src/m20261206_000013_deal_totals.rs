@@ -17,7 +17,6 @@
 //!
 //! `crate::totals` installs the triggers that keep the rows (see there).
 
-use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
 
 use crate::totals;
@@ -29,13 +28,10 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        let (float, tail) = match manager.get_database_backend() {
-            DatabaseBackend::Postgres => ("DOUBLE PRECISION", ""),
-            _ => ("REAL", " WITHOUT ROWID"),
-        };
-        db.execute_unprepared(&format!(
-            "CREATE TABLE IF NOT EXISTS deal_totals (\
-             workspace_id BIGINT NOT NULL, \
+        totals::create_table(
+            db,
+            "deal_totals",
+            "workspace_id BIGINT NOT NULL, \
              event VARCHAR(8) NOT NULL CHECK (event IN ('created', 'closed', 'open')), \
              day VARCHAR(10) NOT NULL, \
              stage_id BIGINT NOT NULL, \
@@ -44,9 +40,9 @@ impl MigrationTrait for Migration {
              n BIGINT NOT NULL, \
              amount BIGINT NOT NULL, \
              weighted BIGINT NOT NULL, \
-             cycle_days {float} NOT NULL, \
-             PRIMARY KEY (workspace_id, event, day, stage_id, currency, owner_id)){tail}"
-        ))
+             cycle_days {float} NOT NULL",
+            totals::DEALS.key,
+        )
         .await?;
         totals::DEALS.install(db).await
     }

@@ -15,7 +15,6 @@
 //! and 77–100 ms on PostgreSQL (75k groups: its hash aggregate spilled to disk); the top five
 //! now come from an index on the count.
 
-use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
 
 use crate::totals;
@@ -27,28 +26,24 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        let (float, tail) = match manager.get_database_backend() {
-            DatabaseBackend::Postgres => ("DOUBLE PRECISION", ""),
-            _ => ("REAL", " WITHOUT ROWID"),
-        };
-        db.execute_unprepared(&format!(
-            "CREATE TABLE IF NOT EXISTS day_totals (\
-             workspace_id BIGINT NOT NULL, \
+        totals::create_table(
+            db,
+            "day_totals",
+            "workspace_id BIGINT NOT NULL, \
              source VARCHAR(8) NOT NULL CHECK (source IN ('company', 'activity', 'signal')), \
              day VARCHAR(10) NOT NULL, \
              kind VARCHAR(8) NOT NULL, \
              owner_id BIGINT NOT NULL, \
              n BIGINT NOT NULL, \
-             total {float} NOT NULL, \
-             PRIMARY KEY (workspace_id, source, day, kind, owner_id)){tail}"
-        ))
+             total {float} NOT NULL",
+            totals::ACTIVITIES.key,
+        )
         .await?;
-        db.execute_unprepared(
-            "CREATE TABLE IF NOT EXISTS competitor_counts (\
-             workspace_id BIGINT NOT NULL, \
-             competitor_id BIGINT NOT NULL, \
-             n BIGINT NOT NULL, \
-             PRIMARY KEY (workspace_id, competitor_id))",
+        totals::create_table(
+            db,
+            "competitor_counts",
+            "workspace_id BIGINT NOT NULL, competitor_id BIGINT NOT NULL, n BIGINT NOT NULL",
+            totals::COMPETITORS.key,
         )
         .await?;
         db.execute_unprepared(

@@ -69,6 +69,27 @@ impl Sql {
     }
 }
 
+/// Creates a totals table: `columns` (with `{float}` where the dialect's double goes),
+/// keyed by `key` — on SQLite stored in key order (WITHOUT ROWID), as every read is a key range.
+pub async fn create_table(
+    db: &impl ConnectionTrait,
+    name: &str,
+    columns: &str,
+    key: &[&str],
+) -> Result<(), DbErr> {
+    let (float, tail) = match db.get_database_backend() {
+        DatabaseBackend::Postgres => ("DOUBLE PRECISION", ""),
+        _ => ("REAL", " WITHOUT ROWID"),
+    };
+    db.execute_unprepared(&format!(
+        "CREATE TABLE IF NOT EXISTS {name} ({}, PRIMARY KEY ({})){tail}",
+        columns.replace("{float}", float),
+        key.join(", ")
+    ))
+    .await?;
+    Ok(())
+}
+
 impl Totals {
     fn columns(&self) -> Vec<&'static str> {
         self.key.iter().chain(self.sums).copied().collect()

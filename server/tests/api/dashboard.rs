@@ -7,15 +7,10 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
-use app::backend::{
-    demo,
-    entity::{activities, companies, competitors, deals, pipeline_stages, signals},
-};
+use app::backend::entity::{activities, companies, competitors, deals, pipeline_stages, signals};
 use app::types::{Dashboard, Kpi, KpiValue};
 
 use crate::common::TestApp;
-
-const PW: &str = "correct horse battery";
 
 fn kpi<'a>(d: &'a Dashboard, key: &str) -> &'a Kpi {
     d.kpis
@@ -47,30 +42,28 @@ fn sum_series(chart: &app::components::charts::CategoryChart, i: usize) -> f64 {
     chart.series[i].values.iter().flatten().sum()
 }
 
+/// A member signed up with a workspace seeded with demo data: (session, workspace, owners).
+async fn seeded(
+    app: &TestApp,
+    email: &str,
+    companies: usize,
+    deals: usize,
+    seed: u64,
+) -> (
+    crate::common::Session,
+    app::types::WorkspaceSummary,
+    Vec<i64>,
+) {
+    let (s, ws) = crate::common::owner_of_new_workspace(app, email).await;
+    let owners = crate::common::seed_demo(app, ws.id, companies, deals, seed).await;
+    (s, ws, owners)
+}
+
 both_backends!(
     dashboard_figures_match_the_rows,
     |app: TestApp| async move {
-        let s = app.sign_up("dash@example.com", "Dana", PW).await;
-        let info: Option<app::types::SessionInfo> =
-            s.ok(&app.client, "current_session", json!({})).await;
-        let ws = info.unwrap().workspaces[0].clone();
+        let (s, ws, owners) = seeded(&app, "dash@example.com", 60, 400, 7).await;
         let db = &app.state.db;
-        let owners = demo::member_ids(db, ws.id).await.unwrap();
-        demo::seed(
-            db,
-            ws.id,
-            &owners,
-            &demo::DemoActor::default(),
-            &demo::DemoSpec {
-                companies: 60,
-                deals: 400,
-                seed: 7,
-                anchor: demo::today(),
-                keep_indexes: false,
-            },
-        )
-        .await
-        .unwrap();
 
         let res = s
             .call(
@@ -525,28 +518,9 @@ both_backends!(
     deal_totals_follow_every_kind_of_deal_write,
     |app: TestApp| async move {
         use sea_orm::{ConnectionTrait, Statement};
-        let s = app.sign_up("totals@example.com", "Tess", PW).await;
-        let info: Option<app::types::SessionInfo> =
-            s.ok(&app.client, "current_session", json!({})).await;
-        let ws = info.unwrap().workspaces[0].clone();
+        // A batch load (the seed's multi-row inserts) first.
+        let (s, ws, owners) = seeded(&app, "totals@example.com", 30, 200, 11).await;
         let db = &app.state.db;
-        let owners = demo::member_ids(db, ws.id).await.unwrap();
-        // A batch load (the seed's multi-row inserts).
-        demo::seed(
-            db,
-            ws.id,
-            &owners,
-            &demo::DemoActor::default(),
-            &demo::DemoSpec {
-                companies: 30,
-                deals: 200,
-                seed: 11,
-                anchor: demo::today(),
-                keep_indexes: false,
-            },
-        )
-        .await
-        .unwrap();
         assert_totals_match(db, ws.id, "after the seed").await;
 
         let pipelines: Vec<app::types::Pipeline> = s

@@ -14,7 +14,6 @@ use serde_json::{json, Value};
 
 use app::backend::{
     delivery::webhooks,
-    demo,
     entity::{competitors, schedules},
     jobs::scheduler,
 };
@@ -26,23 +25,7 @@ use crate::common::{self, Backend, Session, TestApp, TestDb};
 
 async fn seeded(app: &TestApp, email: &str) -> (Session, String, i64) {
     let (s, ws) = crate::common::owner_of_new_workspace(app, email).await;
-    let db = &app.state.db;
-    let owners = demo::member_ids(db, ws.id).await.unwrap();
-    demo::seed(
-        db,
-        ws.id,
-        &owners,
-        &demo::DemoActor::default(),
-        &demo::DemoSpec {
-            companies: 80,
-            deals: 300,
-            seed: 11,
-            anchor: demo::today(),
-            keep_indexes: false,
-        },
-    )
-    .await
-    .unwrap();
+    crate::common::seed_demo(app, ws.id, 80, 300, 11).await;
     (s, ws.slug, ws.id)
 }
 

@@ -375,6 +375,35 @@ pub async fn owner_of_new_workspace(
     (s, ws)
 }
 
+/// Fills workspace `ws` with deterministic demo data (`seed`); answers its members' ids.
+pub async fn seed_demo(
+    app: &TestApp,
+    ws: i64,
+    companies: usize,
+    deals: usize,
+    seed: u64,
+) -> Vec<i64> {
+    use app::backend::demo;
+    let db = &app.state.db;
+    let owners = demo::member_ids(db, ws).await.unwrap();
+    demo::seed(
+        db,
+        ws,
+        &owners,
+        &demo::DemoActor::default(),
+        &demo::DemoSpec {
+            companies,
+            deals,
+            seed,
+            anchor: demo::today(),
+            keep_indexes: false,
+        },
+    )
+    .await
+    .unwrap();
+    owners
+}
+
 /// A signed-in browser: its session cookie, sent with the app's own Origin.
 #[derive(Clone, Debug)]
 pub struct Session {
