@@ -183,7 +183,11 @@ pub async fn create_pipeline(
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
-    Ok(crate::backend::repo::pipelines::create(&super::state()?.db, &auth, &name, &stages).await?)
+    let out =
+        crate::backend::repo::pipelines::create(&super::state()?.db, &auth, &name, &stages).await?;
+    // Announced like a deal change: boards, pickers and the dashboard list pipelines.
+    super::changed(&scope, "deals", None).await;
+    Ok(out)
 }
 
 crate::endpoint_doc! {
@@ -204,10 +208,13 @@ pub async fn update_pipeline(
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
-    Ok(
+    let out =
         crate::backend::repo::pipelines::update(&super::state()?.db, &auth, id, &name, &stages)
-            .await?,
-    )
+            .await?;
+    // A stage's kind decides which deals count as open, won or lost (dashboard, list
+    // filters and their remembered totals), so this is a change of the deals' data.
+    super::changed(&scope, "deals", None).await;
+    Ok(out)
 }
 
 crate::endpoint_doc! {
@@ -223,7 +230,9 @@ pub async fn delete_pipeline(workspace: String, id: i64) -> Result<(), ApiError>
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
-    Ok(crate::backend::repo::pipelines::delete(&super::state()?.db, &auth, id).await?)
+    crate::backend::repo::pipelines::delete(&super::state()?.db, &auth, id).await?;
+    super::changed(&scope, "deals", None).await;
+    Ok(())
 }
 
 crate::endpoint_doc! {

@@ -615,3 +615,57 @@ both_backends!(
         assert_totals_match(db, ws.id, "after a rebuild").await;
     }
 );
+
+both_backends!(
+    an_edited_pipeline_shows_on_the_dashboard_at_once,
+    |app: TestApp| async move {
+        let (s, ws, _) = seeded(&app, "stages@example.com", 20, 120, 5).await;
+        let query = json!({"workspace": ws.slug, "query": {"days": 90}});
+        let d: Dashboard = s.ok(&app.client, "get_dashboard", query.clone()).await;
+        let pipelines: Vec<app::types::Pipeline> = s
+            .ok(&app.client, "list_pipelines", json!({"workspace": ws.slug}))
+            .await;
+        let p = pipelines
+            .iter()
+            .find(|p| Some(p.id) == d.pipeline_id)
+            .unwrap();
+        let first_open = p
+            .stages
+            .iter()
+            .find(|st| st.kind == app::types::StageKind::Open)
+            .unwrap();
+        assert!(d.pipeline_by_stage.labels.contains(&first_open.name));
+        // An admin makes that stage a lost one: it leaves the open pipeline's chart.
+        let stages: Vec<Value> = p
+            .stages
+            .iter()
+            .map(|st| {
+                let kind = if st.id == first_open.id {
+                    app::types::StageKind::Lost
+                } else {
+                    st.kind
+                };
+                json!({"id": st.id, "name": st.name, "default_probability": st.default_probability, "kind": kind})
+            })
+            .collect();
+        s.ok::<Value>(
+            &app.client,
+            "update_pipeline",
+            json!({"workspace": ws.slug, "id": p.id, "name": p.name, "stages": stages}),
+        )
+        .await;
+        let mut gone = false;
+        for _ in 0..100 {
+            let d: Dashboard = s.ok(&app.client, "get_dashboard", query.clone()).await;
+            if !d.pipeline_by_stage.labels.contains(&first_open.name) {
+                gone = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(
+            gone,
+            "the cached dashboard was dropped when the stages changed"
+        );
+    }
+);
