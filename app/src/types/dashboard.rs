@@ -6,15 +6,19 @@ use serde::{Deserialize, Serialize};
 use super::Money;
 use crate::components::charts::CategoryChart;
 
-/// Which stretch of time the dashboard covers: the last `days` days, or `from`..=`to`.
+/// Which stretch of time the dashboard covers, in whole UTC days: the last `days` days (today
+/// the last), or `from`..=`to`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct DashboardQuery {
-    /// 30, 90 or 365 (default 90). Ignored when `from` and `to` are given.
+    /// 7, 30, 90, 180 or 365 (default 90), today included. Ignored when `from` and `to` are
+    /// given.
     #[serde(default)]
     pub days: Option<u32>,
+    /// First UTC day of a custom period (with `to`; at most three years).
     #[serde(default)]
     pub from: Option<NaiveDate>,
+    /// Last UTC day of a custom period, included.
     #[serde(default)]
     pub to: Option<NaiveDate>,
     /// Only deals owned by (and activities written by) this member.
