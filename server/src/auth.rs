@@ -91,7 +91,9 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             Err(e) => return json_error(&ApiError::from(e)),
         }
     } else if let Some(token) = cookie(req.headers(), sessions::COOKIE).map(str::to_owned) {
-        match sessions::authenticate(&state.db, &token, &state.auth().sessions).await {
+        match sessions::authenticate(&state.db, state.access(), &token, &state.auth().sessions)
+            .await
+        {
             Ok(Some((session, user))) => {
                 req.extensions_mut().insert(Principal {
                     user_id: user.id,
@@ -488,6 +490,7 @@ pub async fn logout(
             if let Err(e) = sessions::revoke(&state.db, session_id).await {
                 return internal(e);
             }
+            state.access_changed().await;
             let _ = audit::record(
                 &state.db,
                 Entry {
@@ -522,6 +525,7 @@ pub async fn logout_everywhere(
         }
         match sessions::revoke_all(&state.db, p.user_id).await {
             Ok(n) => {
+                state.access_changed().await;
                 let _ = audit::record(
                     &state.db,
                     Entry {

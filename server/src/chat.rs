@@ -91,8 +91,10 @@ pub async fn message_stream(
         Ok(s) => s,
         Err(refused) => return refused,
     };
-    if let Err(e) = repo::chat::find_message(&state.db, &scope, id).await {
-        return json_error(&ApiError::from(e));
+    if !state.chat_runs().belongs_to(id, &scope) {
+        if let Err(e) = repo::chat::find_message(&state.db, &scope, id).await {
+            return json_error(&ApiError::from(e));
+        }
     }
     Sse::new(stream(state, scope, id))
         .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))

@@ -32,6 +32,8 @@ pub async fn update_ai_settings(
     let state = super::state()?;
     crate::backend::repo::ai::save_settings(&state.db, &auth, &state.auth().secrets, &input)
         .await?;
+    // Every process answers questions with the new provider from now on.
+    state.access_changed().await;
     Ok(crate::backend::ai::settings_view(&state, scope.workspace_id()).await?)
 }
 

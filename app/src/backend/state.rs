@@ -57,6 +57,7 @@ struct Inner {
     ai: super::ai::AiConfig,
     /// Answers of the AI analyst being written in this process.
     chat_runs: super::ai::chat::Runs,
+    writes: super::db::WriteGate,
 }
 
 impl AppState {
@@ -66,6 +67,8 @@ impl AppState {
         auth: AuthConfig,
         imports: super::import::ImportSettings,
     ) -> Self {
+        let writes =
+            super::db::WriteGate::for_backend(sea_orm::ConnectionTrait::get_database_backend(&db));
         Self {
             lists: db.clone(),
             db,
@@ -83,6 +86,7 @@ impl AppState {
                     super::ai::AiConfig::default().rate_per_minute,
                 ),
                 ai: Default::default(),
+                writes,
             }),
         }
     }
@@ -145,6 +149,11 @@ impl AppState {
     /// Recently computed dashboards (dropped when a workspace's data changes).
     pub fn dashboards(&self) -> &super::dashboard::Cache {
         &self.inner.dashboards
+    }
+
+    /// Turns for SQLite's writer among this process's busiest writers (see `db::WriteGate`).
+    pub fn writes(&self) -> &super::db::WriteGate {
+        &self.inner.writes
     }
 
     /// Tokens and memberships checked in the last few seconds (see `auth::access_cache`).

@@ -254,6 +254,66 @@ both_backends!(
     }
 );
 
+/// Two server processes on one PostgreSQL database: a session that the second one has just
+/// answered from its access cache stops working there as soon as the first signs it out (the
+/// bus's notice clears the cache), not when the cache entry would have expired.
+#[tokio::test]
+async fn a_sign_out_reaches_every_process_at_once() {
+    let db = common::TestDb::new(common::Backend::Postgres).await;
+    let first = common::spawn_app_on(db).await;
+    let other = server::Application::build(
+        common::test_config(&first.db.url),
+        common::test_leptos_options(),
+    )
+    .await
+    .expect("a second process");
+    let other_addr = other.local_addr();
+    let other_task = tokio::spawn(other.run_until(std::future::pending()));
+    let signed_in = |cookie: String| {
+        let client = first.client.clone();
+        async move {
+            let res = client
+                .post(format!("http://{other_addr}/api/current_session"))
+                .header("cookie", cookie)
+                .header("origin", format!("http://{other_addr}"))
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_success());
+            !res.json::<Value>().await.unwrap().is_null()
+        }
+    };
+
+    let s = first.sign_up("kit@example.com", "Kit", PW).await;
+    assert!(
+        signed_in(s.header()).await,
+        "the other process knows the session"
+    );
+    assert!(
+        signed_in(s.header()).await,
+        "and now answers it from its cache"
+    );
+    first
+        .client
+        .post(first.url("/auth/logout"))
+        .header("cookie", s.header())
+        .header("origin", first.origin())
+        .send()
+        .await
+        .unwrap();
+    // Well inside the cache's lifetime (`access_cache::TTL`, 10 s).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while signed_in(s.header()).await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other process still accepts a signed-out session"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    other_task.abort();
+}
+
 #[tokio::test]
 async fn rate_limit_answers_429_with_retry_after() {
     let db = common::TestDb::new(common::Backend::Sqlite).await;
@@ -681,6 +741,9 @@ both_backends!(expired_sessions_are_signed_out, |app: TestApp| async move {
     conn.execute_raw(sea_orm::Statement::from_string(backend, sql))
         .await
         .unwrap();
+    // Edits made straight in the database reach a process once its access cache forgets
+    // what it checked (`access_cache::TTL`); that wait is skipped here.
+    app.state.access().clear();
     assert!(
         session_info(&app, &idle).await.is_none(),
         "idle session ended"

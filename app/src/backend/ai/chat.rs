@@ -33,6 +33,8 @@ const TOOL_TIMEOUT: Duration = Duration::from_secs(20);
 const TOOL_RESULT_MAX: usize = 16_000;
 
 struct Run {
+    /// The conversation's workspace and person: only they may follow the answer.
+    owner: (i64, i64),
     cancel: CancellationToken,
     state: Mutex<(ChatMessage, broadcast::Sender<ChatEvent>)>,
     /// Bumped by every event, so the saver writes only when something changed.
@@ -115,6 +117,14 @@ impl Runs {
         self.get(id).is_some()
     }
 
+    /// True when the answer is being written here, in a conversation of `scope`'s person in
+    /// `scope`'s workspace: what `repo::chat::find_message` would establish, known without
+    /// asking the database (a stream opened right after the question skips two reads).
+    pub fn belongs_to(&self, id: i64, scope: &Scope) -> bool {
+        self.get(id)
+            .is_some_and(|run| run.owner == (scope.workspace_id(), scope.user_id()))
+    }
+
     fn remove(&self, id: i64) {
         if let Ok(mut live) = self.live.lock() {
             live.remove(&id);
@@ -190,6 +200,7 @@ pub async fn send(
     // One transaction (one commit) from the question to the empty answer, with as few
     // statements as the case needs: on SQLite every answer's saves and every other question
     // queue for the one writer, and the first token waits for this commit.
+    let gate = state.writes().enter().await;
     let txn = crate::backend::db::begin_write(db).await?;
     let (conversation, mut history) = match conversation_id {
         Some(id) => {
@@ -209,20 +220,20 @@ pub async fn send(
             (repo::chat::create(&txn, scope, &title).await?, Vec::new())
         }
     };
-    let user = repo::chat::insert_message(&txn, &conversation, "user", &question, "complete", None)
-        .await?;
+    let (user, answer) =
+        repo::chat::insert_turn(&txn, &conversation, &question, resolved.provider.label()).await?;
+    txn.commit().await?;
+    drop(gate);
     history.push(Message::user(question));
     let (sent, task) = prepare(
-        &txn,
         state,
         scope,
         &conversation,
         user.id,
+        answer,
         history,
         resolved,
-    )
-    .await?;
-    txn.commit().await?;
+    );
     Ok(launch(sent, task))
 }
 
@@ -254,21 +265,22 @@ pub async fn retry(state: &AppState, scope: &Scope, message_id: i64) -> Result<S
         ));
     }
     let resolved = admit(state, scope).await?;
+    let _turn = state.writes().enter().await;
     let txn = crate::backend::db::begin_write(db).await?;
     repo::chat::delete_after(&txn, conversation.id, question.id).await?;
     repo::chat::touch(&txn, conversation.id).await?;
     let history = history_to(&txn, conversation.id, question.id).await?;
+    let answer = insert_answer(&txn, &conversation, &resolved).await?;
+    txn.commit().await?;
     let (sent, task) = prepare(
-        &txn,
         state,
         scope,
         &conversation,
         question.id,
+        answer,
         history,
         resolved,
-    )
-    .await?;
-    txn.commit().await?;
+    );
     Ok(launch(sent, task))
 }
 
@@ -289,14 +301,23 @@ pub async fn edit(
     let rows = repo::chat::rows(db, conversation.id).await?;
     busy(&rows, state.chat_runs())?;
     let resolved = admit(state, scope).await?;
+    let _turn = state.writes().enter().await;
     let txn = crate::backend::db::begin_write(db).await?;
     repo::chat::set_content(&txn, msg.id, &content).await?;
     repo::chat::delete_after(&txn, conversation.id, msg.id).await?;
     repo::chat::touch(&txn, conversation.id).await?;
     let history = history_to(&txn, conversation.id, msg.id).await?;
-    let (sent, task) =
-        prepare(&txn, state, scope, &conversation, msg.id, history, resolved).await?;
+    let answer = insert_answer(&txn, &conversation, &resolved).await?;
     txn.commit().await?;
+    let (sent, task) = prepare(
+        state,
+        scope,
+        &conversation,
+        msg.id,
+        answer,
+        history,
+        resolved,
+    );
     Ok(launch(sent, task))
 }
 
@@ -385,23 +406,30 @@ pub async fn confirm(
     }
 }
 
-/// Writes the empty answer (inside the caller's transaction) and makes its task, which
-/// answers `history` (ending with the question).
-async fn prepare(
+/// Writes the empty answer (inside the caller's transaction) for `prepare`.
+async fn insert_answer(
     db: &impl sea_orm::ConnectionTrait,
+    conversation: &ai_conversations::Model,
+    resolved: &Resolved,
+) -> Result<ai_messages::Model> {
+    let label = resolved.provider.label();
+    repo::chat::insert_message(db, conversation, "assistant", "", "streaming", Some(label)).await
+}
+
+/// Makes the task that writes `answer` (its row just committed), answering `history`
+/// (ending with the question).
+fn prepare(
     state: &AppState,
     scope: &Scope,
     conversation: &ai_conversations::Model,
     question_id: i64,
+    answer: ai_messages::Model,
     history: Vec<Message>,
     resolved: Resolved,
-) -> Result<(SentMessage, Task)> {
-    let label = resolved.provider.label();
-    let answer =
-        repo::chat::insert_message(db, conversation, "assistant", "", "streaming", Some(label))
-            .await?;
+) -> (SentMessage, Task) {
     let (tx, _) = broadcast::channel(1024);
     let run = Arc::new(Run {
+        owner: (conversation.workspace_id, conversation.user_id),
         cancel: CancellationToken::new(),
         state: Mutex::new((repo::chat::to_message(answer.clone()), tx)),
         revision: AtomicU64::new(0),
@@ -419,7 +447,7 @@ async fn prepare(
         user_message_id: question_id,
         assistant_message_id: answer.id,
     };
-    Ok((sent, task))
+    (sent, task)
 }
 
 /// Once the answer's row is committed: registers it (streams can follow it) and starts it.
@@ -476,7 +504,7 @@ impl Task {
             m
         });
         if let Some(m) = &finished {
-            if let Err(e) = repo::chat::save_answer(&self.state.db, m).await {
+            if let Err(e) = save_in_turn(&self.state, m).await {
                 tracing::error!(error = %e, message = self.id, "saving the final answer");
             }
         }
@@ -487,13 +515,14 @@ impl Task {
         // A confirmation of a tool call that came in meanwhile changed the answer again.
         if self.run.revision.load(Ordering::Relaxed) != revision + 1 {
             if let Some(m) = self.run.snapshot() {
-                if let Err(e) = repo::chat::save_answer(&self.state.db, &m).await {
+                if let Err(e) = save_in_turn(&self.state, &m).await {
                     tracing::error!(error = %e, message = self.id, "saving the final answer");
                 }
             }
         }
         if let Some(m) = finished {
             let tokens = i64::from(m.prompt_tokens) + i64::from(m.completion_tokens);
+            let _turn = self.state.writes().enter().await;
             if let Err(e) = repo::ai::record_usage(
                 &self.state.db,
                 self.scope.workspace_id(),
@@ -670,12 +699,19 @@ async fn keep_saved(state: AppState, run: Arc<Run>, id: i64, stop: CancellationT
             continue;
         }
         if let Some(m) = run.snapshot() {
-            if let Err(e) = repo::chat::save_answer(&state.db, &m).await {
+            if let Err(e) = save_in_turn(&state, &m).await {
                 tracing::warn!(error = %e, message = id, "saving a streaming answer");
             }
         }
         saved = now;
     }
+}
+
+/// `repo::chat::save_answer` in turn with this process's other busy writers (see
+/// `db::WriteGate`): 64 answers save several times a second each.
+async fn save_in_turn(state: &AppState, m: &ChatMessage) -> Result<()> {
+    let _turn = state.writes().enter().await;
+    repo::chat::save_answer(&state.db, m).await
 }
 
 fn timeout_message(limit: Duration) -> String {

@@ -92,10 +92,21 @@ pub fn build_provider(
     }
 }
 
-/// The workspace's own settings when its admins set some, the server's otherwise.
+/// The workspace's own settings when its admins set some, the server's otherwise (read
+/// through the access cache: every question asks, and saving settings clears it).
 pub async fn resolve(state: &AppState, workspace_id: i64) -> Result<Resolved> {
     let config = state.ai();
-    match repo::ai::settings(&state.db, workspace_id).await? {
+    let cache = state.access();
+    let stored = match cache.ai_settings(workspace_id) {
+        Some(known) => known,
+        None => {
+            let ticket = cache.ticket();
+            let read = repo::ai::settings(&state.db, workspace_id).await?;
+            cache.store_ai_settings(ticket, workspace_id, read.clone());
+            read
+        }
+    };
+    match stored {
         Some(s) => {
             let key = match &s.api_key_enc {
                 Some(enc) => Some(state.auth().secrets.decrypt(enc).map_err(|_| {

@@ -1,11 +1,15 @@
 //! Credentials and memberships checked in the last few seconds, so a script calling the API
 //! in a loop does not cost two lookups for its token and one for its membership before every
 //! query of its own (at 64 concurrent callers those lookups were a third of a list request's
-//! database round trips, and all of a cached dashboard's).
+//! database round trips, and all of a cached dashboard's). Browser sessions are kept the same
+//! way: a question to the AI analyst and the opening of its answer's stream each looked the
+//! cookie's session and user up again, two of the statements before the first token. A
+//! workspace's AI provider settings (its provider's credentials) are kept here too, cleared
+//! when an admin saves them.
 //!
 //! Only successes are kept: an unknown token or a missing membership is asked of the
-//! database every time. Anything that takes access away (revoking a token, changing a role,
-//! removing a member, leaving) calls `AccessCache::clear` in this process and announces
+//! database every time. Anything that takes access away (revoking a token, signing out,
+//! changing a role, removing a member, leaving) calls `AccessCache::clear` in this process and announces
 //! `Topic::AccessChanged`, which clears every other process's cache too (PostgreSQL
 //! LISTEN/NOTIFY). A lookup that began before a clear does not store its possibly stale answer
 //! (the generation check), and every entry expires after `TTL` whatever happens — the bound on
@@ -20,7 +24,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::backend::entity::{api_tokens, users};
+use crate::backend::entity::{ai_settings, api_tokens, sessions, users};
 use crate::types::Role;
 
 pub const TTL: Duration = Duration::from_secs(10);
@@ -48,6 +52,10 @@ pub struct AccessCache {
     generation: AtomicU64,
     /// Keyed by the token's hash (the raw token is never kept).
     tokens: Mutex<HashMap<String, Entry<(api_tokens::Model, users::Model)>>>,
+    /// Keyed by the session cookie's hash, like tokens.
+    sessions: Mutex<HashMap<String, Entry<(sessions::Model, users::Model)>>>,
+    /// Keyed by workspace id; None when the workspace uses the server's settings.
+    ai_settings: Mutex<HashMap<i64, Entry<Option<ai_settings::Model>>>>,
     /// Keyed by (user id, workspace slug).
     memberships: Mutex<HashMap<(i64, String), Entry<Membership>>>,
 }
@@ -74,6 +82,33 @@ impl AccessCache {
         self.store(&self.tokens, ticket, token_hash, value);
     }
 
+    pub fn session(&self, token_hash: &str) -> Option<(sessions::Model, users::Model)> {
+        fresh(&self.sessions, token_hash)
+    }
+
+    pub fn store_session(
+        &self,
+        ticket: Ticket,
+        token_hash: String,
+        value: (sessions::Model, users::Model),
+    ) {
+        self.store(&self.sessions, ticket, token_hash, value);
+    }
+
+    /// `Some(None)`: known to use the server's settings.
+    pub fn ai_settings(&self, workspace_id: i64) -> Option<Option<ai_settings::Model>> {
+        fresh(&self.ai_settings, &workspace_id)
+    }
+
+    pub fn store_ai_settings(
+        &self,
+        ticket: Ticket,
+        workspace_id: i64,
+        value: Option<ai_settings::Model>,
+    ) {
+        self.store(&self.ai_settings, ticket, workspace_id, value);
+    }
+
     pub fn membership(&self, user_id: i64, slug: &str) -> Option<Membership> {
         fresh(&self.memberships, &(user_id, slug.to_owned()))
     }
@@ -88,6 +123,12 @@ impl AccessCache {
         // Bumped before emptying, so a lookup racing with this cannot store after it.
         self.generation.fetch_add(1, Ordering::AcqRel);
         if let Ok(mut t) = self.tokens.lock() {
+            t.clear();
+        }
+        if let Ok(mut t) = self.sessions.lock() {
+            t.clear();
+        }
+        if let Ok(mut t) = self.ai_settings.lock() {
             t.clear();
         }
         if let Ok(mut m) = self.memberships.lock() {

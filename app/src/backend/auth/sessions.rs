@@ -8,6 +8,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
 
+use super::access_cache::AccessCache;
 use super::principal::RequestMeta;
 use super::tokens::{hash_token, new_token};
 use crate::backend::entity::{sessions, users};
@@ -85,23 +86,33 @@ pub async fn create(
 }
 
 /// The live session and its user for a cookie token, or None (unknown, expired — expired
-/// rows are deleted on sight).
+/// rows are deleted on sight). A session seen in the last few seconds is answered from
+/// `cache` (see `access_cache`; signing out clears it) while its deadlines hold and it needs
+/// no touch; only live sessions are kept.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
+    cache: &AccessCache,
     token: &str,
     settings: &SessionSettings,
 ) -> Result<Option<(sessions::Model, users::Model)>> {
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }
+    let hash = hash_token(token);
+    let now = Utc::now();
+    if let Some((session, user)) = cache.session(&hash) {
+        if settings.is_live(&session, now) && now - session.last_seen_at <= TOUCH_EVERY {
+            return Ok(Some((session, user)));
+        }
+    }
+    let ticket = cache.ticket();
     let found = sessions::Entity::find()
-        .filter(sessions::Column::TokenHash.eq(hash_token(token)))
+        .filter(sessions::Column::TokenHash.eq(hash.as_str()))
         .one(db)
         .await?;
-    let Some(session) = found else {
+    let Some(mut session) = found else {
         return Ok(None);
     };
-    let now = Utc::now();
     if !settings.is_live(&session, now) {
         sessions::Entity::delete_by_id(session.id).exec(db).await?;
         return Ok(None);
@@ -118,16 +129,21 @@ pub async fn authenticate(
             .filter(sessions::Column::Id.eq(session.id))
             .exec(db)
             .await?;
+        session.last_seen_at = now;
     }
+    cache.store_session(ticket, hash, (session.clone(), user.clone()));
     Ok(Some((session, user)))
 }
 
+/// Deletes the session's row; the caller then calls `AppState::access_changed`, or the
+/// cookie keeps working from the access cache for up to its TTL.
 pub async fn revoke(db: &impl ConnectionTrait, session_id: i64) -> Result<()> {
     sessions::Entity::delete_by_id(session_id).exec(db).await?;
     Ok(())
 }
 
-/// "Sign out everywhere": every session of the user, this one included.
+/// "Sign out everywhere": every session of the user, this one included (the caller then
+/// calls `AppState::access_changed`, as for `revoke`).
 pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i64) -> Result<u64> {
     let res = sessions::Entity::delete_many()
         .filter(sessions::Column::UserId.eq(user_id))

@@ -210,16 +210,15 @@ pub async fn find_message(
     Ok(m)
 }
 
-pub async fn insert_message(
-    db: &impl ConnectionTrait,
+fn new_message(
     conversation: &ai_conversations::Model,
     role: &str,
     content: &str,
     status: &str,
     model: Option<String>,
-) -> Result<ai_messages::Model> {
+) -> ai_messages::ActiveModel {
     let now = Utc::now();
-    Ok(ai_messages::ActiveModel {
+    ai_messages::ActiveModel {
         conversation_id: Set(conversation.id),
         workspace_id: Set(conversation.workspace_id),
         role: Set(role.to_owned()),
@@ -234,8 +233,50 @@ pub async fn insert_message(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
-    .await?)
+}
+
+pub async fn insert_message(
+    db: &impl ConnectionTrait,
+    conversation: &ai_conversations::Model,
+    role: &str,
+    content: &str,
+    status: &str,
+    model: Option<String>,
+) -> Result<ai_messages::Model> {
+    Ok(new_message(conversation, role, content, status, model)
+        .insert(db)
+        .await?)
+}
+
+/// A question and its empty, streaming answer, in one statement (one trip to the database
+/// while the writer is held; the first token waits for it). The rows are inserted in this
+/// order, so the question's id is the lower, as everything reading a conversation expects.
+pub async fn insert_turn(
+    db: &impl ConnectionTrait,
+    conversation: &ai_conversations::Model,
+    question: &str,
+    model: String,
+) -> Result<(ai_messages::Model, ai_messages::Model)> {
+    let rows = ai_messages::Entity::insert_many([
+        new_message(conversation, "user", question, "complete", None),
+        new_message(conversation, "assistant", "", "streaming", Some(model)),
+    ])
+    .exec_with_returning(db)
+    .await?;
+    let mut question = None;
+    let mut answer = None;
+    for row in rows {
+        match row.role.as_str() {
+            "user" => question = Some(row),
+            _ => answer = Some(row),
+        }
+    }
+    match (question, answer) {
+        (Some(q), Some(a)) if q.id < a.id => Ok((q, a)),
+        _ => Err(Error::Other(anyhow::anyhow!(
+            "the question and its answer were not stored as one turn"
+        ))),
+    }
 }
 
 /// Saves an answer as it is now (while streaming, and once at the end).
