@@ -277,30 +277,33 @@ where
     Fut: std::future::Future<Output = Run> + Send,
 {
     for _ in 0..warmup {
-        let handles: Vec<_> = (0..concurrency)
-            .map(|_| {
-                let f = f.clone();
-                tokio::spawn(async move { f().await })
-            })
-            .collect();
-        for h in handles {
-            h.await.unwrap();
-        }
+        round(concurrency, &f).await;
     }
     let t0 = Instant::now();
     let mut runs = vec![];
     for _ in 0..rounds {
-        let handles: Vec<_> = (0..concurrency)
-            .map(|_| {
-                let f = f.clone();
-                tokio::spawn(async move { f().await })
-            })
-            .collect();
-        for h in handles {
-            runs.push(h.await.unwrap());
-        }
+        runs.extend(round(concurrency, &f).await);
     }
     report(label, runs, t0.elapsed());
+}
+
+/// `concurrency` chats started at once, each followed to its end.
+async fn round<F, Fut>(concurrency: usize, f: &F) -> Vec<Run>
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Run> + Send,
+{
+    let handles: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let f = f.clone();
+            tokio::spawn(async move { f().await })
+        })
+        .collect();
+    let mut runs = Vec::with_capacity(concurrency);
+    for h in handles {
+        runs.push(h.await.unwrap());
+    }
+    runs
 }
 
 fn main() {

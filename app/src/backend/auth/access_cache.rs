@@ -9,7 +9,8 @@
 //!
 //! Only successes are kept: an unknown token or a missing membership is asked of the
 //! database every time. Anything that takes access away (revoking a token, signing out,
-//! changing a role, removing a member, leaving) calls `AccessCache::clear` in this process and announces
+//! changing a role, removing a member, leaving) or changes the AI settings calls
+//! `AppState::access_changed`: `AccessCache::clear` in this process, and
 //! `Topic::AccessChanged`, which clears every other process's cache too (PostgreSQL
 //! LISTEN/NOTIFY). A lookup that began before a clear does not store its possibly stale answer
 //! (the generation check), and every entry expires after `TTL` whatever happens — the bound on
