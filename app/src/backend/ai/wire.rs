@@ -18,8 +18,32 @@ pub(crate) trait Decoder: Send + 'static {
     fn end(&mut self) -> Result<Vec<ProviderEvent>, ProviderError>;
 }
 
+/// Longest the rest of a finished answer's body is read for (see `finish_reading`).
+const DRAIN_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+type Events = std::pin::Pin<
+    Box<
+        dyn futures_util::Stream<
+                Item = Result<eventsource_stream::Event, EventStreamError<reqwest::Error>>,
+            > + Send,
+    >,
+>;
+
+/// Reads what follows the provider's last event (the body's end, usually already on its
+/// way) in the background, so the connection goes back to the client's pool: a body
+/// dropped before its end closes the connection, and the next answer paid a new TCP (for a
+/// remote provider, TLS) handshake before its first token. Returns an empty stream in its
+/// place.
+fn finish_reading(mut sse: Events) -> Events {
+    tokio::spawn(async move {
+        let _ =
+            tokio::time::timeout(DRAIN_FOR, async { while sse.next().await.is_some() {} }).await;
+    });
+    Box::pin(futures_util::stream::empty())
+}
+
 pub(crate) fn decode(response: reqwest::Response, decoder: impl Decoder) -> EventStream {
-    let sse = Box::pin(response.bytes_stream().eventsource());
+    let sse: Events = Box::pin(response.bytes_stream().eventsource());
     let state = (sse, decoder, VecDeque::new(), false);
     futures_util::stream::unfold(
         state,
@@ -50,6 +74,7 @@ pub(crate) fn decode(response: reqwest::Response, decoder: impl Decoder) -> Even
                 }
                 if dec.done() {
                     ended = true;
+                    sse = finish_reading(sse);
                 }
             }
         },
