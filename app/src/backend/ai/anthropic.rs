@@ -355,7 +355,7 @@ mod tests {
                 Message::tool("a", "1"),
                 Message::tool("b", "2"),
             ],
-            tools: vec![],
+            tools: &[],
             max_tokens: 100,
         };
         let b = body("m", &req);

@@ -71,7 +71,7 @@ pub struct ToolDef {
 pub struct ChatRequest {
     pub system: String,
     pub messages: Vec<Message>,
-    pub tools: Vec<ToolDef>,
+    pub tools: &'static [ToolDef],
     pub max_tokens: u32,
 }
 
