@@ -61,6 +61,8 @@ test('ask with a provider configured: it streams, stops midway, and links the re
 
     await page.goto(`/w/${slug}/chat`);
     await hydrated(page);
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`));
     await page.getByTestId('chat-input').fill('Who is Streamline?');
     await page.getByTestId('chat-input').press('Enter');
 
@@ -81,6 +83,9 @@ test('ask with a provider configured: it streams, stops midway, and links the re
     await page.waitForTimeout(500);
     expect(await body.textContent()).toBe(kept);
     expect((kept ?? '').split('more').length - 1).toBeLessThan(60);
+    // The answer came on the question's own request: no second request to follow it.
+    expect(requests).toContain('POST /api/chat/ask');
+    expect(requests.filter((r) => r.includes('/stream'))).toEqual([]);
 
     // The answer links the record it used; following it opens the company.
     await body.getByRole('link', { name: 'Streamline Analytics' }).click();

@@ -4,6 +4,12 @@
 //! status (`complete`, `stopped`, `error`), then `end`. The `data` of each is a `ChatEvent`
 //! as JSON (`end`: `{}`).
 //!
+//! `POST /api/chat/ask` (`AskQuestion` as JSON) asks a question and answers with the same stream from
+//! the answer's start (no `snapshot`): its `sent` event carries the ids once the question is
+//! stored, which may be after the first deltas — the model is asked while the question is
+//! written. One request instead of `send_message` and then the stream: the first token no
+//! longer waits for the question's commit and a second round trip.
+//!
 //! An answer being written in this process streams from memory, event by event. One written
 //! elsewhere (another process on the same PostgreSQL) is followed by reading the stored
 //! message, which the writer saves several times a second. A finished answer is a snapshot
@@ -22,13 +28,15 @@ use futures_util::Stream;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
-use app::backend::{auth::Scope, repo, AppState};
-use app::types::{ApiError, ChatEvent, ChatMessage};
+use app::backend::{ai, auth::Scope, repo, AppState};
+use app::types::{ApiError, AskQuestion, ChatEvent, ChatMessage, ErrorCode};
 
 use crate::api_edge::json_error;
 
 const POLL: Duration = Duration::from_millis(300);
 const HEARTBEAT: Duration = Duration::from_secs(15);
+/// A question is at most a few thousand characters (`repo::chat::parse_question`).
+const ASK_MAX_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Deserialize)]
 pub struct StreamParams {
@@ -38,6 +46,7 @@ pub struct StreamParams {
 fn event(ev: &ChatEvent) -> Option<SseEvent> {
     let name = match ev {
         ChatEvent::Snapshot { .. } => "snapshot",
+        ChatEvent::Sent { .. } => "sent",
         ChatEvent::Delta { .. } => "delta",
         ChatEvent::Tool { .. } => "tool",
         ChatEvent::Usage { .. } => "usage",
@@ -97,6 +106,51 @@ pub async fn message_stream(
         }
     }
     Sse::new(stream(state, scope, id))
+        .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))
+        .into_response()
+}
+
+/// `POST /api/chat/ask`: refusals (a bad question, the rate, the budget, a running answer)
+/// are JSON errors as from `send_message`; once accepted, the answer's events.
+pub async fn ask(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, ASK_MAX_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            return json_error(&ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("a question's request may be at most {ASK_MAX_BYTES} bytes"),
+            ))
+        }
+    };
+    let body: AskQuestion = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            return json_error(&ApiError::new(
+                ErrorCode::BadRequest,
+                format!("the request is not a question: {e}"),
+            ))
+        }
+    };
+    let scope = match crate::files::scope_for(&state, &parts.extensions, &body.workspace).await {
+        Ok(s) => s,
+        Err(refused) => return refused,
+    };
+    let asking = match ai::chat::ask(&state, &scope, body.conversation_id, &body.content).await {
+        Ok(a) => a,
+        Err(e) => return json_error(&ApiError::from(e)),
+    };
+    let reader = Reader {
+        state,
+        scope,
+        id: 0,
+        phase: Phase::Live {
+            events: asking.events,
+            carried: None,
+        },
+        ready: Default::default(),
+    };
+    Sse::new(reader.into_stream())
         .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))
         .into_response()
 }
@@ -170,6 +224,9 @@ impl Reader {
                         self.phase = Phase::Live { events, carried };
                     }
                     Ok(ev) => {
+                        if let ChatEvent::Sent { sent } = &ev {
+                            self.id = sent.assistant_message_id;
+                        }
                         let last = matches!(ev, ChatEvent::Done { .. });
                         self.push(ev);
                         if last {
@@ -238,23 +295,29 @@ fn stream(
     scope: Scope,
     id: i64,
 ) -> impl Stream<Item = Result<SseEvent, Infallible>> {
-    let reader = Reader {
+    Reader {
         state,
         scope,
         id,
         phase: Phase::Start,
         ready: Default::default(),
-    };
-    futures_util::stream::unfold(reader, |mut r| async move {
-        loop {
-            if let Some(ev) = r.ready.pop_front() {
-                return Some((Ok(ev), r));
+    }
+    .into_stream()
+}
+
+impl Reader {
+    fn into_stream(self) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+        futures_util::stream::unfold(self, |mut r| async move {
+            loop {
+                if let Some(ev) = r.ready.pop_front() {
+                    return Some((Ok(ev), r));
+                }
+                if !r.advance().await {
+                    return None;
+                }
             }
-            if !r.advance().await {
-                return None;
-            }
-        }
-    })
+        })
+    }
 }
 
 #[cfg(test)]

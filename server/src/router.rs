@@ -108,6 +108,7 @@ pub fn build(state: AppState, options: LeptosOptions, settings: RouterSettings) 
         .route("/api/jobs/{id}/events", get(live::job_events))
         .route("/api/events", get(live::workspace_events))
         .route("/api/chat/messages/{id}/stream", get(chat::message_stream))
+        .route("/api/chat/ask", post(chat::ask))
         .route("/api/openapi.json", get(openapi_json))
         .with_state(state.clone());
 

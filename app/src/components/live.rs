@@ -39,6 +39,99 @@ pub fn use_event_stream(
     state
 }
 
+/// How a stream read by [`post_event_stream`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PostStreamEnd {
+    /// The server sent `end`.
+    Ended,
+    /// The connection closed or broke before `end`.
+    BrokeOff,
+}
+
+/// POSTs `body` (JSON) to `url` and calls `on_event(name, data)` for each Server-Sent Event
+/// of the answer until `end` — for a request that both does something and streams its
+/// outcome (asking the AI analyst), which `EventSource` (GET only) cannot make. A refusal
+/// (any error status) is the server's JSON error. Browser only.
+#[cfg(feature = "hydrate")]
+pub async fn post_event_stream(
+    url: &str,
+    body: &str,
+    mut on_event: impl FnMut(&str, &str),
+) -> Result<PostStreamEnd, crate::types::ApiError> {
+    use crate::types::{ApiError, ErrorCode};
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+    let fail = |m: &str| ApiError::new(ErrorCode::Unavailable, m);
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(body));
+    let headers = web_sys::Headers::new().map_err(|_| fail("the browser refused the request"))?;
+    let _ = headers.set("content-type", "application/json");
+    init.set_headers(&headers);
+    let window = web_sys::window().ok_or_else(|| fail("no window"))?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|_| fail("the request did not reach the server; check your connection"))?
+        .dyn_into()
+        .map_err(|_| fail("unexpected answer"))?;
+    if !response.ok() {
+        let text = match response.text() {
+            Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()),
+            Err(_) => None,
+        }
+        .unwrap_or_default();
+        return Err(serde_json::from_str::<ApiError>(&text)
+            .unwrap_or_else(|_| fail(&format!("the server answered {}", response.status()))));
+    }
+    let reader: web_sys::ReadableStreamDefaultReader = response
+        .body()
+        .ok_or_else(|| fail("the answer has no body"))?
+        .get_reader()
+        .dyn_into()
+        .map_err(|_| fail("the browser cannot read the answer as it comes"))?;
+    // Bytes, not text: a chunk may end inside a character, never inside the ASCII "\n\n"
+    // that ends a frame, so frames are cut from bytes and decoded whole.
+    let mut buf: Vec<u8> = Vec::new();
+    loop {
+        let Ok(chunk) = JsFuture::from(reader.read()).await else {
+            return Ok(PostStreamEnd::BrokeOff);
+        };
+        let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true);
+        if done {
+            return Ok(PostStreamEnd::BrokeOff);
+        }
+        if let Ok(value) = js_sys::Reflect::get(&chunk, &JsValue::from_str("value")) {
+            buf.extend(js_sys::Uint8Array::new(&value).to_vec());
+        }
+        while let Some(at) = buf.windows(2).position(|w| w == b"\n\n") {
+            let frame: Vec<u8> = buf.drain(..at + 2).collect();
+            let frame = String::from_utf8_lossy(&frame);
+            let (mut event, mut data) = ("message", String::new());
+            for line in frame.lines() {
+                if let Some(e) = line.strip_prefix("event:") {
+                    event = e.trim();
+                } else if let Some(d) = line.strip_prefix("data:") {
+                    if !data.is_empty() {
+                        data.push('\n');
+                    }
+                    data.push_str(d.strip_prefix(' ').unwrap_or(d));
+                }
+            }
+            if event == "end" {
+                let _ = reader.cancel();
+                return Ok(PostStreamEnd::Ended);
+            }
+            // Comments (the heartbeat) carry no data.
+            if !data.is_empty() {
+                on_event(event, &data);
+            }
+        }
+    }
+}
+
 #[cfg(feature = "hydrate")]
 mod browser {
     use super::LiveState;
@@ -181,7 +274,7 @@ mod browser {
 
 /// A small dot and word saying whether the view is live.
 #[component]
-pub fn LiveBadge(state: ReadSignal<LiveState>) -> impl IntoView {
+pub fn LiveBadge(#[prop(into)] state: Signal<LiveState>) -> impl IntoView {
     let label = move || match state.get() {
         LiveState::Connecting => "Connecting…",
         LiveState::Live => "Live",

@@ -1,6 +1,11 @@
 //! `/w/{slug}/chat`: the AI analyst. Conversations on the left (new, rename, delete); the
 //! answer streams token by token over SSE with its tool activity inline (expandable to the
 //! raw result); stop, retry, edit-and-resend, copy; Enter sends, Shift+Enter adds a line.
+//!
+//! A new question is asked with `POST /api/chat/ask`, whose answer is the answer's stream
+//! from its first token; the question and answer show with temporary ids until its `sent`
+//! event brings the stored ones. Retries, edits, an answer still being written when the page
+//! opens, and a POST stream that broke off are followed on the answer's own stream (GET).
 //! Answers are Markdown rendered without any HTML of the model's (see components::markdown).
 
 use leptos::prelude::*;
@@ -11,18 +16,25 @@ use leptos_router::components::A;
 use super::workspace::use_slug;
 use crate::api::chat::{
     confirm_tool_call, delete_conversation, edit_message, get_message, get_messages,
-    list_conversations, rename_conversation, retry_message, send_message, stop_message,
-    suggested_questions,
+    list_conversations, rename_conversation, retry_message, stop_message, suggested_questions,
 };
 use crate::components::form::copy_to_clipboard;
-use crate::components::live::{use_event_stream, LiveBadge};
+use crate::components::live::{use_event_stream, LiveBadge, LiveState};
 use crate::components::markdown::to_safe_html;
 use crate::components::ui::{button_class, use_hydrated, Card};
 use crate::types::{ChatEvent, ChatMessage, SentMessage, ToolCall};
 
+/// The ids a question and its answer show with until `POST /api/chat/ask` says the stored ones.
+const PENDING_QUESTION: i64 = -1;
+const PENDING_ANSWER: i64 = -2;
+
 fn apply(m: &mut ChatMessage, ev: ChatEvent) {
     match ev {
         ChatEvent::Snapshot { message } => *m = message,
+        ChatEvent::Sent { sent } => {
+            m.id = sent.assistant_message_id;
+            m.conversation_id = sent.conversation_id;
+        }
         ChatEvent::Delta { text } => m.content.push_str(&text),
         ChatEvent::Tool { call } => match m.tool_calls.iter_mut().find(|c| c.id == call.id) {
             Some(c) => *c = call,
@@ -75,6 +87,10 @@ pub fn ChatPage() -> impl IntoView {
     let current = RwSignal::new(None::<i64>);
     let messages = RwSignal::new(Vec::<ChatMessage>::new());
     let streaming = RwSignal::new(None::<i64>);
+    // The answer comes on the question's own request (`POST /api/chat/ask`), not on its GET
+    // stream; and whether Stop was pressed before the answer had its stored id.
+    let posting = RwSignal::new(false);
+    let stop_wanted = RwSignal::new(false);
     let draft = RwSignal::new(String::new());
     let editing = RwSignal::new(None::<i64>);
     let error = RwSignal::new(None::<String>);
@@ -132,14 +148,52 @@ pub fn ChatPage() -> impl IntoView {
     };
 
     let stream_url = Signal::derive(move || {
+        if posting.get() {
+            return None;
+        }
         streaming
             .get()
             .map(|id| format!("/api/chat/messages/{id}/stream?workspace={}", slug.get()))
     });
+    let stop = move |id: i64| {
+        if id < 0 {
+            stop_wanted.set(true);
+            return;
+        }
+        spawn_local(async move {
+            if let Ok(m) = stop_message(slug.get_untracked(), id).await {
+                messages.update(|list| {
+                    if let Some(x) = list.iter_mut().find(|x| x.id == m.id) {
+                        *x = m;
+                    }
+                });
+                streaming.set(None);
+            }
+        });
+    };
     let on_event = Callback::new(move |(_name, data): (String, String)| {
         let Ok(ev) = serde_json::from_str::<ChatEvent>(&data) else {
             return;
         };
+        if let ChatEvent::Sent { sent } = &ev {
+            messages.update(|list| {
+                for m in list.iter_mut() {
+                    match m.id {
+                        PENDING_QUESTION => m.id = sent.user_message_id,
+                        PENDING_ANSWER => m.id = sent.assistant_message_id,
+                        _ => continue,
+                    }
+                    m.conversation_id = sent.conversation_id;
+                }
+            });
+            current.set(Some(sent.conversation_id));
+            streaming.set(Some(sent.assistant_message_id));
+            refresh_list();
+            if stop_wanted.get_untracked() {
+                stop(sent.assistant_message_id);
+            }
+            return;
+        }
         let Some(id) = streaming.get_untracked() else {
             return;
         };
@@ -205,6 +259,58 @@ pub fn ChatPage() -> impl IntoView {
         refresh_list();
     };
 
+    // A new question: shown at once, its answer read from the question's own request.
+    let ask = move |ws: String, text: String| {
+        let conversation = current.get_untracked();
+        messages.update(|list| {
+            let c = conversation.unwrap_or(0);
+            list.push(placeholder(PENDING_QUESTION, c, "user", text.clone()));
+            list.push(placeholder(PENDING_ANSWER, c, "assistant", String::new()));
+        });
+        stop_wanted.set(false);
+        posting.set(true);
+        streaming.set(Some(PENDING_ANSWER));
+        let forget_pending = move || {
+            messages.update(|list| list.retain(|m| m.id >= 0));
+            streaming.set(None);
+        };
+        #[cfg(feature = "hydrate")]
+        spawn_local(async move {
+            use crate::components::live::{post_event_stream, PostStreamEnd};
+            let body = serde_json::to_string(&crate::types::AskQuestion {
+                workspace: ws,
+                conversation_id: conversation,
+                content: text.clone(),
+            })
+            .unwrap_or_default();
+            let ended = post_event_stream("/api/chat/ask", &body, |name, data| {
+                on_event.run((name.to_owned(), data.to_owned()))
+            })
+            .await;
+            posting.set(false);
+            match ended {
+                Ok(PostStreamEnd::Ended) => {}
+                // After `sent` the answer's own stream takes over (it is known by id now).
+                Ok(PostStreamEnd::BrokeOff) => {
+                    if streaming.get_untracked().is_some_and(|id| id < 0) {
+                        forget_pending();
+                        error.set(Some(
+                            "the connection broke before the question was stored; ask again".into(),
+                        ));
+                        draft.set(text);
+                    }
+                }
+                Err(e) => {
+                    forget_pending();
+                    error.set(Some(e.message));
+                    draft.set(text);
+                }
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ws, forget_pending);
+    };
+
     let send = move |text: String| {
         let text = text.trim().to_owned();
         if text.is_empty() || streaming.get_untracked().is_some() {
@@ -215,30 +321,17 @@ pub fn ChatPage() -> impl IntoView {
         let ws = slug.get_untracked();
         let edit = editing.get_untracked();
         editing.set(None);
+        let Some(edit) = edit else {
+            ask(ws, text);
+            return;
+        };
         spawn_local(async move {
-            let result = match edit {
-                Some(id) => edit_message(ws, id, text.clone()).await,
-                None => send_message(ws, current.get_untracked(), text.clone()).await,
-            };
-            match result {
+            match edit_message(ws, edit, text.clone()).await {
                 Ok(sent) => started(sent, text),
                 Err(e) => {
                     error.set(Some(e.message));
                     draft.set(text);
                 }
-            }
-        });
-    };
-
-    let stop = move |id: i64| {
-        spawn_local(async move {
-            if let Ok(m) = stop_message(slug.get_untracked(), id).await {
-                messages.update(|list| {
-                    if let Some(x) = list.iter_mut().find(|x| x.id == m.id) {
-                        *x = m;
-                    }
-                });
-                streaming.set(None);
             }
         });
     };
@@ -360,7 +453,9 @@ pub fn ChatPage() -> impl IntoView {
             <Card class="flex min-h-0 flex-col overflow-hidden">
                 <div class="flex items-center justify-between border-b border-zinc-200 px-4 py-2 dark:border-zinc-800">
                     <span class="text-sm font-medium text-zinc-700 dark:text-zinc-200">"AI analyst"</span>
-                    <Show when=move || streaming.get().is_some()><LiveBadge state=live /></Show>
+                    <Show when=move || streaming.get().is_some()>
+                        <LiveBadge state=Signal::derive(move || if posting.get() { LiveState::Live } else { live.get() }) />
+                    </Show>
                 </div>
                 <div class="min-h-0 flex-1 space-y-4 overflow-y-auto p-4" data-testid="chat-messages">
                     <Show when=move || messages.with(|m| m.is_empty())>

@@ -57,7 +57,8 @@ impl ChatMessage {
 }
 
 /// What `send_message` (and retry, edit) answer: the ids to follow. The answer streams from
-/// `GET /api/chat/messages/{assistant_message_id}/stream`.
+/// `GET /api/chat/messages/{assistant_message_id}/stream`. `POST /api/chat/ask` sends it as
+/// its `sent` event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct SentMessage {
@@ -66,13 +67,29 @@ pub struct SentMessage {
     pub assistant_message_id: i64,
 }
 
+/// The body of `POST /api/chat/ask`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct AskQuestion {
+    /// The workspace's slug.
+    pub workspace: String,
+    /// Left out: a new conversation, titled by the question.
+    #[serde(default)]
+    pub conversation_id: Option<i64>,
+    pub content: String,
+}
+
 /// One event of an answer's stream (the SSE `data` of each event, tagged by `type`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChatEvent {
-    /// The message as it is now (first event of every stream).
+    /// The message as it is now (first event of every stream that follows a stored answer).
     Snapshot { message: ChatMessage },
+    /// The question and its answer are stored, with these ids (on `POST /api/chat/ask`
+    /// only: it streams the answer while the question is being stored, so this may come
+    /// after the first deltas).
+    Sent { sent: SentMessage },
     /// More answer text.
     Delta { text: String },
     /// A tool call started or finished (the whole call, replacing any earlier state of it).

@@ -22,8 +22,8 @@ pub use auth::{
     WorkspaceSummary,
 };
 pub use chat::{
-    AiSettings, AiSettingsInput, AiUsageReport, ChatEvent, ChatMessage, Conversation, Insight,
-    SentMessage, ToolCall,
+    AiSettings, AiSettingsInput, AiUsageReport, AskQuestion, ChatEvent, ChatMessage, Conversation,
+    Insight, SentMessage, ToolCall,
 };
 pub use dashboard::{Dashboard, DashboardQuery, Kpi, KpiValue};
 pub use data::{

@@ -10,6 +10,7 @@ mod common;
 mod ai;
 mod auth;
 mod chat;
+mod chat_ask;
 mod config_files;
 mod contract;
 mod crash;

@@ -284,11 +284,24 @@ fn route_operation(r: &http::Route, g: &mut SchemaGenerator) -> Value {
     if !description.is_empty() {
         op["description"] = Value::String(description.to_owned());
     }
-    if let Some((media_type, example)) = r.body {
-        op["requestBody"] = json!({
-            "required": true,
-            "content": {media_type: {"schema": {"type": "string"}, "example": example}}
-        });
+    match &r.body {
+        Some(http::Body::Raw {
+            media_type,
+            example,
+        }) => {
+            op["requestBody"] = json!({
+                "required": true,
+                "content": {*media_type: {"schema": {"type": "string"}, "example": example}}
+            });
+        }
+        Some(http::Body::Json { schema, example }) => {
+            let example: Value = serde_json::from_str(example).unwrap_or(Value::Null);
+            op["requestBody"] = json!({
+                "required": true,
+                "content": {"application/json": {"schema": schema(g).to_value(), "example": example}}
+            });
+        }
+        None => {}
     }
     op
 }

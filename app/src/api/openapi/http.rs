@@ -60,6 +60,20 @@ pub enum Answer {
     },
 }
 
+/// A request body.
+pub enum Body {
+    /// Text of this media type (`text/csv`), and the example.
+    Raw {
+        media_type: &'static str,
+        example: &'static str,
+    },
+    /// `application/json` of this schema, and the example as JSON text.
+    Json {
+        schema: fn(&mut SchemaGenerator) -> Schema,
+        example: &'static str,
+    },
+}
+
 pub struct Route {
     pub method: Method,
     /// The OpenAPI path template (`/api/jobs/{id}/events`).
@@ -71,8 +85,7 @@ pub struct Route {
     pub doc: &'static str,
     pub auth: Auth,
     pub params: Vec<Param>,
-    /// The request body's media type and the example body.
-    pub body: Option<(&'static str, &'static str)>,
+    pub body: Option<Body>,
     pub answer: Answer,
     /// A `503` answers with the same JSON schema as a success (the readiness check), not the
     /// error model.
@@ -157,7 +170,7 @@ fn document_schema(_g: &mut SchemaGenerator) -> Schema {
 
 /// Every plain-HTTP route the server answers for scripts.
 pub fn routes() -> Vec<Route> {
-    use crate::types::ImportPreview;
+    use crate::types::{AskQuestion, ImportPreview};
     vec![
         Route {
             method: Method::Get,
@@ -199,10 +212,10 @@ pub fn routes() -> Vec<Route> {
                     Some("companies.csv"),
                 ),
             ],
-            body: Some((
-                "text/csv",
-                "name,domain,industry\nNorthwind Analytics,northwind-analytics.example,Software\n",
-            )),
+            body: Some(Body::Raw {
+                media_type: "text/csv",
+                example: "name,domain,industry\nNorthwind Analytics,northwind-analytics.example,Software\n",
+            }),
             answer: Answer::Json(schema::<ImportPreview>),
             unavailable_same_shape: false,
         },
@@ -354,6 +367,32 @@ pub fn routes() -> Vec<Route> {
             answer: Answer::Other {
                 media_type: "text/event-stream",
                 description: "`snapshot`, `delta`, `tool`, `usage` and `done` events; each `data` is a ChatEvent.",
+            },
+            unavailable_same_shape: false,
+        },
+        Route {
+            method: Method::Post,
+            path: "/api/chat/ask",
+            area: "chat",
+            operation_id: "chat_ask",
+            doc: "Asks the AI analyst a question and streams the answer as Server-Sent Events.\n\n\
+                  `send_message` and the answer's stream in one request: the model is asked \
+                  while the question is stored, so the first `delta` can come before `sent` \
+                  (`{\"type\": \"sent\", \"sent\": …}`, the ids `send_message` answers). Then \
+                  `delta`, `tool`, `usage` and `done` as on the answer's stream. A question \
+                  that is refused (its text, `429` rate, `403` budget, `409` an answer still \
+                  being written) is a JSON error, as from `send_message`; one whose storing \
+                  fails after the answer started ends with `done` and the error. If the \
+                  connection drops, follow the answer by its id on its stream.",
+            auth: Auth::Required,
+            params: vec![],
+            body: Some(Body::Json {
+                schema: schema::<AskQuestion>,
+                example: r#"{"workspace": "demo", "content": "Summarise the pipeline"}"#,
+            }),
+            answer: Answer::Other {
+                media_type: "text/event-stream",
+                description: "`sent`, `delta`, `tool`, `usage` and `done` events; each `data` is a ChatEvent.",
             },
             unavailable_same_shape: false,
         },

@@ -15,7 +15,7 @@ use std::{
 };
 
 use futures_util::StreamExt;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::provider::{ChatRequest, Message, Provider, ProviderError, ProviderEvent};
@@ -67,6 +67,10 @@ impl Run {
                 msg.error = error.clone();
             }
             ChatEvent::Snapshot { message } => *msg = message.clone(),
+            ChatEvent::Sent { sent } => {
+                msg.id = sent.assistant_message_id;
+                msg.conversation_id = sent.conversation_id;
+            }
         }
         let _ = tx.send(ev);
         self.revision.fetch_add(1, Ordering::Relaxed);
@@ -184,57 +188,131 @@ fn busy(rows: &[ai_messages::Model], runs: &Runs) -> Result<()> {
     Ok(())
 }
 
-/// Asks `question` in `conversation_id` (a new conversation when None).
+/// A question whose answer is already under way while the question is being stored.
+pub struct Asking {
+    /// Every event of the answer from its start: `sent` once the question is stored (or
+    /// `done` with the error when it could not be), deltas possibly before it.
+    pub events: broadcast::Receiver<ChatEvent>,
+    stored: oneshot::Receiver<Result<SentMessage>>,
+}
+
+impl Asking {
+    /// Waits until the question and the empty answer are stored: their ids.
+    pub async fn stored(self) -> Result<SentMessage> {
+        self.stored.await.unwrap_or_else(|_| {
+            Err(Error::Unavailable(
+                "the answer ended before its question was stored".into(),
+            ))
+        })
+    }
+}
+
+/// Asks `question` in `conversation_id` (a new conversation when None); the answer starts at
+/// once.
+///
+/// The question is stored while the model is already being asked, not before: on SQLite
+/// that write queues for the one writer behind every other answer's saves, and the first
+/// token waited for it. What can refuse the question (its text, the conversation, a running
+/// answer, the rate and the budget) is checked before anything starts; a write that fails
+/// anyway stops the answer and ends it with the error (`done`), so nothing is shown as
+/// asked that was not stored.
+pub async fn ask(
+    state: &AppState,
+    scope: &Scope,
+    conversation_id: Option<i64>,
+    question: &str,
+) -> Result<Asking> {
+    let question = repo::chat::parse_question(question)?;
+    let mut history = match conversation_id {
+        Some(id) => {
+            let conversation = repo::chat::find(&state.db, scope, id).await?;
+            let rows = repo::chat::rows(&state.db, conversation.id).await?;
+            busy(&rows, state.chat_runs())?;
+            history(&rows, i64::MAX)
+        }
+        None => Vec::new(),
+    };
+    let resolved = admit(state, scope).await?;
+    history.push(Message::user(question.clone()));
+    let (reply, stored) = oneshot::channel();
+    let label = resolved.provider.label();
+    let pending = Pending {
+        conversation_id,
+        question,
+        label: label.clone(),
+        reply,
+    };
+    let answer = ChatMessage {
+        id: 0,
+        conversation_id: conversation_id.unwrap_or(0),
+        role: "assistant".into(),
+        content: String::new(),
+        status: "streaming".into(),
+        error: None,
+        tool_calls: vec![],
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        model: Some(label),
+        created_at: chrono::Utc::now(),
+    };
+    let task = prepare(state, scope, answer, history, resolved, Some(pending));
+    let events = task.events();
+    tokio::spawn(task.run());
+    Ok(Asking { events, stored })
+}
+
+/// Asks `question` and answers once it is stored: the ids to follow the answer by.
 pub async fn send(
     state: &AppState,
     scope: &Scope,
     conversation_id: Option<i64>,
     question: &str,
 ) -> Result<SentMessage> {
-    let question = repo::chat::parse_question(question)?;
+    ask(state, scope, conversation_id, question)
+        .await?
+        .stored()
+        .await
+}
+
+/// A question to store beside the answer already being written.
+struct Pending {
+    conversation_id: Option<i64>,
+    question: String,
+    label: String,
+    reply: oneshot::Sender<Result<SentMessage>>,
+}
+
+/// Stores the question and its empty answer in one transaction (one commit), with as few
+/// statements as the case needs: on SQLite every answer's saves and every other question
+/// queue for the one writer.
+async fn store_turn(state: &AppState, scope: &Scope, p: &Pending) -> Result<SentMessage> {
     let db = &state.db;
-    if let Some(id) = conversation_id {
-        repo::chat::find(db, scope, id).await?;
-    }
-    let resolved = admit(state, scope).await?;
-    // One transaction (one commit) from the question to the empty answer, with as few
-    // statements as the case needs: on SQLite every answer's saves and every other question
-    // queue for the one writer, and the first token waits for this commit.
-    let gate = state.writes().enter().await;
+    let _turn = state.writes().enter().await;
     let txn = crate::backend::db::begin_write(db).await?;
-    let (conversation, mut history) = match conversation_id {
+    let conversation = match p.conversation_id {
         Some(id) => {
+            // Read again under the write lock: another answer may have started meanwhile.
             let conversation = repo::chat::find(&txn, scope, id).await?;
             let rows = repo::chat::rows(&txn, conversation.id).await?;
             busy(&rows, state.chat_runs())?;
             if rows.is_empty() && conversation.title == "New conversation" {
-                repo::chat::rename(&txn, scope, id, &repo::chat::title_from(&question)).await?;
+                repo::chat::rename(&txn, scope, id, &repo::chat::title_from(&p.question)).await?;
             } else {
                 repo::chat::touch(&txn, id).await?;
             }
-            (conversation, history(&rows, i64::MAX))
+            conversation
         }
-        // Just created: nothing in it to read, titled by the question, touched now.
-        None => {
-            let title = repo::chat::title_from(&question);
-            (repo::chat::create(&txn, scope, &title).await?, Vec::new())
-        }
+        // Just created: titled by the question, touched now.
+        None => repo::chat::create(&txn, scope, &repo::chat::title_from(&p.question)).await?,
     };
     let (user, answer) =
-        repo::chat::insert_turn(&txn, &conversation, &question, resolved.provider.label()).await?;
+        repo::chat::insert_turn(&txn, &conversation, &p.question, p.label.clone()).await?;
     txn.commit().await?;
-    drop(gate);
-    history.push(Message::user(question));
-    let (sent, task) = prepare(
-        state,
-        scope,
-        &conversation,
-        user.id,
-        answer,
-        history,
-        resolved,
-    );
-    Ok(launch(sent, task))
+    Ok(SentMessage {
+        conversation_id: conversation.id,
+        user_message_id: user.id,
+        assistant_message_id: answer.id,
+    })
 }
 
 /// The turns before `question_id` and the question itself, as they stand in `db`.
@@ -272,16 +350,7 @@ pub async fn retry(state: &AppState, scope: &Scope, message_id: i64) -> Result<S
     let history = history_to(&txn, conversation.id, question.id).await?;
     let answer = insert_answer(&txn, &conversation, &resolved).await?;
     txn.commit().await?;
-    let (sent, task) = prepare(
-        state,
-        scope,
-        &conversation,
-        question.id,
-        answer,
-        history,
-        resolved,
-    );
-    Ok(launch(sent, task))
+    Ok(launch(state, scope, question.id, answer, history, resolved))
 }
 
 /// Replaces a question's text, drops what followed it, and answers it again.
@@ -309,16 +378,7 @@ pub async fn edit(
     let history = history_to(&txn, conversation.id, msg.id).await?;
     let answer = insert_answer(&txn, &conversation, &resolved).await?;
     txn.commit().await?;
-    let (sent, task) = prepare(
-        state,
-        scope,
-        &conversation,
-        msg.id,
-        answer,
-        history,
-        resolved,
-    );
-    Ok(launch(sent, task))
+    Ok(launch(state, scope, msg.id, answer, history, resolved))
 }
 
 /// Stops an answer being written. One not running here (another process, or a process that
@@ -416,45 +476,57 @@ async fn insert_answer(
     repo::chat::insert_message(db, conversation, "assistant", "", "streaming", Some(label)).await
 }
 
-/// Makes the task that writes `answer` (its row just committed), answering `history`
-/// (ending with the question).
+/// Makes the task that writes `answer`, answering `history` (ending with the question);
+/// with `pending`, the question is still to be stored.
 fn prepare(
     state: &AppState,
     scope: &Scope,
-    conversation: &ai_conversations::Model,
-    question_id: i64,
-    answer: ai_messages::Model,
+    answer: ChatMessage,
     history: Vec<Message>,
     resolved: Resolved,
-) -> (SentMessage, Task) {
+    pending: Option<Pending>,
+) -> Task {
     let (tx, _) = broadcast::channel(1024);
     let run = Arc::new(Run {
-        owner: (conversation.workspace_id, conversation.user_id),
+        owner: (scope.workspace_id(), scope.user_id()),
         cancel: CancellationToken::new(),
-        state: Mutex::new((repo::chat::to_message(answer.clone()), tx)),
+        state: Mutex::new((answer, tx)),
         revision: AtomicU64::new(0),
     });
-    let task = Task {
+    Task {
         state: state.clone(),
         scope: scope.clone(),
         run,
         provider: resolved.provider,
-        id: answer.id,
+        pending,
         history,
-    };
+    }
+}
+
+/// Starts the answer whose row (`answer`) was just committed, registered first so streams
+/// can follow it.
+fn launch(
+    state: &AppState,
+    scope: &Scope,
+    question_id: i64,
+    answer: ai_messages::Model,
+    history: Vec<Message>,
+    resolved: Resolved,
+) -> SentMessage {
     let sent = SentMessage {
-        conversation_id: conversation.id,
+        conversation_id: answer.conversation_id,
         user_message_id: question_id,
         assistant_message_id: answer.id,
     };
-    (sent, task)
-}
-
-/// Once the answer's row is committed: registers it (streams can follow it) and starts it.
-fn launch(sent: SentMessage, task: Task) -> SentMessage {
-    if let Ok(mut live) = task.state.chat_runs().live.lock() {
-        live.insert(task.id, task.run.clone());
-    }
+    let task = prepare(
+        state,
+        scope,
+        repo::chat::to_message(answer),
+        history,
+        resolved,
+        None,
+    );
+    task.register(sent.assistant_message_id);
     tokio::spawn(task.run());
     sent
 }
@@ -464,7 +536,7 @@ struct Task {
     scope: Scope,
     run: Arc<Run>,
     provider: Arc<dyn Provider>,
-    id: i64,
+    pending: Option<Pending>,
     history: Vec<Message>,
 }
 
@@ -476,15 +548,75 @@ enum End {
 }
 
 impl Task {
-    async fn run(self) {
+    /// The answer's events from now on (taken before the task starts: none is missed).
+    fn events(&self) -> broadcast::Receiver<ChatEvent> {
+        match self.run.state.lock() {
+            Ok(g) => g.1.subscribe(),
+            Err(poisoned) => poisoned.into_inner().1.subscribe(),
+        }
+    }
+
+    /// Makes the answer `id` known to this process's streams, stop and confirmations.
+    fn register(&self, id: i64) {
+        if let Ok(mut live) = self.state.chat_runs().live.lock() {
+            live.insert(id, self.run.clone());
+        }
+    }
+
+    /// The answer's row id once stored (stored now if the question is pending), registered;
+    /// the error's text when the question could not be stored.
+    async fn stored(&self, pending: Option<Pending>) -> std::result::Result<i64, String> {
+        let Some(p) = pending else {
+            return self
+                .run
+                .snapshot()
+                .map(|m| m.id)
+                .ok_or_else(|| "the answer's state was lost".to_owned());
+        };
+        match store_turn(&self.state, &self.scope, &p).await {
+            Ok(sent) => {
+                let id = sent.assistant_message_id;
+                self.run.apply(ChatEvent::Sent { sent: sent.clone() });
+                self.register(id);
+                let _ = p.reply.send(Ok(sent));
+                Ok(id)
+            }
+            Err(e) => {
+                let text = format!("the question could not be saved: {e}");
+                tracing::warn!(error = %e, "storing a question");
+                self.run.cancel.cancel();
+                let _ = p.reply.send(Err(e));
+                Err(text)
+            }
+        }
+    }
+
+    async fn run(mut self) {
+        let pending = self.pending.take();
         let stop_saving = CancellationToken::new();
-        let saver = tokio::spawn(keep_saved(
-            self.state.clone(),
-            self.run.clone(),
-            self.id,
-            stop_saving.clone(),
-        ));
-        let end = self.answer().await;
+        // The answer and the question's write go on together; the periodic saves start once
+        // the answer's row exists.
+        let stored = async {
+            let id = self.stored(pending).await?;
+            let saver = tokio::spawn(keep_saved(
+                self.state.clone(),
+                self.run.clone(),
+                id,
+                stop_saving.clone(),
+            ));
+            Ok::<_, String>((id, saver))
+        };
+        let (end, stored) = tokio::join!(self.answer(), stored);
+        let (id, saver) = match stored {
+            Ok(s) => s,
+            Err(error) => {
+                self.run.apply(ChatEvent::Done {
+                    status: "error".into(),
+                    error: Some(error),
+                });
+                return;
+            }
+        };
         // The saver finishes any write it started before the final one below, so an older
         // snapshot never lands over the finished answer.
         stop_saving.cancel();
@@ -505,7 +637,7 @@ impl Task {
         });
         if let Some(m) = &finished {
             if let Err(e) = save_in_turn(&self.state, m).await {
-                tracing::error!(error = %e, message = self.id, "saving the final answer");
+                tracing::error!(error = %e, message = id, "saving the final answer");
             }
         }
         self.run.apply(ChatEvent::Done {
@@ -516,7 +648,7 @@ impl Task {
         if self.run.revision.load(Ordering::Relaxed) != revision + 1 {
             if let Some(m) = self.run.snapshot() {
                 if let Err(e) = save_in_turn(&self.state, &m).await {
-                    tracing::error!(error = %e, message = self.id, "saving the final answer");
+                    tracing::error!(error = %e, message = id, "saving the final answer");
                 }
             }
         }
@@ -534,7 +666,7 @@ impl Task {
                 tracing::warn!(error = %e, "recording AI usage");
             }
         }
-        self.state.chat_runs().remove(self.id);
+        self.state.chat_runs().remove(id);
     }
 
     async fn answer(&self) -> End {
