@@ -4,13 +4,14 @@
 //! tokens (default 100), one every `BENCH_SPACING_MS` (default 2 ms); each token's text is
 //! the instant it was sent. The same answers are read
 //! - directly from the fake (a streaming POST, as the app's provider client does), and
-//! - through the app: `send_message`, then the answer's SSE stream (persisted, tools offered,
-//!   the whole runtime), on SQLite,
+//! - through the app (the question persisted, tools offered, the whole runtime, on SQLite):
+//!   `POST /api/chat/ask`, as the page asks, and `send_message` then the answer's stream, as a
+//!   script may,
 //!
 //! at 1 and at 64 concurrent chats. Per token, the time from the fake sending it to the
 //! client reading it ("added") shows what the gateway adds to streaming; time to first token
-//! is from the request (for the app: `send_message`, which writes the question, the answer
-//! row and the conversation first). Throughput is tokens read per second over the run.
+//! is from the request to the first token (for the app the question, its conversation and
+//! the answer's row are written meanwhile; `sent` says when they were). Throughput is tokens read per second over the run.
 //! Numbers are printed, never asserted.
 
 // The server binary's allocator (see main.rs), so the figures are the server's.
@@ -96,14 +97,17 @@ async fn fake_provider(tokens: u64, spacing: Duration) -> String {
 #[derive(Default)]
 struct Run {
     ttft: Duration,
-    /// Through the app: when `send_message` answered, and when the stream's headers came.
+    /// Through the app: when the question was stored (`sent`, or `send_message`'s answer)
+    /// and when the answer's stream opened.
     sent: Duration,
     opened: Duration,
     added_us: Vec<u64>,
     tokens: usize,
 }
 
-/// Reads SSE frames from a response, calling `on(event, data)` for each.
+/// Reads SSE frames from a response to its end, calling `on(event, data)` for each (false:
+/// stop early). Read to the end, the connection goes back to the client's pool, as a
+/// browser's does; dropped early, the next request paid for a new connection.
 async fn read_sse(res: reqwest::Response, mut on: impl FnMut(&str, &str) -> bool) {
     let mut buf = String::new();
     let mut body = res.bytes_stream();
@@ -142,7 +146,7 @@ async fn direct(client: &reqwest::Client, base: &str) -> Run {
     let mut run = Run::default();
     read_sse(res, |_, data| {
         if data == "[DONE]" {
-            return false;
+            return true;
         }
         let v: Value = serde_json::from_str(data).unwrap_or(Value::Null);
         if let Some(t) = v
@@ -170,7 +174,29 @@ struct AppSide {
     slug: String,
 }
 
+/// As the page asks: `POST /api/chat/ask`, the answer on the same request.
 async fn through_app(client: &reqwest::Client, app: &AppSide) -> Run {
+    let t0 = Instant::now();
+    let res = client
+        .post(format!("{}/api/chat/ask", app.base))
+        .header("cookie", &app.cookie)
+        .header("origin", &app.base)
+        .json(&json!({"workspace": app.slug, "content": "bench"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "ask: {}", res.status());
+    let mut run = Run {
+        opened: t0.elapsed(),
+        ..Run::default()
+    };
+    read_answer(res, t0, &mut run).await;
+    run
+}
+
+/// As a script may: `send_message` (answered once the question is stored), then the
+/// answer's own stream.
+async fn through_app_in_two(client: &reqwest::Client, app: &AppSide) -> Run {
     let t0 = Instant::now();
     let sent: Value = client
         .post(format!("{}/api/send_message", app.base))
@@ -183,7 +209,10 @@ async fn through_app(client: &reqwest::Client, app: &AppSide) -> Run {
         .json()
         .await
         .unwrap();
-    let sent_at = t0.elapsed();
+    let mut run = Run {
+        sent: t0.elapsed(),
+        ..Run::default()
+    };
     let id = sent["assistant_message_id"].as_i64().expect("an answer id");
     let res = client
         .get(format!(
@@ -194,16 +223,19 @@ async fn through_app(client: &reqwest::Client, app: &AppSide) -> Run {
         .send()
         .await
         .unwrap();
-    let mut run = Run {
-        sent: sent_at,
-        opened: t0.elapsed(),
-        ..Run::default()
-    };
+    run.opened = t0.elapsed();
+    read_answer(res, t0, &mut run).await;
+    run
+}
+
+/// Follows an answer's events to its end, counting tokens from `t0`. Tokens already written
+/// when a stream opens arrive in its snapshot.
+async fn read_answer(res: reqwest::Response, t0: Instant, run: &mut Run) {
     read_sse(res, |event, data| {
         let v: Value = serde_json::from_str(data).unwrap_or(Value::Null);
         let now = micros_now();
         match event {
-            // Tokens already written when the stream opened arrive in the snapshot.
+            "sent" => run.sent = t0.elapsed(),
             "snapshot" => {
                 let n = stamps(v["message"]["content"].as_str().unwrap_or("")).count();
                 if n > 0 && run.tokens == 0 {
@@ -220,13 +252,11 @@ async fn through_app(client: &reqwest::Client, app: &AppSide) -> Run {
                     run.tokens += 1;
                 }
             }
-            "done" | "end" => return false,
             _ => {}
         }
         true
     })
     .await;
-    run
 }
 
 fn pct(sorted: &[u64], p: f64) -> u64 {
@@ -250,14 +280,14 @@ fn report(label: &str, runs: Vec<Run>, wall: Duration) {
         pct(&added, 0.99) as f64 / 1000.0,
         tokens as f64 / wall.as_secs_f64(),
     );
-    // Where the app's time to first token goes: its two requests, then the wait for a token.
+    // Where the app's time goes: the question stored, and the answer's stream opened.
     let mut sent: Vec<u64> = runs.iter().map(|r| r.sent.as_micros() as u64).collect();
     let mut opened: Vec<u64> = runs.iter().map(|r| r.opened.as_micros() as u64).collect();
     if sent.iter().any(|&v| v > 0) {
         sent.sort_unstable();
         opened.sort_unstable();
         println!(
-            "{:<28}   send_message answered p50 {:>7.2} ms  p99 {:>7.2} ms | stream opened p50 {:>7.2} ms  p99 {:>7.2} ms",
+            "{:<28}   question stored p50 {:>7.2} ms  p99 {:>7.2} ms | stream opened p50 {:>7.2} ms  p99 {:>7.2} ms",
             "",
             pct(&sent, 0.5) as f64 / 1000.0,
             pct(&sent, 0.99) as f64 / 1000.0,
@@ -427,13 +457,25 @@ async fn bench() {
         .await;
         let (c, a) = (client.clone(), app.clone());
         scenario(
-            &format!("through the app, {concurrency} concurrent"),
+            &format!("app, ask, {concurrency} concurrent"),
             concurrency,
             warmup,
             rounds,
             move || {
                 let (c, a) = (c.clone(), a.clone());
                 async move { through_app(&c, &a).await }
+            },
+        )
+        .await;
+        let (c, a) = (client.clone(), app.clone());
+        scenario(
+            &format!("app, send+stream, {concurrency}"),
+            concurrency,
+            warmup,
+            rounds,
+            move || {
+                let (c, a) = (c.clone(), a.clone());
+                async move { through_app_in_two(&c, &a).await }
             },
         )
         .await;
