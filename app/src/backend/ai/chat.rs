@@ -284,10 +284,9 @@ struct Pending {
 
 /// Stores the question and its empty answer in one transaction (one commit), with as few
 /// statements as the case needs: on SQLite every answer's saves and every other question
-/// queue for the one writer.
+/// queue for the one writer. The caller holds the write gate.
 async fn store_turn(state: &AppState, scope: &Scope, p: &Pending) -> Result<SentMessage> {
     let db = &state.db;
-    let _turn = state.writes().enter().await;
     let txn = crate::backend::db::begin_write(db).await?;
     let conversation = match p.conversation_id {
         Some(id) => {
@@ -573,6 +572,9 @@ impl Task {
                 .map(|m| m.id)
                 .ok_or_else(|| "the answer's state was lost".to_owned());
         };
+        // Held until the answer is registered: the next question in this conversation, next
+        // through the gate, must find it running.
+        let _turn = self.state.writes().enter().await;
         match store_turn(&self.state, &self.scope, &p).await {
             Ok(sent) => {
                 let id = sent.assistant_message_id;
