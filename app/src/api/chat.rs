@@ -1,8 +1,9 @@
 //! The AI analyst over the API: conversations (each person's own), questions and their
-//! answers. An answer is written in the background: `send_message` answers at once with the
-//! ids, and the answer streams from `GET /api/chat/messages/{id}/stream` (Server-Sent
-//! Events, see `server::chat_stream`) — or poll `get_message` until its status is no longer
-//! `streaming`.
+//! answers. An answer is written in the background: `send_message` answers with the ids once
+//! the question is stored, and the answer streams from `GET /api/chat/messages/{id}/stream`
+//! (Server-Sent Events, see `server::chat`) — or poll `get_message` until its status is no
+//! longer `streaming`. The page asks with `POST /api/chat/ask` instead: the question and its
+//! answer's stream in one request (also `server::chat`).
 
 use leptos::prelude::*;
 use server_fn::codec::Json;

@@ -91,6 +91,9 @@ pub fn ChatPage() -> impl IntoView {
     // stream; and whether Stop was pressed before the answer had its stored id.
     let posting = RwSignal::new(false);
     let stop_wanted = RwSignal::new(false);
+    // Bumped whenever another conversation is opened: a question's request still streaming
+    // for the one left behind must no longer touch what is shown.
+    let shown = RwSignal::new(0u64);
     let draft = RwSignal::new(String::new());
     let editing = RwSignal::new(None::<i64>);
     let error = RwSignal::new(None::<String>);
@@ -113,6 +116,8 @@ pub fn ChatPage() -> impl IntoView {
         });
     };
     let open = move |id: Option<i64>| {
+        shown.update(|v| *v += 1);
+        posting.set(false);
         current.set(id);
         editing.set(None);
         error.set(None);
@@ -262,6 +267,7 @@ pub fn ChatPage() -> impl IntoView {
     // A new question: shown at once, its answer read from the question's own request.
     let ask = move |ws: String, text: String| {
         let conversation = current.get_untracked();
+        let asked_in = shown.get_untracked();
         messages.update(|list| {
             let c = conversation.unwrap_or(0);
             list.push(placeholder(PENDING_QUESTION, c, "user", text.clone()));
@@ -284,9 +290,14 @@ pub fn ChatPage() -> impl IntoView {
             })
             .unwrap_or_default();
             let ended = post_event_stream("/api/chat/ask", &body, |name, data| {
-                on_event.run((name.to_owned(), data.to_owned()))
+                if shown.get_untracked() == asked_in {
+                    on_event.run((name.to_owned(), data.to_owned()))
+                }
             })
             .await;
+            if shown.get_untracked() != asked_in {
+                return;
+            }
             posting.set(false);
             match ended {
                 Ok(PostStreamEnd::Ended) => {}
@@ -308,7 +319,7 @@ pub fn ChatPage() -> impl IntoView {
             }
         });
         #[cfg(not(feature = "hydrate"))]
-        let _ = (ws, forget_pending);
+        let _ = (ws, forget_pending, asked_in);
     };
 
     let send = move |text: String| {
