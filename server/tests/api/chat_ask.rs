@@ -101,8 +101,12 @@ async fn release(held: Held<'_>) {
     }
 }
 
-async fn the_answer_streams_in_the_questions_own_request(backend: Backend) {
-    let app = common::spawn_app(backend).await;
+both_backends!(
+    the_answer_streams_in_the_questions_own_request,
+    answer_streams_in_the_questions_request
+);
+
+async fn answer_streams_in_the_questions_request(app: TestApp) {
     let fake = fake_llm::start(vec![fixed(|| {
         Reply::Slow(
             fake_llm::oa_answer("Hello from the fake model."),
@@ -186,21 +190,15 @@ async fn the_answer_streams_in_the_questions_own_request(backend: Backend) {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn the_answer_streams_in_the_questions_own_request_sqlite() {
-    the_answer_streams_in_the_questions_own_request(Backend::Sqlite).await;
-}
+// The first token does not wait for the question's write: with every chat write held
+// back, the answer's text arrives, and `sent` (and `done`, which follows the final save)
+// only once the writes go on.
+both_backends!(
+    the_first_token_does_not_wait_for_the_question_to_be_stored,
+    first_token_before_the_question_is_stored
+);
 
-#[tokio::test]
-async fn the_answer_streams_in_the_questions_own_request_postgres() {
-    the_answer_streams_in_the_questions_own_request(Backend::Postgres).await;
-}
-
-/// The first token does not wait for the question's write: with every chat write held
-/// back, the answer's text arrives, and `sent` (and `done`, which follows the final save)
-/// only once the writes go on.
-async fn the_first_token_does_not_wait_for_the_question_to_be_stored(backend: Backend) {
-    let app = common::spawn_app(backend).await;
+async fn first_token_before_the_question_is_stored(app: TestApp) {
     let fake = fake_llm::start(vec![fixed(|| {
         Reply::Sse(fake_llm::oa_answer("Streamed before it was stored."))
     })])
@@ -229,16 +227,6 @@ async fn the_first_token_does_not_wait_for_the_question_to_be_stored(backend: Ba
         .unwrap();
     assert_eq!(stored(&app, &s, &slug, id).await["content"], text);
     app.stop().await;
-}
-
-#[tokio::test]
-async fn the_first_token_does_not_wait_for_the_question_to_be_stored_sqlite() {
-    the_first_token_does_not_wait_for_the_question_to_be_stored(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn the_first_token_does_not_wait_for_the_question_to_be_stored_postgres() {
-    the_first_token_does_not_wait_for_the_question_to_be_stored(Backend::Postgres).await;
 }
 
 /// Two questions at once in one conversation both pass the first check (nothing is being
