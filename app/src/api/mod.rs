@@ -80,8 +80,11 @@ mod ctx {
         let Ok(state) = state() else {
             return;
         };
-        // At once, before the bus delivers it: the caller's next page must count afresh.
+        // At once, before the bus delivers it: the caller's next page must count afresh and
+        // its next dashboard be computed again (left to the bus task, a loaded machine let
+        // the next request read the dashboard cached before the change).
         state.list_counts().invalidate(scope.workspace_id());
+        state.dashboards().invalidate(scope.workspace_id());
         state
             .events()
             .publish(Event::new(
