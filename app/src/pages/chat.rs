@@ -1,12 +1,12 @@
 //! `/w/{slug}/chat`: the AI analyst. Conversations on the left (new, rename, delete); the
 //! answer streams token by token over SSE with its tool activity inline (expandable to the
 //! raw result); stop, retry, edit-and-resend, copy; Enter sends, Shift+Enter adds a line.
+//! Answers are Markdown rendered without any HTML of the model's (see components::markdown).
 //!
 //! A new question is asked with `POST /api/chat/ask`, whose answer is the answer's stream
 //! from its first token; the question and answer show with temporary ids until its `sent`
 //! event brings the stored ones. Retries, edits, an answer still being written when the page
 //! opens, and a POST stream that broke off are followed on the answer's own stream (GET).
-//! Answers are Markdown rendered without any HTML of the model's (see components::markdown).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
