@@ -229,13 +229,16 @@ async fn first_token_before_the_question_is_stored(app: TestApp) {
     app.stop().await;
 }
 
+both_backends!(
+    a_question_that_cannot_be_stored_ends_its_answer_with_the_error,
+    second_question_at_once_is_refused_when_stored
+);
+
 /// Two questions at once in one conversation both pass the first check (nothing is being
-/// answered yet); under the write gate the second finds the first's answer running, so its
-/// answer ends with the error and nothing of it is stored. SQLite only: PostgreSQL's writers
-/// do not take turns in this process.
-#[tokio::test]
-async fn a_question_that_cannot_be_stored_ends_its_answer_with_the_error() {
-    let app = common::spawn_app(Backend::Sqlite).await;
+/// answered yet); when they are stored, one after the other (SQLite's write gate,
+/// PostgreSQL's lock on the conversation's row), the second finds the first's answer
+/// running, so its answer ends with the error and nothing of it is stored.
+async fn second_question_at_once_is_refused_when_stored(app: TestApp) {
     let fake = fake_llm::start(vec![fixed(|| {
         Reply::Slow(
             fake_llm::oa_answer("A slow and careful answer."),

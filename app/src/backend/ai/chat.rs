@@ -282,16 +282,22 @@ struct Pending {
     reply: oneshot::Sender<Result<SentMessage>>,
 }
 
-/// Stores the question and its empty answer in one transaction (one commit), with as few
-/// statements as the case needs: on SQLite every answer's saves and every other question
-/// queue for the one writer. The caller holds the write gate.
-async fn store_turn(state: &AppState, scope: &Scope, p: &Pending) -> Result<SentMessage> {
-    let db = &state.db;
-    let txn = crate::backend::db::begin_write(db).await?;
+/// Writes the question and its empty answer in one transaction, with as few statements as
+/// the case needs (on SQLite every answer's saves and every other question queue for the one
+/// writer), and hands the transaction back uncommitted: the caller makes the answer known to
+/// this process before the commit lets the next question in. The caller holds the write gate
+/// (SQLite); on PostgreSQL the conversation's row is locked until the commit, so two questions
+/// at once in one conversation take turns there too and the second finds the first running.
+async fn store_turn(
+    state: &AppState,
+    scope: &Scope,
+    p: &Pending,
+) -> Result<(sea_orm::DatabaseTransaction, SentMessage)> {
+    let txn = crate::backend::db::begin_write(&state.db).await?;
     let conversation = match p.conversation_id {
         Some(id) => {
-            // Read again under the write lock: another answer may have started meanwhile.
-            let conversation = repo::chat::find(&txn, scope, id).await?;
+            // Read again under the lock: another answer may have started meanwhile.
+            let conversation = repo::chat::find_for_update(&txn, scope, id).await?;
             let rows = repo::chat::rows(&txn, conversation.id).await?;
             busy(&rows, state.chat_runs())?;
             if rows.is_empty() && conversation.title == "New conversation" {
@@ -306,12 +312,12 @@ async fn store_turn(state: &AppState, scope: &Scope, p: &Pending) -> Result<Sent
     };
     let (user, answer) =
         repo::chat::insert_turn(&txn, &conversation, &p.question, p.label.clone()).await?;
-    txn.commit().await?;
-    Ok(SentMessage {
+    let sent = SentMessage {
         conversation_id: conversation.id,
         user_message_id: user.id,
         assistant_message_id: answer.id,
-    })
+    };
+    Ok((txn, sent))
 }
 
 /// The turns before `question_id` and the question itself, as they stand in `db`.
@@ -573,13 +579,26 @@ impl Task {
                 .ok_or_else(|| "the answer's state was lost".to_owned());
         };
         // Held until the answer is registered: the next question in this conversation, next
-        // through the gate, must find it running.
+        // through the gate (or the conversation's row lock), must find it running.
         let _turn = self.state.writes().enter().await;
-        match store_turn(&self.state, &self.scope, &p).await {
+        let stored = match store_turn(&self.state, &self.scope, &p).await {
+            Ok((txn, sent)) => {
+                let id = sent.assistant_message_id;
+                self.register(id);
+                match txn.commit().await {
+                    Ok(()) => Ok(sent),
+                    Err(e) => {
+                        self.state.chat_runs().remove(id);
+                        Err(e.into())
+                    }
+                }
+            }
+            Err(e) => Err(e),
+        };
+        match stored {
             Ok(sent) => {
                 let id = sent.assistant_message_id;
                 self.run.apply(ChatEvent::Sent { sent: sent.clone() });
-                self.register(id);
                 let _ = p.reply.send(Ok(sent));
                 Ok(id)
             }

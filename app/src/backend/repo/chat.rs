@@ -101,10 +101,29 @@ pub async fn find(
     scope: &Scope,
     id: i64,
 ) -> Result<ai_conversations::Model> {
+    mine(scope, id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("conversation"))
+}
+
+/// The conversation `id` if it is `scope`'s person's, in `scope`'s workspace.
+fn mine(scope: &Scope, id: i64) -> sea_orm::Select<ai_conversations::Entity> {
     ai_conversations::Entity::find_by_id(id)
         .filter(ai_conversations::Column::WorkspaceId.eq(scope.workspace_id()))
         .filter(ai_conversations::Column::UserId.eq(scope.user_id()))
-        .one(db)
+}
+
+/// `find`, with the row locked until the transaction `txn` ends (PostgreSQL; SQLite has no
+/// row locks and its writers take turns through `db::WriteGate`).
+pub async fn find_for_update(
+    txn: &sea_orm::DatabaseTransaction,
+    scope: &Scope,
+    id: i64,
+) -> Result<ai_conversations::Model> {
+    mine(scope, id)
+        .lock_exclusive()
+        .one(txn)
         .await?
         .ok_or(Error::NotFound("conversation"))
 }
