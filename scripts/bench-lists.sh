@@ -22,6 +22,12 @@ DURATION=${BENCH_DURATION:-20s}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 PORT=${BENCH_PORT:-3200}
 PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
+# The app's connection options for the benchmark database. Without TLS by default: the
+# database is on this machine (as it is for a PostgreSQL on the same host or reached over a
+# private network), and Debian's PostgreSQL offers TLS, which sqlx then takes (sslmode
+# prefer) — 10 % of the app's CPU and more of PostgreSQL's on a deals page, measured.
+# BENCH_PG_OPTIONS=sslmode=require measures with it.
+PG_OPTIONS=${BENCH_PG_OPTIONS:-sslmode=disable}
 SERVER=./target/release/server
 
 [ -x "$SERVER" ] || { echo "no release build: run 'make release' first" >&2; exit 1; }
@@ -95,7 +101,7 @@ for backend in $BACKENDS; do
     postgres)
       pg_db="hf_bench_$$"
       psql "$PG_URL/postgres" -qc "CREATE DATABASE $pg_db" >/dev/null
-      url="$PG_URL/$pg_db" ;;
+      url="$PG_URL/$pg_db${PG_OPTIONS:+?$PG_OPTIONS}" ;;
     *) echo "unknown backend $backend" >&2; exit 1 ;;
   esac
   start_server "$url"

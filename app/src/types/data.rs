@@ -288,8 +288,11 @@ pub struct Company {
     pub tags: Vec<String>,
     pub source: CompanySource,
     pub external_ids: BTreeMap<String, String>,
+    #[serde(serialize_with = "super::timestamps::rfc3339_opt")]
     pub enriched_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "super::timestamps::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "super::timestamps::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -337,7 +340,9 @@ pub struct Contact {
     pub title: Option<String>,
     pub phone: Option<String>,
     pub linkedin_url: Option<String>,
+    #[serde(serialize_with = "super::timestamps::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "super::timestamps::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -368,6 +373,7 @@ pub struct Competitor {
     pub competitor_domain: Option<String>,
     pub threat_level: ThreatLevel,
     pub notes: Option<String>,
+    #[serde(serialize_with = "super::timestamps::rfc3339")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -426,11 +432,15 @@ pub struct Deal {
     pub amount: Money,
     pub probability: i32,
     pub expected_close: Option<NaiveDate>,
+    #[serde(serialize_with = "super::timestamps::rfc3339_opt")]
     pub closed_at: Option<DateTime<Utc>>,
     pub owner_id: Option<i64>,
     pub owner_name: Option<String>,
+    #[serde(serialize_with = "super::timestamps::rfc3339")]
     pub stage_entered_at: DateTime<Utc>,
+    #[serde(serialize_with = "super::timestamps::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "super::timestamps::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -462,13 +472,16 @@ pub struct Activity {
     pub kind: ActivityKind,
     pub subject: String,
     pub body: Option<String>,
+    #[serde(serialize_with = "super::timestamps::rfc3339")]
     pub occurred_at: DateTime<Utc>,
     pub author_id: Option<i64>,
     pub author_name: Option<String>,
     pub company_id: Option<i64>,
     pub deal_id: Option<i64>,
     pub contact_id: Option<i64>,
+    #[serde(serialize_with = "super::timestamps::rfc3339_opt")]
     pub due_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "super::timestamps::rfc3339_opt")]
     pub done_at: Option<DateTime<Utc>>,
 }
 
@@ -502,6 +515,7 @@ pub struct MetricPoint {
     pub metric: String,
     pub value: f64,
     pub unit: Option<String>,
+    #[serde(serialize_with = "super::timestamps::rfc3339")]
     pub observed_at: DateTime<Utc>,
     pub source: Option<String>,
 }
@@ -533,6 +547,7 @@ pub struct Signal {
     pub url: Option<String>,
     pub excerpt: Option<String>,
     pub sentiment: f64,
+    #[serde(serialize_with = "super::timestamps::rfc3339")]
     pub published_at: DateTime<Utc>,
 }
 

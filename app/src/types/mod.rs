@@ -13,6 +13,7 @@ mod jobs;
 mod page;
 mod reports;
 mod system;
+pub mod timestamps;
 mod values;
 
 pub use api_docs::{ApiArea, ApiReference, EndpointDoc, FieldDoc, SchemaDoc, TypeToken};

@@ -162,6 +162,30 @@ async fn page_with_count<E: EntityTrait, M: FromQueryResult + Send + Sync>(
     Ok((rows.into_iter().map(|c| c.row).collect(), n))
 }
 
+/// Column `i` of a row, decoded by the driver itself.
+///
+/// For the rows of a hot list page, instead of sea-orm's reads by name: those hash the
+/// column's name for every value and, for every NULL (even one read into an `Option`),
+/// format an error message that the `Option` then drops. On a 50-row deals page that was a
+/// fifth of the server's CPU per request (`perf record` under wrk, 1M deals).
+pub fn column<T>(res: &QueryResult, i: usize) -> std::result::Result<T, DbErr>
+where
+    T: for<'r> sea_orm::sqlx::Decode<'r, sea_orm::sqlx::Postgres>
+        + sea_orm::sqlx::Type<sea_orm::sqlx::Postgres>
+        + for<'r> sea_orm::sqlx::Decode<'r, sea_orm::sqlx::Sqlite>
+        + sea_orm::sqlx::Type<sea_orm::sqlx::Sqlite>,
+{
+    use sea_orm::sqlx::Row;
+    let read = if let Some(row) = res.try_as_pg_row() {
+        row.try_get::<T, _>(i)
+    } else if let Some(row) = res.try_as_sqlite_row() {
+        row.try_get::<T, _>(i)
+    } else {
+        return Err(DbErr::Type(format!("column {i}: not a database row")));
+    };
+    read.map_err(|e| DbErr::Type(format!("column {i}: {e}")))
+}
+
 /// The search text, lower-cased and trimmed, if any (at most 200 characters).
 pub fn search_term(q: &ListQuery) -> Option<String> {
     q.search
