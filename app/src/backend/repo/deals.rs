@@ -218,8 +218,8 @@ struct Listed {
 }
 
 /// Read by position: the deal's columns in the entity's order (as `Entity::find()` selects
-/// them), then the four names `list` adds (see `LISTED_COLUMNS`). sea-orm's by-name reads
-/// cost 40 % more per row here (see `list::column`).
+/// them), then the four names `list` adds (see `LISTED_COLUMNS`), not by name (see
+/// `list::column`).
 impl FromQueryResult for Listed {
     fn from_query_result(res: &QueryResult, _pre: &str) -> std::result::Result<Self, DbErr> {
         use list::column as c;
