@@ -38,8 +38,9 @@ pub enum PasswordSignIn {
 /// machine: the database usually runs beside the app (SQLite always does; each of its
 /// connections is a thread), and connections beyond what the cores can run only take turns
 /// on them. A fixed 10 on the two-core benchmark machine left PostgreSQL ten backends
-/// sharing two cores: the deals list under 64 connections ran at 3,837 req/s with p95
-/// 20.6 ms; with 5, 3,960 req/s and p95 18.3 ms (`scripts/bench-lists.sh`). Where
+/// sharing two cores: the deals list under 64 connections (wrk on the 1M-deal database of
+/// `scripts/bench-lists.sh`) ran at 3,837 req/s with p95 20.6 ms; with 5, 3,960 req/s and
+/// p95 18.3 ms. Where
 /// PostgreSQL has more cores than the app's machine, set `DATABASE_MAX_CONNECTIONS`.
 fn default_pool_size() -> u32 {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());

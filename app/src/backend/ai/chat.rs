@@ -581,21 +581,16 @@ impl Task {
         // Held until the answer is registered: the next question in this conversation, next
         // through the gate (or the conversation's row lock), must find it running.
         let _turn = self.state.writes().enter().await;
-        let stored = match store_turn(&self.state, &self.scope, &p).await {
-            Ok((txn, sent)) => {
-                let id = sent.assistant_message_id;
-                self.register(id);
-                match txn.commit().await {
-                    Ok(()) => Ok(sent),
-                    Err(e) => {
-                        self.state.chat_runs().remove(id);
-                        Err(e.into())
-                    }
-                }
+        let stored = async {
+            let (txn, sent) = store_turn(&self.state, &self.scope, &p).await?;
+            self.register(sent.assistant_message_id);
+            if let Err(e) = txn.commit().await {
+                self.state.chat_runs().remove(sent.assistant_message_id);
+                return Err(e.into());
             }
-            Err(e) => Err(e),
+            Ok(sent)
         };
-        match stored {
+        match stored.await {
             Ok(sent) => {
                 let id = sent.assistant_message_id;
                 self.run.apply(ChatEvent::Sent { sent: sent.clone() });
