@@ -12,7 +12,9 @@
 //! client reading it ("added") shows what the gateway adds to streaming; time to first token
 //! is from the request to the first token (for the app the question, its conversation and
 //! the answer's row are written meanwhile; `sent` says when they were). Throughput is tokens read per second over the run.
-//! Numbers are printed, never asserted.
+//! Numbers are printed, never asserted. `BENCH_ONLY=<part of a label>` runs only those
+//! scenarios, `BENCH_ROUNDS` / `BENCH_ROUNDS_64` set how many rounds each takes (for a
+//! profiler).
 
 // The server binary's allocator (see main.rs), so the figures are the server's.
 #[global_allocator]
@@ -306,6 +308,12 @@ where
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = Run> + Send,
 {
+    // `BENCH_ONLY=ask` runs only the scenarios whose label holds it (for a profiler).
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        if !label.contains(only.as_str()) {
+            return;
+        }
+    }
     for _ in 0..warmup {
         round(concurrency, &f).await;
     }
@@ -442,7 +450,8 @@ async fn bench() {
     );
     // p99 wants a hundred samples or more: 100 answers at one chat, 4 × 64 at 64.
     let rounds_1 = env_u64("BENCH_ROUNDS", 100) as usize;
-    for (concurrency, warmup, rounds) in [(1usize, 3usize, rounds_1), (64, 1, 4)] {
+    let rounds_64 = env_u64("BENCH_ROUNDS_64", 4) as usize;
+    for (concurrency, warmup, rounds) in [(1usize, 3usize, rounds_1), (64, 1, rounds_64)] {
         let (c, f) = (client.clone(), fake.clone());
         scenario(
             &format!("direct, {concurrency} concurrent"),

@@ -144,6 +144,7 @@ pub async fn ask(State(state): State<AppState>, req: Request) -> Response {
         state,
         scope,
         id: 0,
+        following: Some(asking.following),
         phase: Phase::Live {
             events: asking.events,
             carried: None,
@@ -179,7 +180,11 @@ enum Phase {
 struct Reader {
     state: AppState,
     scope: Scope,
+    /// The answer's id: known from the start, or (`ask`) from its `sent` event.
     id: i64,
+    /// `ask`'s hold on its answer: a reader that falls behind before `sent` has no id to
+    /// find the answer by, and one that missed `sent` must still pass it on.
+    following: Option<ai::chat::Following>,
     phase: Phase,
     ready: std::collections::VecDeque<SseEvent>,
 }
@@ -194,21 +199,45 @@ impl Reader {
     /// Moves on by at least one step; false once there is nothing more to send.
     async fn advance(&mut self) -> bool {
         match std::mem::replace(&mut self.phase, Phase::Finished) {
-            Phase::Start => match self.state.chat_runs().subscribe(self.id) {
-                Some((snapshot, events)) => {
-                    self.push(ChatEvent::Snapshot { message: snapshot });
-                    self.phase = Phase::Live {
-                        events,
-                        carried: None,
-                    };
-                }
-                None => {
-                    self.phase = Phase::Stored {
-                        shown: None,
-                        wait: false,
+            Phase::Start => {
+                let subscribed = match &self.following {
+                    Some(answer) => answer.subscribe(),
+                    None => self.state.chat_runs().subscribe(self.id),
+                };
+                match subscribed {
+                    Some(sub) => {
+                        if let Some(sent) = sub
+                            .sent
+                            .filter(|_| self.id == 0 && self.following.is_some())
+                        {
+                            self.id = sent.assistant_message_id;
+                            self.push(ChatEvent::Sent { sent });
+                        }
+                        // Ended already: nothing more will come (`ask`'s hold keeps the
+                        // channel open, so no `Closed` would say so).
+                        let ended = !sub.snapshot.is_streaming();
+                        let done = done_of(&sub.snapshot);
+                        self.push(ChatEvent::Snapshot {
+                            message: Box::new(sub.snapshot),
+                        });
+                        if ended {
+                            self.push(done);
+                            self.ready.push_back(end());
+                        } else {
+                            self.phase = Phase::Live {
+                                events: sub.events,
+                                carried: None,
+                            };
+                        }
+                    }
+                    None => {
+                        self.phase = Phase::Stored {
+                            shown: None,
+                            wait: false,
+                        }
                     }
                 }
-            },
+            }
             Phase::Live {
                 mut events,
                 carried,
@@ -272,7 +301,9 @@ impl Reader {
                             });
                         }
                     }
-                    _ => self.push(ChatEvent::Snapshot { message: m.clone() }),
+                    _ => self.push(ChatEvent::Snapshot {
+                        message: Box::new(m.clone()),
+                    }),
                 }
                 if m.is_streaming() {
                     self.phase = Phase::Stored {
@@ -299,6 +330,7 @@ fn stream(
         state,
         scope,
         id,
+        following: None,
         phase: Phase::Start,
         ready: Default::default(),
     }

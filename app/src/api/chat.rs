@@ -103,7 +103,7 @@ crate::endpoint_doc! {
 #[cfg(feature = "ssr")]
 fn live(state: &crate::backend::AppState, list: &mut [ChatMessage]) {
     for m in list.iter_mut().filter(|m| m.is_streaming()) {
-        if let Some((now, _)) = state.chat_runs().subscribe(m.id) {
+        if let Some(now) = state.chat_runs().snapshot(m.id) {
             *m = now;
         }
     }

@@ -30,15 +30,23 @@ const PENDING_ANSWER: i64 = -2;
 
 fn apply(m: &mut ChatMessage, ev: ChatEvent) {
     match ev {
-        ChatEvent::Snapshot { message } => *m = message,
+        // A snapshot on `POST /api/chat/ask`'s stream before `sent` (the reader fell behind
+        // and started over) has no ids yet: the placeholder keeps its own until `sent`.
+        ChatEvent::Snapshot { message } => {
+            let (id, conversation_id) = (m.id, m.conversation_id);
+            *m = *message;
+            if m.id == 0 {
+                (m.id, m.conversation_id) = (id, conversation_id);
+            }
+        }
         ChatEvent::Sent { sent } => {
             m.id = sent.assistant_message_id;
             m.conversation_id = sent.conversation_id;
         }
         ChatEvent::Delta { text } => m.content.push_str(&text),
         ChatEvent::Tool { call } => match m.tool_calls.iter_mut().find(|c| c.id == call.id) {
-            Some(c) => *c = call,
-            None => m.tool_calls.push(call),
+            Some(c) => *c = *call,
+            None => m.tool_calls.push(*call),
         },
         ChatEvent::Usage {
             prompt_tokens,

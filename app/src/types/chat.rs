@@ -85,7 +85,9 @@ pub struct AskQuestion {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChatEvent {
     /// The message as it is now (first event of every stream that follows a stored answer).
-    Snapshot { message: ChatMessage },
+    /// Boxed, as is `Tool`'s call: every answer keeps a ring of recent events for its
+    /// readers, and a slot is as big as the biggest event (serialised the same either way).
+    Snapshot { message: Box<ChatMessage> },
     /// The question and its answer are stored, with these ids (on `POST /api/chat/ask`
     /// only: it streams the answer while the question is being stored, so this may come
     /// after the first deltas).
@@ -93,7 +95,7 @@ pub enum ChatEvent {
     /// More answer text.
     Delta { text: String },
     /// A tool call started or finished (the whole call, replacing any earlier state of it).
-    Tool { call: ToolCall },
+    Tool { call: Box<ToolCall> },
     Usage {
         prompt_tokens: i32,
         completion_tokens: i32,

@@ -298,6 +298,53 @@ async fn second_question_at_once_is_refused_when_stored(app: TestApp) {
     app.stop().await;
 }
 
+// A reader that stops taking data falls behind the answer's ring of recent events; it starts
+// over from a snapshot of the answer, and a `sent` it missed is still passed on, once. Before
+// `sent` it has no id to find the answer by: it holds the answer itself.
+#[tokio::test]
+async fn a_reader_that_falls_behind_starts_over_from_a_snapshot_and_keeps_its_ids() {
+    let app = common::spawn_app(Backend::Sqlite).await;
+    // Far more than the socket buffers between the app and this client hold, in many more
+    // events than the ring keeps.
+    let tokens: Vec<String> = (0..600)
+        .map(|i| format!("<{i}>{}", "x".repeat(32 * 1024)))
+        .collect();
+    let text: String = tokens.concat();
+    let fake = fake_llm::start(vec![fixed(move || {
+        let mut frames: Vec<String> = tokens.iter().map(|t| fake_llm::oa_text(t)).collect();
+        frames.push(fake_llm::oa_finish("stop"));
+        frames.push(fake_llm::OA_DONE.into());
+        Reply::Sse(frames)
+    })])
+    .await;
+    let (s, slug) = with_provider(&app, "behind@chat.example", "openai", &fake).await;
+    let held = hold_writes(&app).await;
+    let mut events =
+        Events::new(post_ask(&app, &s, json!({"workspace": slug, "content": "Long"})).await);
+    // Not reading: the whole answer comes from the model meanwhile, and the question is
+    // stored (`sent`) while this reader is stuck.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    release(held).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(events.until("end").await, "the stream ends");
+    assert!(
+        !events.named("snapshot").is_empty(),
+        "the reader fell behind and started over"
+    );
+    let sent = events.named("sent");
+    assert_eq!(sent.len(), 1, "`sent` once");
+    let (streamed, status) = replay(&events.seen);
+    assert_eq!(status, "complete");
+    assert!(streamed == text, "the whole answer, in order, once");
+    let id = sent[0]["sent"]["assistant_message_id"].as_i64().unwrap();
+    for snapshot in events.named("snapshot") {
+        let shown = snapshot["message"]["id"].as_i64().unwrap();
+        assert!(shown == 0 || shown == id, "{shown}");
+    }
+    assert!(stored(&app, &s, &slug, id).await["content"] == text.as_str());
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn refusals_are_json_errors_and_nothing_is_stored() {
     let app = common::spawn_app(Backend::Sqlite).await;

@@ -6,8 +6,8 @@ use futures_util::future::BoxFuture;
 use serde_json::{json, Value};
 
 use super::provider::{
-    send_with_retries, CallRequest, ChatRequest, EventStream, HttpSettings, Provider,
-    ProviderError, ProviderEvent, Role,
+    encode_with_tools, send_with_retries, CallRequest, ChatRequest, EventStream, HttpSettings,
+    Provider, ProviderError, ProviderEvent, Role, ToolDef, Wire,
 };
 use super::wire::{decode, Decoder};
 
@@ -41,7 +41,7 @@ impl Anthropic {
 
 /// Anthropic wants tool results as `tool_result` blocks of a user turn (consecutive results
 /// in one turn) and tool calls as `tool_use` blocks of the assistant turn.
-pub(crate) fn body(model: &str, req: &ChatRequest) -> Value {
+pub(crate) fn body(model: &str, req: &ChatRequest) -> Vec<u8> {
     let mut messages: Vec<Value> = vec![];
     for m in &req.messages {
         match m.role {
@@ -84,21 +84,18 @@ pub(crate) fn body(model: &str, req: &ChatRequest) -> Value {
             }
         }
     }
-    let mut body = json!({
+    let body = json!({
         "model": model,
         "max_tokens": req.max_tokens,
         "stream": true,
         "system": req.system,
         "messages": messages,
     });
-    if !req.tools.is_empty() {
-        body["tools"] = req
-            .tools
-            .iter()
-            .map(|t| json!({"name": t.name, "description": t.description, "input_schema": t.parameters}))
-            .collect();
-    }
-    body
+    encode_with_tools(&body, req.tools, Wire::Anthropic, tool)
+}
+
+fn tool(t: &ToolDef) -> Value {
+    json!({"name": t.name, "description": t.description, "input_schema": t.parameters})
 }
 
 impl Provider for Anthropic {
@@ -112,13 +109,14 @@ impl Provider for Anthropic {
     ) -> BoxFuture<'a, Result<EventStream, ProviderError>> {
         Box::pin(async move {
             let url = format!("{}/v1/messages", self.base_url);
-            let body = body(&self.model, request);
+            let body = bytes::Bytes::from(body(&self.model, request));
             let response = send_with_retries(&self.http, &self.model, || {
                 let mut b = self
                     .client
                     .post(&url)
                     .header("anthropic-version", API_VERSION)
-                    .json(&body);
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone());
                 if let Some(key) = &self.api_key {
                     b = b.header("x-api-key", key);
                 }
@@ -355,10 +353,10 @@ mod tests {
                 Message::tool("a", "1"),
                 Message::tool("b", "2"),
             ],
-            tools: &[],
+            tools: &super::super::provider::NO_TOOLS,
             max_tokens: 100,
         };
-        let b = body("m", &req);
+        let b: Value = serde_json::from_slice(&body("m", &req)).unwrap();
         let msgs = b["messages"].as_array().unwrap();
         assert_eq!(msgs.len(), 3);
         assert_eq!(msgs[1]["content"][1]["input"], json!({}));

@@ -31,29 +31,75 @@ const SAVE_EVERY: Duration = Duration::from_millis(400);
 const TOOL_TIMEOUT: Duration = Duration::from_secs(20);
 /// Tool results beyond this many characters are cut before the model sees them.
 const TOOL_RESULT_MAX: usize = 16_000;
+/// Events an answer keeps for readers that have not read them yet. A reader merges the
+/// deltas waiting for it into one frame, so it falls this far behind only when its
+/// connection stops taking data; it then starts over from a snapshot. Every answer
+/// allocates the ring up front: at 1024 slots of the unboxed events (~230 KB) that was a
+/// good part of what a question cost at 64 concurrent chats.
+const EVENTS_KEPT: usize = 256;
 
 struct Run {
     /// The conversation's workspace and person: only they may follow the answer.
     owner: (i64, i64),
     cancel: CancellationToken,
-    state: Mutex<(ChatMessage, broadcast::Sender<ChatEvent>)>,
+    state: Mutex<Live>,
     /// Bumped by every event, so the saver writes only when something changed.
     revision: AtomicU64,
 }
 
+/// An answer as it stands, and the channel of its later events.
+struct Live {
+    message: ChatMessage,
+    events: broadcast::Sender<ChatEvent>,
+    /// The stored ids, once the question is stored.
+    sent: Option<SentMessage>,
+}
+
+/// A reader's start on an answer being written: the answer as it is now and every event
+/// after it, exactly once.
+pub struct Subscription {
+    pub snapshot: ChatMessage,
+    /// The question's and the answer's stored ids, when they are stored.
+    pub sent: Option<SentMessage>,
+    pub events: broadcast::Receiver<ChatEvent>,
+}
+
+/// A hold on one answer being written, for a reader that must start over on it (it fell
+/// behind) before the answer has an id to be found by.
+pub struct Following(Arc<Run>);
+
+impl Following {
+    pub fn subscribe(&self) -> Option<Subscription> {
+        self.0.subscribe()
+    }
+}
+
 impl Run {
+    fn subscribe(&self) -> Option<Subscription> {
+        let live = self.state.lock().ok()?;
+        Some(Subscription {
+            snapshot: live.message.clone(),
+            sent: live.sent.clone(),
+            events: live.events.subscribe(),
+        })
+    }
+
     /// Applies `ev` to the snapshot and sends it, under one lock, so a subscriber that takes
     /// the snapshot sees every later event exactly once.
     fn apply(&self, ev: ChatEvent) {
         let Ok(mut guard) = self.state.lock() else {
             return;
         };
-        let (msg, tx) = &mut *guard;
+        let Live {
+            message: msg,
+            events: tx,
+            sent: stored,
+        } = &mut *guard;
         match &ev {
             ChatEvent::Delta { text } => msg.content.push_str(text),
             ChatEvent::Tool { call } => match msg.tool_calls.iter_mut().find(|c| c.id == call.id) {
-                Some(c) => *c = call.clone(),
-                None => msg.tool_calls.push(call.clone()),
+                Some(c) => *c = (**call).clone(),
+                None => msg.tool_calls.push((**call).clone()),
             },
             ChatEvent::Usage {
                 prompt_tokens,
@@ -66,10 +112,11 @@ impl Run {
                 msg.status = status.clone();
                 msg.error = error.clone();
             }
-            ChatEvent::Snapshot { message } => *msg = message.clone(),
+            ChatEvent::Snapshot { message } => *msg = (**message).clone(),
             ChatEvent::Sent { sent } => {
                 msg.id = sent.assistant_message_id;
                 msg.conversation_id = sent.conversation_id;
+                *stored = Some(sent.clone());
             }
         }
         let _ = tx.send(ev);
@@ -77,7 +124,7 @@ impl Run {
     }
 
     fn snapshot(&self) -> Option<ChatMessage> {
-        self.state.lock().ok().map(|g| g.0.clone())
+        self.state.lock().ok().map(|g| g.message.clone())
     }
 }
 
@@ -100,10 +147,13 @@ impl Runs {
     }
 
     /// The answer as it is now and its later events, if it is being written here.
-    pub fn subscribe(&self, id: i64) -> Option<(ChatMessage, broadcast::Receiver<ChatEvent>)> {
-        let run = self.get(id)?;
-        let guard = run.state.lock().ok()?;
-        Some((guard.0.clone(), guard.1.subscribe()))
+    pub fn subscribe(&self, id: i64) -> Option<Subscription> {
+        self.get(id)?.subscribe()
+    }
+
+    /// The answer as it is now, if it is being written here.
+    pub fn snapshot(&self, id: i64) -> Option<ChatMessage> {
+        self.get(id)?.snapshot()
     }
 
     /// Asks the answer's task to stop; false when it is not running here.
@@ -193,6 +243,8 @@ pub struct Asking {
     /// Every event of the answer from its start: `sent` once the question is stored (or
     /// `done` with the error when it could not be), deltas possibly before it.
     pub events: broadcast::Receiver<ChatEvent>,
+    /// To start over on the answer, should the reader of `events` fall behind.
+    pub following: Following,
     stored: oneshot::Receiver<Result<SentMessage>>,
 }
 
@@ -257,8 +309,13 @@ pub async fn ask(
     };
     let task = prepare(state, scope, answer, history, resolved, Some(pending));
     let events = task.events();
+    let following = Following(task.run.clone());
     tokio::spawn(task.run());
-    Ok(Asking { events, stored })
+    Ok(Asking {
+        events,
+        following,
+        stored,
+    })
 }
 
 /// Asks `question` and answers once it is stored: the ids to follow the answer by.
@@ -455,7 +512,9 @@ pub async fn confirm(
         // The answer is still being written: its task saves the call with the rest, and
         // the stored row may not show it yet — the live answer does.
         Some(run) => {
-            run.apply(ChatEvent::Tool { call });
+            run.apply(ChatEvent::Tool {
+                call: Box::new(call),
+            });
             run.snapshot().ok_or(Error::NotFound("message"))
         }
         None => {
@@ -491,11 +550,15 @@ fn prepare(
     resolved: Resolved,
     pending: Option<Pending>,
 ) -> Task {
-    let (tx, _) = broadcast::channel(1024);
+    let (events, _) = broadcast::channel(EVENTS_KEPT);
     let run = Arc::new(Run {
         owner: (scope.workspace_id(), scope.user_id()),
         cancel: CancellationToken::new(),
-        state: Mutex::new((answer, tx)),
+        state: Mutex::new(Live {
+            message: answer,
+            events,
+            sent: None,
+        }),
         revision: AtomicU64::new(0),
     });
     Task {
@@ -556,8 +619,8 @@ impl Task {
     /// The answer's events from now on (taken before the task starts: none is missed).
     fn events(&self) -> broadcast::Receiver<ChatEvent> {
         match self.run.state.lock() {
-            Ok(g) => g.1.subscribe(),
-            Err(poisoned) => poisoned.into_inner().1.subscribe(),
+            Ok(g) => g.events.subscribe(),
+            Err(poisoned) => poisoned.into_inner().events.subscribe(),
         }
     }
 
@@ -792,7 +855,9 @@ impl Task {
             summary: format!("calling {}", c.name),
             result: None,
         };
-        self.run.apply(ChatEvent::Tool { call: call.clone() });
+        self.run.apply(ChatEvent::Tool {
+            call: Box::new(call.clone()),
+        });
         let outcome = tokio::time::timeout(
             TOOL_TIMEOUT,
             tools::call(&self.state.db, &self.scope, &c.name, &c.arguments),
@@ -815,7 +880,9 @@ impl Task {
                 call.result = Some(serde_json::json!({"error": e.to_string()}));
             }
         }
-        self.run.apply(ChatEvent::Tool { call: call.clone() });
+        self.run.apply(ChatEvent::Tool {
+            call: Box::new(call.clone()),
+        });
         let text = call
             .result
             .as_ref()

@@ -46,7 +46,7 @@ pub async fn complete(
     let request = ChatRequest {
         system: system.to_owned(),
         messages: vec![Message::user(user)],
-        tools: &[],
+        tools: &super::provider::NO_TOOLS,
         max_tokens,
     };
     let mut stream = provider.stream(&request).await.map_err(|e| e.to_string())?;

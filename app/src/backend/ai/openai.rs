@@ -7,8 +7,8 @@ use futures_util::future::BoxFuture;
 use serde_json::{json, Value};
 
 use super::provider::{
-    send_with_retries, CallRequest, ChatRequest, EventStream, HttpSettings, Provider,
-    ProviderError, ProviderEvent, Role,
+    encode_with_tools, send_with_retries, CallRequest, ChatRequest, EventStream, HttpSettings,
+    Provider, ProviderError, ProviderEvent, Role, ToolDef, Wire,
 };
 use super::wire::{decode, Decoder};
 
@@ -39,7 +39,8 @@ impl OpenAi {
     }
 }
 
-pub(crate) fn body(model: &str, req: &ChatRequest) -> Value {
+/// The request's JSON.
+pub(crate) fn body(model: &str, req: &ChatRequest) -> Vec<u8> {
     let mut messages = vec![json!({"role": "system", "content": req.system})];
     for m in &req.messages {
         messages.push(match m.role {
@@ -62,25 +63,20 @@ pub(crate) fn body(model: &str, req: &ChatRequest) -> Value {
             }),
         });
     }
-    let mut body = json!({
+    let body = json!({
         "model": model,
         "stream": true,
         "stream_options": {"include_usage": true},
         "max_tokens": req.max_tokens,
         "messages": messages,
     });
-    if !req.tools.is_empty() {
-        body["tools"] = req
-            .tools
-            .iter()
-            .map(|t| {
-                json!({"type": "function", "function": {
-                    "name": t.name, "description": t.description, "parameters": t.parameters,
-                }})
-            })
-            .collect();
-    }
-    body
+    encode_with_tools(&body, req.tools, Wire::OpenAi, tool)
+}
+
+fn tool(t: &ToolDef) -> Value {
+    json!({"type": "function", "function": {
+        "name": t.name, "description": t.description, "parameters": t.parameters,
+    }})
 }
 
 impl Provider for OpenAi {
@@ -94,9 +90,14 @@ impl Provider for OpenAi {
     ) -> BoxFuture<'a, Result<EventStream, ProviderError>> {
         Box::pin(async move {
             let url = format!("{}/chat/completions", self.base_url);
-            let body = body(&self.model, request);
+            // Bytes: each attempt sends the same body without copying it.
+            let body = bytes::Bytes::from(body(&self.model, request));
             let response = send_with_retries(&self.http, &self.model, || {
-                let mut b = self.client.post(&url).json(&body);
+                let mut b = self
+                    .client
+                    .post(&url)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone());
                 if let Some(key) = &self.api_key {
                     b = b.bearer_auth(key);
                 }
@@ -282,6 +283,33 @@ impl Decoder for OpenAiDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_body_carries_every_tool_once_encoded_and_none_when_offered_none() {
+        let defs = super::super::tools::definitions();
+        let mut req = ChatRequest {
+            system: "sys".into(),
+            messages: vec![super::super::provider::Message::user("q")],
+            tools: defs,
+            max_tokens: 7,
+        };
+        // Twice: the second request reuses the list encoded for the first.
+        for _ in 0..2 {
+            let b: Value = serde_json::from_slice(&body("m", &req)).unwrap();
+            let tools = b["tools"].as_array().unwrap();
+            assert_eq!(tools.len(), defs.defs.len());
+            for (t, d) in tools.iter().zip(&defs.defs) {
+                assert_eq!(t, &tool(d));
+            }
+            assert_eq!(b["model"], "m");
+            assert_eq!(b["max_tokens"], 7);
+            assert_eq!(b["messages"][1]["content"], "q");
+        }
+        req.tools = &super::super::provider::NO_TOOLS;
+        let b: Value = serde_json::from_slice(&body("m", &req)).unwrap();
+        assert!(b.get("tools").is_none());
+        assert_eq!(b["stream"], true);
+    }
 
     fn feed(d: &mut OpenAiDecoder, lines: &[&str]) -> Vec<ProviderEvent> {
         lines.iter().flat_map(|l| d.event("", l).unwrap()).collect()

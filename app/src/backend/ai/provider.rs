@@ -1,7 +1,7 @@
 //! The one interface every model provider speaks: messages and tool definitions in, a stream
 //! of events out. The chat runtime, report sections and insights only know this trait.
 
-use std::{pin::Pin, time::Duration};
+use std::{pin::Pin, sync::OnceLock, time::Duration};
 
 use futures_util::{future::BoxFuture, Stream};
 
@@ -67,12 +67,87 @@ pub struct ToolDef {
     pub parameters: serde_json::Value,
 }
 
+/// The tools a request offers, with each wire format's encoding of the list kept once made:
+/// every turn of every answer sends the same list (a few KB of JSON), and building and
+/// encoding it each time was a good part of what a question cost the server.
+#[derive(Debug)]
+pub struct ToolSet {
+    pub defs: Vec<ToolDef>,
+    openai: OnceLock<Vec<u8>>,
+    anthropic: OnceLock<Vec<u8>>,
+}
+
+/// The wire formats whose requests carry a tool list.
+#[derive(Clone, Copy)]
+pub(crate) enum Wire {
+    OpenAi,
+    Anthropic,
+}
+
+/// A request without tools.
+pub static NO_TOOLS: ToolSet = ToolSet::new(Vec::new());
+
+impl ToolSet {
+    pub const fn new(defs: Vec<ToolDef>) -> Self {
+        Self {
+            defs,
+            openai: OnceLock::new(),
+            anthropic: OnceLock::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.defs.is_empty()
+    }
+
+    /// The list as `wire` sends it (a JSON array), each tool as `one` writes it.
+    pub(crate) fn encoded(&self, wire: Wire, one: fn(&ToolDef) -> serde_json::Value) -> &[u8] {
+        let cell = match wire {
+            Wire::OpenAi => &self.openai,
+            Wire::Anthropic => &self.anthropic,
+        };
+        cell.get_or_init(|| {
+            let list: Vec<serde_json::Value> = self.defs.iter().map(one).collect();
+            serde_json::to_vec(&list).unwrap_or_else(|_| b"[]".to_vec())
+        })
+    }
+}
+
+impl PartialEq for ToolSet {
+    fn eq(&self, other: &Self) -> bool {
+        self.defs == other.defs
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChatRequest {
     pub system: String,
     pub messages: Vec<Message>,
-    pub tools: &'static [ToolDef],
+    pub tools: &'static ToolSet,
     pub max_tokens: u32,
+}
+
+/// `body` (a JSON object) encoded, with the `tools` list (already encoded) added when the
+/// request offers any.
+pub(crate) fn encode_with_tools(
+    body: &serde_json::Value,
+    tools: &ToolSet,
+    wire: Wire,
+    one: fn(&ToolDef) -> serde_json::Value,
+) -> Vec<u8> {
+    let mut out = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    if tools.is_empty() {
+        return out;
+    }
+    let list = tools.encoded(wire, one);
+    // `out` is an object with at least the model in it: `{…}` becomes `{…,"tools":[…]}`.
+    if out.last() == Some(&b'}') {
+        out.pop();
+        out.extend_from_slice(b",\"tools\":");
+        out.extend_from_slice(list);
+        out.push(b'}');
+    }
+    out
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use sea_orm::ConnectionTrait;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::provider::ToolDef;
+use super::provider::{ToolDef, ToolSet};
 use crate::backend::auth::Scope;
 use crate::backend::{repo, Error};
 use crate::types::{Deal, ListQuery, Money, StageKind};
@@ -180,9 +180,9 @@ fn schema<T: JsonSchema>() -> Value {
 
 /// Every tool, as the model sees it. Made once: generating the argument schemas took a
 /// good part of a millisecond, and every turn of every answer sends them.
-pub fn definitions() -> &'static [ToolDef] {
-    static DEFINITIONS: std::sync::OnceLock<Vec<ToolDef>> = std::sync::OnceLock::new();
-    DEFINITIONS.get_or_init(build_definitions)
+pub fn definitions() -> &'static ToolSet {
+    static DEFINITIONS: std::sync::OnceLock<ToolSet> = std::sync::OnceLock::new();
+    DEFINITIONS.get_or_init(|| ToolSet::new(build_definitions()))
 }
 
 fn build_definitions() -> Vec<ToolDef> {
@@ -778,7 +778,7 @@ mod tests {
 
     #[test]
     fn every_tool_has_an_object_schema() {
-        for t in definitions() {
+        for t in &definitions().defs {
             assert_eq!(t.parameters["type"], "object", "{}", t.name);
             assert!(t.parameters.get("$schema").is_none());
         }
