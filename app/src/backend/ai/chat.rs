@@ -707,7 +707,9 @@ impl Task {
         };
         // Stored before readers hear `done`: a script that reads the message after the
         // stream's end must find it finished (it found the last periodic save, still
-        // "streaming", when `done` went out first).
+        // "streaming", when `done` went out first). The answer's tokens are counted in the
+        // same transaction: a write of its own after `done` was still going on when the
+        // next question came, and took the CPU from it.
         let revision = self.run.revision.load(Ordering::Relaxed);
         let finished = self.run.snapshot().map(|mut m| {
             m.status = status.into();
@@ -715,7 +717,7 @@ impl Task {
             m
         });
         if let Some(m) = &finished {
-            if let Err(e) = save_in_turn(&self.state, m).await {
+            if let Err(e) = finish_in_turn(&self.state, &self.scope, m).await {
                 tracing::error!(error = %e, message = id, "saving the final answer");
             }
         }
@@ -729,20 +731,6 @@ impl Task {
                 if let Err(e) = save_in_turn(&self.state, &m).await {
                     tracing::error!(error = %e, message = id, "saving the final answer");
                 }
-            }
-        }
-        if let Some(m) = finished {
-            let tokens = i64::from(m.prompt_tokens) + i64::from(m.completion_tokens);
-            let _turn = self.state.writes().enter().await;
-            if let Err(e) = repo::ai::record_usage(
-                &self.state.db,
-                self.scope.workspace_id(),
-                self.scope.user_id(),
-                tokens,
-            )
-            .await
-            {
-                tracing::warn!(error = %e, "recording AI usage");
             }
         }
         self.state.chat_runs().remove(id);
@@ -927,6 +915,17 @@ async fn keep_saved(state: AppState, run: Arc<Run>, id: i64, stop: CancellationT
 async fn save_in_turn(state: &AppState, m: &ChatMessage) -> Result<()> {
     let _turn = state.writes().enter().await;
     repo::chat::save_answer(&state.db, m).await
+}
+
+/// Saves the finished answer and adds its tokens to the month's usage, in one transaction.
+async fn finish_in_turn(state: &AppState, scope: &Scope, m: &ChatMessage) -> Result<()> {
+    let _turn = state.writes().enter().await;
+    let txn = crate::backend::db::begin_write(&state.db).await?;
+    repo::chat::save_answer(&txn, m).await?;
+    let tokens = i64::from(m.prompt_tokens) + i64::from(m.completion_tokens);
+    repo::ai::record_usage(&txn, scope.workspace_id(), scope.user_id(), tokens).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 fn timeout_message(limit: Duration) -> String {
