@@ -934,3 +934,15 @@ fn timeout_message(limit: Duration) -> String {
         limit.as_secs()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every answer allocates `EVENTS_KEPT` slots of the largest event: a variant that grows
+    /// past a few words (an unboxed message or tool call) multiplies that by four or more.
+    #[test]
+    fn an_event_is_a_few_words() {
+        assert!(std::mem::size_of::<ChatEvent>() <= 64);
+    }
+}
