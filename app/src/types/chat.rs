@@ -84,7 +84,8 @@ pub struct AskQuestion {
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChatEvent {
-    /// The message as it is now (first event of every stream that follows a stored answer).
+    /// The message as it is now (first event of every stream that follows a stored answer,
+    /// and of a reader's fresh start after it fell behind; on `ask` before `sent`, id 0).
     /// Boxed, as is `Tool`'s call: every answer keeps a ring of recent events for its
     /// readers, and a slot is as big as the biggest event (serialised the same either way).
     Snapshot { message: Box<ChatMessage> },
