@@ -150,7 +150,8 @@ async fn build_state(
     if !migrations::AI_PROVIDERS.contains(&ai.provider.as_str()) {
         anyhow::bail!("AI_PROVIDER must be offline, openai or anthropic");
     }
-    match app::backend::repo::chat::mark_interrupted(&conn).await {
+    let untouched = app::backend::ai::chat::interrupted_after(&ai);
+    match app::backend::repo::chat::mark_interrupted(&conn, untouched).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(
             answers = n,
@@ -179,6 +180,7 @@ async fn build_state(
     }
     app::backend::dashboard::spawn_invalidator(&state);
     app::backend::auth::access_cache::spawn_invalidator(&state);
+    app::backend::ai::chat::spawn_sweeper(&state);
     Ok(state)
 }
 

@@ -372,6 +372,82 @@ async fn a_connection_cut_mid_answer_keeps_the_partial_answer_as_stopped() {
     app.stop().await;
 }
 
+/// An answer left `streaming` by a process that died (another process on the same database):
+/// the sweep marks it stopped once it is older than any live answer can be, keeps its text,
+/// and a reader following it from this process gets `done`. A fresher one — possibly still
+/// being written elsewhere — is left alone.
+async fn an_answer_whose_process_died_is_closed_by_the_sweep(backend: Backend) {
+    use app::backend::entity::ai_messages;
+    use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
+
+    let app = common::spawn_app(backend).await;
+    let fake = fake_llm::start(vec![fixed(|| {
+        Reply::Sse(fake_llm::oa_answer("Written before the crash."))
+    })])
+    .await;
+    let (s, slug) = with_provider(&app, "sweep@chat.example", "openai", &fake).await;
+    let dead = answer_of(&app, &s, &slug, "First").await["id"]
+        .as_i64()
+        .unwrap();
+    let alive = answer_of(&app, &s, &slug, "Second").await["id"]
+        .as_i64()
+        .unwrap();
+    // As the other process left them: still `streaming`, one untouched for longer than any
+    // live answer goes without a save, one saved just now.
+    let limit = app::backend::ai::chat::interrupted_after(app.state.ai());
+    let long_ago = chrono::Utc::now()
+        - chrono::Duration::from_std(limit).unwrap()
+        - chrono::Duration::seconds(5);
+    for (id, at) in [(dead, long_ago), (alive, chrono::Utc::now())] {
+        ai_messages::Entity::update_many()
+            .col_expr(ai_messages::Column::Status, Expr::value("streaming"))
+            .col_expr(ai_messages::Column::UpdatedAt, Expr::value(at))
+            .filter(ai_messages::Column::Id.eq(id))
+            .exec(&app.state.db)
+            .await
+            .unwrap();
+    }
+
+    // Not live here: the reader polls the stored message until it is no longer streaming.
+    let reader = {
+        let (app, s, slug) = (&app, &s, slug.clone());
+        async move { follow(app, s, &slug, dead).await }
+    };
+    let sweep = async {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        app::backend::ai::chat::sweep_interrupted(&app.state)
+            .await
+            .unwrap()
+    };
+    let (events, swept) = tokio::join!(reader, sweep);
+    assert_eq!(swept, 1, "only the answer untouched for too long");
+    let (text, status) = replay(&events);
+    assert_eq!(
+        (text.as_str(), status.as_str()),
+        ("Written before the crash.", "stopped")
+    );
+    let m = stored(&app, &s, &slug, dead).await;
+    assert!(
+        m["error"]
+            .as_str()
+            .unwrap()
+            .contains("stopped before it was finished"),
+        "{m}"
+    );
+    assert_eq!(stored(&app, &s, &slug, alive).await["status"], "streaming");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_answer_whose_process_died_is_closed_by_the_sweep_sqlite() {
+    an_answer_whose_process_died_is_closed_by_the_sweep(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_answer_whose_process_died_is_closed_by_the_sweep_postgres() {
+    an_answer_whose_process_died_is_closed_by_the_sweep(Backend::Postgres).await;
+}
+
 #[tokio::test]
 async fn stop_aborts_a_slow_answer_upstream_and_keeps_what_was_written() {
     let app = common::spawn_app(Backend::Sqlite).await;

@@ -340,15 +340,25 @@ pub async fn delete_after(db: &impl ConnectionTrait, conversation_id: i64, id: i
 }
 
 /// Answers left `streaming` by a process that stopped: they keep what was written, as
-/// stopped. Only those untouched for two minutes — another process may be writing the rest.
-pub async fn mark_interrupted(db: &impl ConnectionTrait) -> Result<u64> {
-    let stale = Utc::now() - chrono::Duration::minutes(2);
+/// stopped. Only those untouched for `untouched_for` — a live answer is saved more often than
+/// that (see `ai::chat::interrupted_after`), perhaps by another process.
+pub async fn mark_interrupted(
+    db: &impl ConnectionTrait,
+    untouched_for: std::time::Duration,
+) -> Result<u64> {
+    let Some(stale) = chrono::Duration::from_std(untouched_for)
+        .ok()
+        .and_then(|d| Utc::now().checked_sub_signed(d))
+    else {
+        return Ok(0);
+    };
     Ok(ai_messages::Entity::update_many()
         .col_expr(ai_messages::Column::Status, Expr::value("stopped"))
         .col_expr(
             ai_messages::Column::Error,
-            Expr::value("the server restarted while this answer was being written"),
+            Expr::value("the server writing this answer stopped before it was finished"),
         )
+        .col_expr(ai_messages::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(ai_messages::Column::Status.eq("streaming"))
         .filter(ai_messages::Column::UpdatedAt.lt(stale))
         .exec(db)
