@@ -8,13 +8,18 @@
 //!   `POST /api/chat/ask`, as the page asks, and `send_message` then the answer's stream, as a
 //!   script may,
 //!
-//! at 1 and at 64 concurrent chats. Per token, the time from the fake sending it to the
-//! client reading it ("added") shows what the gateway adds to streaming; time to first token
-//! is from the request to the first token (for the app the question, its conversation and
-//! the answer's row are written meanwhile; `sent` says when they were). Throughput is tokens read per second over the run.
+//! at 1 and at 64 concurrent chats — the 64 both as a burst (every round's questions in the
+//! same instant) and steady (64 chats asking one question after another, started spread over
+//! one answer's length, so a question arrives while the others' answers stream). Per token,
+//! the time from the fake sending it to the client reading it ("added") shows what the
+//! gateway adds to streaming; time to first token is from the request to the first token
+//! (for the app the question, its conversation and the answer's row are written meanwhile;
+//! `sent` says when they were). Throughput is tokens read per second over the run. The app
+//! runs on a runtime of its own (`BENCH_APP_RUNTIME=shared`: on the bench's).
+//!
 //! Numbers are printed, never asserted. `BENCH_ONLY=<part of a label>` runs only those
-//! scenarios, `BENCH_ROUNDS` / `BENCH_ROUNDS_64` set how many rounds each takes (for a
-//! profiler).
+//! scenarios, `BENCH_ROUNDS` / `BENCH_ROUNDS_64` set how many rounds (at 64 steady: questions
+//! per chat) each takes (for a profiler).
 
 // The server binary's allocator (see main.rs), so the figures are the server's.
 #[global_allocator]
@@ -325,6 +330,52 @@ where
     report(label, runs, t0.elapsed());
 }
 
+/// `chats` chats side by side, as people use them: each asks, reads its answer to the end
+/// and asks again, `warmup` answers (not counted) and then `questions` more; the chats start
+/// spread over one answer's length (`spread`), so their questions arrive at different
+/// moments while the others' answers stream. `scenario` starts a round's chats in the same
+/// instant instead — a burst, the worst case for the first token.
+async fn steady<F, Fut>(
+    label: &str,
+    chats: usize,
+    warmup: usize,
+    questions: usize,
+    spread: Duration,
+    f: F,
+) where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Run> + Send,
+{
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        if !label.contains(only.as_str()) {
+            return;
+        }
+    }
+    let t0 = Instant::now();
+    let handles: Vec<_> = (0..chats)
+        .map(|i| {
+            let f = f.clone();
+            let offset = spread * i as u32 / chats as u32;
+            tokio::spawn(async move {
+                tokio::time::sleep(offset).await;
+                let mut runs = Vec::with_capacity(questions);
+                for n in 0..warmup + questions {
+                    let run = f().await;
+                    if n >= warmup {
+                        runs.push(run);
+                    }
+                }
+                runs
+            })
+        })
+        .collect();
+    let mut runs = Vec::with_capacity(chats * questions);
+    for h in handles {
+        runs.extend(h.await.unwrap());
+    }
+    report(label, runs, t0.elapsed());
+}
+
 /// `concurrency` chats started at once, each followed to its end.
 async fn round<F, Fut>(concurrency: usize, f: &F) -> Vec<Run>
 where
@@ -386,11 +437,34 @@ async fn bench() {
         .site_pkg_dir("pkg")
         .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
         .build();
-    let application = Application::build(cli.config, options)
-        .await
-        .expect("the app");
-    let base = format!("http://{}", application.local_addr());
-    tokio::spawn(application.run_until(std::future::pending()));
+    let base = if std::env::var("BENCH_APP_RUNTIME").as_deref() != Ok("shared") {
+        // The app on its own runtime and threads, as the server process runs it; the
+        // client and the fake provider (a browser, a remote model) stay on this one. With
+        // `BENCH_APP_RUNTIME=shared` all three share one, as the bench did before stop 23:
+        // then the readers' and the fake's tasks queue among the app's.
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let application = Application::build(cli.config, options)
+                    .await
+                    .expect("the app");
+                let _ = tx.send(format!("http://{}", application.local_addr()));
+                let _ = application.run_until(std::future::pending()).await;
+            });
+        });
+        rx.await.unwrap()
+    } else {
+        let application = Application::build(cli.config, options)
+            .await
+            .expect("the app");
+        let base = format!("http://{}", application.local_addr());
+        tokio::spawn(application.run_until(std::future::pending()));
+        base
+    };
 
     // Sign-up answers 303 with the session cookie: not followed, so the cookie is seen.
     let client = reqwest::Client::builder()
@@ -452,6 +526,36 @@ async fn bench() {
     let rounds_1 = env_u64("BENCH_ROUNDS", 100) as usize;
     let rounds_64 = env_u64("BENCH_ROUNDS_64", 4) as usize;
     for (concurrency, warmup, rounds) in [(1usize, 3usize, rounds_1), (64, 1, rounds_64)] {
+        if concurrency > 1 {
+            // Every chat's answer takes about this long; the chats' questions are spread over it.
+            let spread = spacing * tokens as u32;
+            let (c, f) = (client.clone(), fake.clone());
+            steady(
+                &format!("direct, {concurrency} steady"),
+                concurrency,
+                warmup,
+                rounds,
+                spread,
+                move || {
+                    let (c, f) = (c.clone(), f.clone());
+                    async move { direct(&c, &f).await }
+                },
+            )
+            .await;
+            let (c, a) = (client.clone(), app.clone());
+            steady(
+                &format!("app, ask, {concurrency} steady"),
+                concurrency,
+                warmup,
+                rounds,
+                spread,
+                move || {
+                    let (c, a) = (c.clone(), a.clone());
+                    async move { through_app(&c, &a).await }
+                },
+            )
+            .await;
+        }
         let (c, f) = (client.clone(), fake.clone());
         scenario(
             &format!("direct, {concurrency} concurrent"),
