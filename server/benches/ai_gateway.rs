@@ -33,7 +33,7 @@ use std::{
 use axum::{body::Body, response::Response, routing::post, Router};
 use bytes::Bytes;
 use clap::Parser;
-use futures_util::StreamExt;
+use futures_util::{future::BoxFuture, FutureExt, StreamExt};
 use serde_json::{json, Value};
 
 use server::{Application, Config};
@@ -395,6 +395,30 @@ where
     runs
 }
 
+/// One chat's question, read directly from the fake.
+fn direct_chat(
+    client: &reqwest::Client,
+    fake: &str,
+) -> impl Fn() -> BoxFuture<'static, Run> + Clone + Send + 'static {
+    let (c, f) = (client.clone(), fake.to_owned());
+    move || {
+        let (c, f) = (c.clone(), f.clone());
+        async move { direct(&c, &f).await }.boxed()
+    }
+}
+
+/// One chat's question, asked through the app as the page asks.
+fn ask_chat(
+    client: &reqwest::Client,
+    app: &std::sync::Arc<AppSide>,
+) -> impl Fn() -> BoxFuture<'static, Run> + Clone + Send + 'static {
+    let (c, a) = (client.clone(), app.clone());
+    move || {
+        let (c, a) = (c.clone(), a.clone());
+        async move { through_app(&c, &a).await }.boxed()
+    }
+}
+
 fn main() {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -444,7 +468,9 @@ async fn bench() {
         // then the readers' and the fake's tasks queue among the app's.
         let (tx, rx) = tokio::sync::oneshot::channel();
         std::thread::spawn(move || {
+            // Named apart from the bench's own threads, for a profiler (`perf report --comm`).
             let rt = tokio::runtime::Builder::new_multi_thread()
+                .thread_name("app-worker")
                 .enable_all()
                 .build()
                 .unwrap();
@@ -529,57 +555,27 @@ async fn bench() {
         if concurrency > 1 {
             // Every chat's answer takes about this long; the chats' questions are spread over it.
             let spread = spacing * tokens as u32;
-            let (c, f) = (client.clone(), fake.clone());
-            steady(
-                &format!("direct, {concurrency} steady"),
-                concurrency,
-                warmup,
-                rounds,
-                spread,
-                move || {
-                    let (c, f) = (c.clone(), f.clone());
-                    async move { direct(&c, &f).await }
-                },
-            )
-            .await;
-            let (c, a) = (client.clone(), app.clone());
-            steady(
-                &format!("app, ask, {concurrency} steady"),
-                concurrency,
-                warmup,
-                rounds,
-                spread,
-                move || {
-                    let (c, a) = (c.clone(), a.clone());
-                    async move { through_app(&c, &a).await }
-                },
-            )
-            .await;
+            let (label, f) = (
+                format!("direct, {concurrency} steady"),
+                direct_chat(&client, &fake),
+            );
+            steady(&label, concurrency, warmup, rounds, spread, f).await;
+            let (label, f) = (
+                format!("app, ask, {concurrency} steady"),
+                ask_chat(&client, &app),
+            );
+            steady(&label, concurrency, warmup, rounds, spread, f).await;
         }
-        let (c, f) = (client.clone(), fake.clone());
-        scenario(
-            &format!("direct, {concurrency} concurrent"),
-            concurrency,
-            warmup,
-            rounds,
-            move || {
-                let (c, f) = (c.clone(), f.clone());
-                async move { direct(&c, &f).await }
-            },
-        )
-        .await;
-        let (c, a) = (client.clone(), app.clone());
-        scenario(
-            &format!("app, ask, {concurrency} concurrent"),
-            concurrency,
-            warmup,
-            rounds,
-            move || {
-                let (c, a) = (c.clone(), a.clone());
-                async move { through_app(&c, &a).await }
-            },
-        )
-        .await;
+        let (label, f) = (
+            format!("direct, {concurrency} concurrent"),
+            direct_chat(&client, &fake),
+        );
+        scenario(&label, concurrency, warmup, rounds, f).await;
+        let (label, f) = (
+            format!("app, ask, {concurrency} concurrent"),
+            ask_chat(&client, &app),
+        );
+        scenario(&label, concurrency, warmup, rounds, f).await;
         let (c, a) = (client.clone(), app.clone());
         scenario(
             &format!("app, send+stream, {concurrency}"),
