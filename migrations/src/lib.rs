@@ -18,6 +18,7 @@ mod m20261130_000011_deal_stage_counts;
 mod m20261206_000012_deal_period_cover;
 mod m20261206_000013_deal_totals;
 mod m20261206_000014_day_totals;
+mod m20261206_000015_ai_streaming_sweep;
 mod schema_helpers;
 pub mod totals;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000012_deal_period_cover::Migration),
             Box::new(m20261206_000013_deal_totals::Migration),
             Box::new(m20261206_000014_day_totals::Migration),
+            Box::new(m20261206_000015_ai_streaming_sweep::Migration),
         ]
     }
 }

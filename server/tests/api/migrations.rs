@@ -213,6 +213,38 @@ async fn postgres_deferred_indexes_come_back() {
     deferred_indexes_come_back(Backend::Postgres).await;
 }
 
+/// The sweep for answers a dead process left `streaming` (every process, every minute) reads
+/// a range of an index, not every message ever written — with its values bound as parameters,
+/// as sea-orm sends them.
+#[tokio::test]
+async fn sqlite_the_streaming_sweep_searches_an_index() {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+
+    let db = TestDb::new(Backend::Sqlite).await;
+    let conn = db.connect().await;
+    app::backend::db::migrate(&conn).await.unwrap();
+    // As above: a connection opened after the migration explains with its indexes.
+    conn.close().await.unwrap();
+    let conn = db.connect().await;
+    let plan: Vec<String> = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Sqlite,
+            "EXPLAIN QUERY PLAN UPDATE ai_messages SET status = 'stopped' \
+             WHERE status = ? AND updated_at < ?",
+            ["streaming".into(), "2026-12-01T00:00:00Z".into()],
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "detail").unwrap())
+        .collect();
+    let plan = plan.join("; ");
+    assert!(
+        plan.contains("USING INDEX ix_ai_messages_status_updated (status=? AND updated_at<?)"),
+        "{plan}"
+    );
+}
+
 /// SQLite reads the dashboard's period aggregates from the deals' covering indexes alone (no
 /// row fetched by rowid), and the deals list sorted by created date still reads its page in
 /// index order (no sort).
