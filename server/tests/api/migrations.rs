@@ -213,32 +213,54 @@ async fn postgres_deferred_indexes_come_back() {
     deferred_indexes_come_back(Backend::Postgres).await;
 }
 
-/// The sweep for answers a dead process left `streaming` (every process, every minute) reads
-/// a range of an index, not every message ever written — with its values bound as parameters,
-/// as sea-orm sends them.
-#[tokio::test]
-async fn sqlite_the_streaming_sweep_searches_an_index() {
+/// A migrated SQLite database, and SQLite's plan for `sql` with `values` bound, its steps
+/// joined by "; ".
+async fn sqlite_planner() -> (
+    TestDb,
+    impl Fn(&str, Vec<sea_orm::Value>) -> futures_util::future::BoxFuture<'static, String>,
+) {
+    use futures_util::FutureExt;
     use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
     let db = TestDb::new(Backend::Sqlite).await;
     let conn = db.connect().await;
     app::backend::db::migrate(&conn).await.unwrap();
-    // As above: a connection opened after the migration explains with its indexes.
+    // EXPLAIN starts no transaction, so it never checks the schema cookie: a pooled
+    // connection opened before the migration would explain with the old indexes.
     conn.close().await.unwrap();
     let conn = db.connect().await;
-    let plan: Vec<String> = conn
-        .query_all_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Sqlite,
-            "EXPLAIN QUERY PLAN UPDATE ai_messages SET status = 'stopped' \
-             WHERE status = ? AND updated_at < ?",
-            ["streaming".into(), "2026-12-01T00:00:00Z".into()],
-        ))
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get::<String>("", "detail").unwrap())
-        .collect();
-    let plan = plan.join("; ");
+    let plan = move |sql: &str, values: Vec<sea_orm::Value>| {
+        let conn = conn.clone();
+        let sql = format!("EXPLAIN QUERY PLAN {sql}");
+        async move {
+            conn.query_all_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Sqlite,
+                sql,
+                values,
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<String>("", "detail").unwrap())
+            .collect::<Vec<_>>()
+            .join("; ")
+        }
+        .boxed()
+    };
+    (db, plan)
+}
+
+/// The sweep for answers a dead process left `streaming` (every process, every minute) reads
+/// a range of an index, not every message ever written — with its values bound as parameters,
+/// as sea-orm sends them.
+#[tokio::test]
+async fn sqlite_the_streaming_sweep_searches_an_index() {
+    let (_db, plan) = sqlite_planner().await;
+    let plan = plan(
+        "UPDATE ai_messages SET status = 'stopped' WHERE status = ? AND updated_at < ?",
+        vec!["streaming".into(), "2026-12-01T00:00:00Z".into()],
+    )
+    .await;
     assert!(
         plan.contains("USING INDEX ix_ai_messages_status_updated (status=? AND updated_at<?)"),
         "{plan}"
@@ -250,28 +272,8 @@ async fn sqlite_the_streaming_sweep_searches_an_index() {
 /// index order (no sort).
 #[tokio::test]
 async fn sqlite_dashboard_periods_read_covering_indexes() {
-    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
-
-    let db = TestDb::new(Backend::Sqlite).await;
-    let conn = db.connect().await;
-    app::backend::db::migrate(&conn).await.unwrap();
-    // EXPLAIN starts no transaction, so it never checks the schema cookie: a pooled
-    // connection opened before the migration would explain with the old indexes.
-    conn.close().await.unwrap();
-    let conn = db.connect().await;
-    let plan = |sql: &str| {
-        let conn = conn.clone();
-        let sql = format!("EXPLAIN QUERY PLAN {sql}");
-        async move {
-            conn.query_all_raw(Statement::from_string(DatabaseBackend::Sqlite, sql))
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.try_get::<String>("", "detail").unwrap())
-                .collect::<Vec<_>>()
-                .join("; ")
-        }
-    };
+    let (_db, explain) = sqlite_planner().await;
+    let plan = |sql: &str| explain(sql, vec![]);
     let open = plan(
         "SELECT currency, SUM(CASE WHEN closed_at IS NULL THEN amount_minor * probability END) \
          FROM deals WHERE workspace_id = 1 AND created_at < '2026-12-01' \
