@@ -313,11 +313,8 @@ where
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = Run> + Send,
 {
-    // `BENCH_ONLY=ask` runs only the scenarios whose label holds it (for a profiler).
-    if let Ok(only) = std::env::var("BENCH_ONLY") {
-        if !label.contains(only.as_str()) {
-            return;
-        }
+    if !selected(label) {
+        return;
     }
     for _ in 0..warmup {
         round(concurrency, &f).await;
@@ -328,6 +325,11 @@ where
         runs.extend(round(concurrency, &f).await);
     }
     report(label, runs, t0.elapsed());
+}
+
+/// `BENCH_ONLY=ask` runs only the scenarios whose label holds it (for a profiler).
+fn selected(label: &str) -> bool {
+    std::env::var("BENCH_ONLY").map_or(true, |only| label.contains(only.as_str()))
 }
 
 /// `chats` chats side by side, as people use them: each asks, reads its answer to the end
@@ -346,10 +348,8 @@ async fn steady<F, Fut>(
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = Run> + Send,
 {
-    if let Ok(only) = std::env::var("BENCH_ONLY") {
-        if !label.contains(only.as_str()) {
-            return;
-        }
+    if !selected(label) {
+        return;
     }
     let t0 = Instant::now();
     let handles: Vec<_> = (0..chats)

@@ -4,12 +4,13 @@
 //! status (`complete`, `stopped`, `error`), then `end`. The `data` of each is a `ChatEvent`
 //! as JSON (`end`: `{}`).
 //!
-//! `POST /api/chat/ask` (`AskQuestion` as JSON) asks a question and answers with the same stream from
-//! the answer's start (no `snapshot`, unless the reader fell more than 256 events behind — its
-//! connection stopped taking data — and started over: then `snapshot` holds the answer so far,
-//! after a `sent` it missed): its `sent` event carries the ids once the question is stored,
-//! which may be after the first deltas — the model is asked while the question is written. One request instead of `send_message` and then the stream: the first token no
-//! longer waits for the question's commit and a second round trip.
+//! `POST /api/chat/ask` (`AskQuestion` as JSON) asks a question and answers with the same
+//! stream from the answer's start (no `snapshot`, unless the reader fell more than 256 events
+//! behind — its connection stopped taking data — and started over: then `snapshot` holds the
+//! answer so far, after a `sent` it missed): its `sent` event carries the ids once the
+//! question is stored, which may be after the first deltas — the model is asked while the
+//! question is written. One request instead of `send_message` and then the stream: the first
+//! token no longer waits for the question's commit and a second round trip.
 //!
 //! An answer being written in this process streams from memory, event by event. One written
 //! elsewhere (another process on the same PostgreSQL) is followed by reading the stored

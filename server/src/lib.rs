@@ -150,15 +150,6 @@ async fn build_state(
     if !migrations::AI_PROVIDERS.contains(&ai.provider.as_str()) {
         anyhow::bail!("AI_PROVIDER must be offline, openai or anthropic");
     }
-    let untouched = app::backend::ai::chat::interrupted_after(&ai);
-    match app::backend::repo::chat::mark_interrupted(&conn, untouched).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(
-            answers = n,
-            "AI answers left unfinished by a stopped process are marked stopped"
-        ),
-        Err(e) => tracing::warn!(error = %e, "marking unfinished AI answers"),
-    }
     let lists = db::connect_lists(&config.database_url, config.pool(), &conn)
         .await
         .context("opening the pool for lists")?;

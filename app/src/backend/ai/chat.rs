@@ -928,19 +928,20 @@ pub async fn sweep_interrupted(state: &AppState) -> Result<u64> {
     repo::chat::mark_interrupted(&state.db, interrupted_after(state.ai())).await
 }
 
-/// Runs `sweep_interrupted` every `SWEEP_EVERY`. With several processes on one PostgreSQL,
-/// the answers of one that died are closed by the others within minutes instead of staying
-/// `streaming` (their readers polling) until it comes back.
+/// Runs `sweep_interrupted` at once (what this process left when it last stopped) and then
+/// every `SWEEP_EVERY`. With several processes on one PostgreSQL, the answers of one that died
+/// are closed by the others within minutes instead of staying `streaming` (their readers
+/// polling) until it comes back.
 pub fn spawn_sweeper(state: &AppState) -> tokio::task::JoinHandle<()> {
     let state = state.clone();
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(SWEEP_EVERY).await;
             match sweep_interrupted(&state).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(answers = n, "unfinished AI answers marked stopped"),
                 Err(e) => tracing::warn!(error = %e, "marking unfinished AI answers"),
             }
+            tokio::time::sleep(SWEEP_EVERY).await;
         }
     })
 }
