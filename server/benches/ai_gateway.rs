@@ -19,7 +19,8 @@
 //!
 //! Numbers are printed, never asserted. `BENCH_ONLY=<part of a label>` runs only those
 //! scenarios, `BENCH_ROUNDS` / `BENCH_ROUNDS_64` set how many rounds (at 64 steady: questions
-//! per chat) each takes (for a profiler).
+//! per chat) each takes (for a profiler), `BENCH_TAIL=1` prints each scenario's slowest first
+//! tokens with the moment they were asked.
 
 // The server binary's allocator (see main.rs), so the figures are the server's.
 #[global_allocator]
@@ -103,6 +104,8 @@ async fn fake_provider(tokens: u64, spacing: Duration) -> String {
 /// One answer as the reader saw it.
 #[derive(Default)]
 struct Run {
+    /// When the question was asked, from the bench's start.
+    asked: Duration,
     ttft: Duration,
     /// Through the app: when the question was stored (`sent`, or `send_message`'s answer)
     /// and when the answer's stream opened.
@@ -150,7 +153,10 @@ async fn direct(client: &reqwest::Client, base: &str) -> Run {
         .send()
         .await
         .unwrap();
-    let mut run = Run::default();
+    let mut run = Run {
+        asked: t0 - epoch(),
+        ..Run::default()
+    };
     read_sse(res, |_, data| {
         if data == "[DONE]" {
             return true;
@@ -194,6 +200,7 @@ async fn through_app(client: &reqwest::Client, app: &AppSide) -> Run {
         .unwrap();
     assert!(res.status().is_success(), "ask: {}", res.status());
     let mut run = Run {
+        asked: t0 - epoch(),
         opened: t0.elapsed(),
         ..Run::default()
     };
@@ -217,6 +224,7 @@ async fn through_app_in_two(client: &reqwest::Client, app: &AppSide) -> Run {
         .await
         .unwrap();
     let mut run = Run {
+        asked: t0 - epoch(),
         sent: t0.elapsed(),
         ..Run::default()
     };
@@ -274,6 +282,9 @@ fn pct(sorted: &[u64], p: f64) -> u64 {
 }
 
 fn report(label: &str, runs: Vec<Run>, wall: Duration) {
+    if std::env::var("BENCH_TAIL").is_ok() {
+        tail(label, &runs);
+    }
     let mut ttft: Vec<u64> = runs.iter().map(|r| r.ttft.as_micros() as u64).collect();
     let mut added: Vec<u64> = runs.iter().flat_map(|r| r.added_us.clone()).collect();
     let tokens: usize = runs.iter().map(|r| r.tokens).sum();
@@ -300,6 +311,21 @@ fn report(label: &str, runs: Vec<Run>, wall: Duration) {
             pct(&sent, 0.99) as f64 / 1000.0,
             pct(&opened, 0.5) as f64 / 1000.0,
             pct(&opened, 0.99) as f64 / 1000.0,
+        );
+    }
+}
+
+/// `BENCH_TAIL=1`: the slowest first tokens, with when they were asked — to tell a
+/// periodic cause (a cache entry expiring, a timer) from scattered scheduling noise.
+fn tail(label: &str, runs: &[Run]) {
+    let mut slow: Vec<&Run> = runs.iter().collect();
+    slow.sort_unstable_by_key(|r| std::cmp::Reverse(r.ttft));
+    for r in slow.iter().take(8) {
+        println!(
+            "{label:<28}   slow: ttft {:>7.2} ms, opened {:>7.2} ms, asked at {:>8.3} s",
+            r.ttft.as_secs_f64() * 1000.0,
+            r.opened.as_secs_f64() * 1000.0,
+            r.asked.as_secs_f64(),
         );
     }
 }

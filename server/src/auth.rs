@@ -76,7 +76,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let mut clear_cookie = false;
 
     if let Some(token) = bearer_token(req.headers()).map(str::to_owned) {
-        match bearer::authenticate(&state.db, state.access(), &token).await {
+        match bearer::authenticate(&state, &token).await {
             Ok((row, user)) => {
                 req.extensions_mut().insert(Principal {
                     user_id: user.id,
@@ -91,9 +91,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             Err(e) => return json_error(&ApiError::from(e)),
         }
     } else if let Some(token) = cookie(req.headers(), sessions::COOKIE).map(str::to_owned) {
-        match sessions::authenticate(&state.db, state.access(), &token, &state.auth().sessions)
-            .await
-        {
+        match sessions::authenticate(&state, &token).await {
             Ok(Some((session, user))) => {
                 req.extensions_mut().insert(Principal {
                     user_id: user.id,

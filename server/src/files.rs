@@ -31,7 +31,7 @@ pub(crate) async fn scope_for(
         .get::<Principal>()
         .ok_or_else(|| json_error(&ApiError::unauthorized()))?;
     let meta = ext.get::<RequestMeta>().cloned().unwrap_or_default();
-    resolve_scope(&state.db, state.access(), principal, slug, &meta)
+    resolve_scope(state, principal, slug, &meta)
         .await
         .map_err(fail)
 }

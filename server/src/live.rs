@@ -78,7 +78,7 @@ async fn job_scope(
         .one(&state.db)
         .await?
         .ok_or(Error::NotFound("job"))?;
-    resolve_scope(&state.db, state.access(), principal, &ws.slug, meta)
+    resolve_scope(state, principal, &ws.slug, meta)
         .await
         .map_err(|e| match e {
             Error::NotFound(_) => Error::NotFound("job"),

@@ -113,14 +113,7 @@ mod ctx {
     pub(crate) async fn scope(slug: &str) -> Result<Scope, ApiError> {
         let principal = principal()?;
         let state = state()?;
-        Ok(crate::backend::auth::resolve_scope(
-            &state.db,
-            state.access(),
-            &principal,
-            slug,
-            &request_meta(),
-        )
-        .await?)
+        Ok(crate::backend::auth::resolve_scope(&state, &principal, slug, &request_meta()).await?)
     }
 }
 

@@ -96,15 +96,17 @@ pub fn build_provider(
 /// through the access cache: every question asks, and saving settings clears it).
 pub async fn resolve(state: &AppState, workspace_id: i64) -> Result<Resolved> {
     let config = state.ai();
-    let cache = state.access();
-    let stored = match cache.ai_settings(workspace_id) {
-        Some(known) => known,
-        None => {
-            let ticket = cache.ticket();
-            let read = repo::ai::settings(&state.db, workspace_id).await?;
-            cache.store_ai_settings(ticket, workspace_id, read.clone());
-            read
+    let stored = match state.access().ai_settings(workspace_id) {
+        Some(kept) => {
+            if kept.renew {
+                let state = state.clone();
+                crate::backend::auth::access_cache::renew(async move {
+                    read_settings(&state, workspace_id).await
+                });
+            }
+            kept.value
         }
+        None => read_settings(state, workspace_id).await?,
     };
     match stored {
         Some(s) => {
@@ -150,6 +152,18 @@ pub async fn check_budget(state: &AppState, workspace_id: i64, resolved: &Resolv
         )));
     }
     Ok(())
+}
+
+/// The workspace's own AI settings from the database, kept in the access cache.
+async fn read_settings(
+    state: &AppState,
+    workspace_id: i64,
+) -> Result<Option<super::entity::ai_settings::Model>> {
+    let cache = state.access();
+    let ticket = cache.ticket();
+    let read = repo::ai::settings(&state.db, workspace_id).await?;
+    cache.store_ai_settings(ticket, workspace_id, read.clone());
+    Ok(read)
 }
 
 /// SHA-256 of a prompt, hex: the response cache's key beside the model's name.

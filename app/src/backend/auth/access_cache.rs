@@ -15,6 +15,13 @@
 //! LISTEN/NOTIFY). A lookup that began before a clear does not store its possibly stale answer
 //! (the generation check), and every entry expires after `TTL` whatever happens — the bound on
 //! how long a change made outside the API (a database edit by hand) takes to apply.
+//!
+//! An entry in use is read again before it expires: the first lookup that finds it older than
+//! `RENEW_AFTER` is answered from it all the same and starts the read in the background
+//! (`renew`). Before, whichever request came first after an entry's expiry read it in line —
+//! at one question every fifth of a second, the AI analyst's slowest first tokens were
+//! exactly those, one every ten seconds (`cargo bench -p server --bench ai_gateway` with
+//! `BENCH_TAIL=1`).
 
 use std::{
     collections::HashMap,
@@ -29,6 +36,8 @@ use crate::backend::entity::{ai_settings, api_tokens, sessions, users};
 use crate::types::Role;
 
 pub const TTL: Duration = Duration::from_secs(10);
+/// Past this age an entry is still answered from, and read again in the background once.
+pub const RENEW_AFTER: Duration = Duration::from_secs(5);
 /// Beyond this many entries a map is emptied rather than grown (a bound on memory, not a
 /// limit anyone reaches in normal use).
 const MAX_ENTRIES: usize = 10_000;
@@ -45,6 +54,30 @@ pub struct Membership {
 struct Entry<T> {
     at: Instant,
     value: T,
+    /// A lookup was told to read it again (`Kept::renew`); the next ones are not.
+    renewing: bool,
+}
+
+/// A kept answer, and whether this lookup is the one to read it again in the background
+/// (`renew`): it is older than `RENEW_AFTER` and no other lookup was told so.
+#[derive(Debug)]
+pub struct Kept<V> {
+    pub value: V,
+    pub renew: bool,
+}
+
+/// Runs a lookup's database read in the background to renew its kept answer (the read stores
+/// what it finds, under its own ticket). A failure is only logged: the entry expires at `TTL`
+/// and the next lookup reads in line and reports it.
+pub fn renew<T, F>(read: F)
+where
+    F: std::future::Future<Output = crate::backend::Result<T>> + Send + 'static,
+{
+    tokio::spawn(async move {
+        if let Err(e) = read.await {
+            tracing::warn!(error = %e, "renewing a kept credential");
+        }
+    });
 }
 
 /// See the module documentation.
@@ -70,7 +103,7 @@ impl AccessCache {
         Ticket(self.generation.load(Ordering::Acquire))
     }
 
-    pub fn token(&self, token_hash: &str) -> Option<(api_tokens::Model, users::Model)> {
+    pub fn token(&self, token_hash: &str) -> Option<Kept<(api_tokens::Model, users::Model)>> {
         fresh(&self.tokens, token_hash)
     }
 
@@ -83,7 +116,7 @@ impl AccessCache {
         self.store(&self.tokens, ticket, token_hash, value);
     }
 
-    pub fn session(&self, token_hash: &str) -> Option<(sessions::Model, users::Model)> {
+    pub fn session(&self, token_hash: &str) -> Option<Kept<(sessions::Model, users::Model)>> {
         fresh(&self.sessions, token_hash)
     }
 
@@ -97,7 +130,7 @@ impl AccessCache {
     }
 
     /// `Some(None)`: known to use the server's settings.
-    pub fn ai_settings(&self, workspace_id: i64) -> Option<Option<ai_settings::Model>> {
+    pub fn ai_settings(&self, workspace_id: i64) -> Option<Kept<Option<ai_settings::Model>>> {
         fresh(&self.ai_settings, &workspace_id)
     }
 
@@ -110,7 +143,7 @@ impl AccessCache {
         self.store(&self.ai_settings, ticket, workspace_id, value);
     }
 
-    pub fn membership(&self, user_id: i64, slug: &str) -> Option<Membership> {
+    pub fn membership(&self, user_id: i64, slug: &str) -> Option<Kept<Membership>> {
         fresh(&self.memberships, &(user_id, slug.to_owned()))
     }
 
@@ -159,21 +192,29 @@ impl AccessCache {
             Entry {
                 at: Instant::now(),
                 value,
+                renewing: false,
             },
         );
     }
 }
 
-fn fresh<K, Q, V>(map: &Mutex<HashMap<K, Entry<V>>>, key: &Q) -> Option<V>
+fn fresh<K, Q, V>(map: &Mutex<HashMap<K, Entry<V>>>, key: &Q) -> Option<Kept<V>>
 where
     K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
     Q: std::hash::Hash + Eq + ?Sized,
     V: Clone,
 {
-    let map = map.lock().ok()?;
-    map.get(key)
-        .filter(|e| e.at.elapsed() < TTL)
-        .map(|e| e.value.clone())
+    let mut map = map.lock().ok()?;
+    let entry = map.get_mut(key)?;
+    let age = entry.at.elapsed();
+    if age >= TTL {
+        return None;
+    }
+    let renew = age >= RENEW_AFTER && !std::mem::replace(&mut entry.renewing, true);
+    Some(Kept {
+        value: entry.value.clone(),
+        renew,
+    })
 }
 
 /// Clears this process's cache whenever any process announces `Topic::AccessChanged` (and
@@ -214,7 +255,7 @@ mod tests {
         assert!(cache.membership(7, "acme").is_none());
         cache.store_membership(cache.ticket(), 7, member("acme"));
         assert_eq!(
-            cache.membership(7, "acme").map(|m| m.role),
+            cache.membership(7, "acme").map(|m| m.value.role),
             Some(Role::Member)
         );
         assert!(cache.membership(8, "acme").is_none(), "per user");
@@ -235,5 +276,32 @@ mod tests {
         );
         cache.store_membership(cache.ticket(), 7, member("acme"));
         assert!(cache.membership(7, "acme").is_some());
+    }
+
+    /// Moves every kept membership's reading `by` into the past.
+    fn age(cache: &AccessCache, by: Duration) {
+        for e in cache.memberships.lock().unwrap().values_mut() {
+            e.at = e.at.checked_sub(by).unwrap();
+        }
+    }
+
+    #[test]
+    fn an_entry_past_renew_after_tells_one_lookup_to_read_it_again() {
+        let cache = AccessCache::default();
+        cache.store_membership(cache.ticket(), 7, member("acme"));
+        assert!(!cache.membership(7, "acme").unwrap().renew, "young");
+        age(&cache, RENEW_AFTER);
+        let first = cache.membership(7, "acme").unwrap();
+        assert!(first.renew, "the first to find it old renews it");
+        assert_eq!(first.value.slug, "acme", "and is answered from it");
+        assert!(!cache.membership(7, "acme").unwrap().renew, "only one does");
+        // The renewing read stores a new entry, which is young again.
+        cache.store_membership(cache.ticket(), 7, member("acme"));
+        assert!(!cache.membership(7, "acme").unwrap().renew);
+        age(&cache, RENEW_AFTER);
+        assert!(cache.membership(7, "acme").unwrap().renew);
+        // Not renewed in time (the read failed): gone at the TTL, read in line.
+        age(&cache, TTL - RENEW_AFTER);
+        assert!(cache.membership(7, "acme").is_none());
     }
 }

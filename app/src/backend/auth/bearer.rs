@@ -2,37 +2,50 @@
 //! so a script's author knows whether to fix, renew or replace the token.
 
 use chrono::{Duration, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::access_cache::AccessCache;
+use super::access_cache::renew;
 use super::tokens::hash_token;
 use crate::backend::entity::{api_tokens, users};
-use crate::backend::{Error, Result};
+use crate::backend::{AppState, Error, Result};
 
 const TOUCH_EVERY: Duration = Duration::seconds(60);
 
 /// The token and its owner, or Unauthorized saying what is wrong with it. A token checked in
-/// the last few seconds is answered from `cache` (see `access_cache`); its expiry is checked
-/// on every use all the same.
+/// the last few seconds is answered from the access cache (see `access_cache`); its expiry is
+/// checked on every use all the same.
 pub async fn authenticate(
-    db: &impl ConnectionTrait,
-    cache: &AccessCache,
+    state: &AppState,
     token: &str,
 ) -> Result<(api_tokens::Model, users::Model)> {
-    let unknown = || Error::Unauthorized("the API token is not valid".into());
     if !token.starts_with(crate::backend::repo::api_tokens::PREFIX) || token.len() > 128 {
         return Err(unknown());
     }
     let hash = hash_token(token);
-    let now = Utc::now();
-    if let Some((row, user)) = cache.token(&hash) {
-        if row.expires_at.is_none_or(|e| e > now) {
+    if let Some(kept) = state.access().token(&hash) {
+        let (row, user) = kept.value;
+        if row.expires_at.is_none_or(|e| e > Utc::now()) {
+            if kept.renew {
+                let state = state.clone();
+                renew(async move { read(&state, &hash).await });
+            }
             return Ok((row, user));
         }
     }
+    read(state, &hash).await
+}
+
+fn unknown() -> Error {
+    Error::Unauthorized("the API token is not valid".into())
+}
+
+/// `authenticate` from the database, kept in the access cache when valid.
+async fn read(state: &AppState, hash: &str) -> Result<(api_tokens::Model, users::Model)> {
+    let (db, cache) = (&state.db, state.access());
+    let now = Utc::now();
     let ticket = cache.ticket();
     let row = api_tokens::Entity::find()
-        .filter(api_tokens::Column::TokenHash.eq(hash.as_str()))
+        .filter(api_tokens::Column::TokenHash.eq(hash))
         .one(db)
         .await?
         .ok_or_else(unknown)?;
@@ -56,6 +69,6 @@ pub async fn authenticate(
             .exec(db)
             .await?;
     }
-    cache.store_token(ticket, hash, (row.clone(), user.clone()));
+    cache.store_token(ticket, hash.to_owned(), (row.clone(), user.clone()));
     Ok((row, user))
 }

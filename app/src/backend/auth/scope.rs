@@ -5,11 +5,11 @@
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::access_cache::{AccessCache, Membership};
+use super::access_cache::{renew, Membership};
 use super::permissions::{allowed, Action};
 use super::principal::{Principal, RequestMeta, Via};
 use crate::backend::entity::{memberships, workspaces};
-use crate::backend::{Error, Result};
+use crate::backend::{AppState, Error, Result};
 use crate::types::Role;
 
 #[derive(Clone, Debug)]
@@ -94,37 +94,26 @@ impl std::ops::Deref for Authorized<'_> {
 /// Builds the Scope for `principal` in the workspace named by `slug`. A workspace that does
 /// not exist, one the user is not a member of, and (for a token) any workspace but the
 /// token's own all answer the same NotFound, so nothing can be learnt by probing slugs.
-/// A membership checked in the last few seconds comes from `cache` (see `access_cache`).
+/// A membership checked in the last few seconds comes from the access cache (see
+/// `access_cache`).
 pub async fn resolve(
-    db: &impl ConnectionTrait,
-    cache: &AccessCache,
+    state: &AppState,
     principal: &Principal,
     slug: &str,
     meta: &RequestMeta,
 ) -> Result<Scope> {
     let not_found = || Error::NotFound("workspace");
-    let membership = match cache.membership(principal.user_id, slug) {
-        Some(m) => m,
-        None => {
-            let ticket = cache.ticket();
-            let row = workspaces::Entity::find()
-                .filter(workspaces::Column::Slug.eq(slug))
-                .find_also_related(memberships::Entity)
-                .filter(memberships::Column::UserId.eq(principal.user_id))
-                .one(db)
-                .await?;
-            let Some((workspace, Some(m))) = row else {
-                return Err(not_found());
-            };
-            let found = Membership {
-                workspace_id: workspace.id,
-                slug: workspace.slug,
-                name: workspace.name,
-                role: m.role,
-            };
-            cache.store_membership(ticket, principal.user_id, found.clone());
-            found
+    let membership = match state.access().membership(principal.user_id, slug) {
+        Some(kept) => {
+            if kept.renew {
+                let (state, user_id, slug) = (state.clone(), principal.user_id, slug.to_owned());
+                renew(async move { read_membership(&state, user_id, &slug).await });
+            }
+            kept.value
         }
+        None => read_membership(state, principal.user_id, slug)
+            .await?
+            .ok_or_else(not_found)?,
     };
     let (actor_label, via_token) = match &principal.via {
         Via::Token {
@@ -151,6 +140,29 @@ pub async fn resolve(
         ip: meta.ip.clone(),
         via_token,
     })
+}
+
+/// The user's membership in workspace `slug` from the database, kept in the access cache.
+async fn read_membership(state: &AppState, user_id: i64, slug: &str) -> Result<Option<Membership>> {
+    let cache = state.access();
+    let ticket = cache.ticket();
+    let row = workspaces::Entity::find()
+        .filter(workspaces::Column::Slug.eq(slug))
+        .find_also_related(memberships::Entity)
+        .filter(memberships::Column::UserId.eq(user_id))
+        .one(&state.db)
+        .await?;
+    let Some((workspace, Some(m))) = row else {
+        return Ok(None);
+    };
+    let found = Membership {
+        workspace_id: workspace.id,
+        slug: workspace.slug,
+        name: workspace.name,
+        role: m.role,
+    };
+    cache.store_membership(ticket, user_id, found.clone());
+    Ok(Some(found))
 }
 
 /// The Scope a background job acts in: the member who started it, in that workspace, with

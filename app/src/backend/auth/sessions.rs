@@ -8,11 +8,11 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
 
-use super::access_cache::AccessCache;
+use super::access_cache::renew;
 use super::principal::RequestMeta;
 use super::tokens::{hash_token, new_token};
 use crate::backend::entity::{sessions, users};
-use crate::backend::Result;
+use crate::backend::{AppState, Result};
 
 pub const COOKIE: &str = "hf_session";
 
@@ -86,34 +86,43 @@ pub async fn create(
 }
 
 /// The live session and its user for a cookie token, or None (unknown, expired — expired
-/// rows are deleted on sight). A session seen in the last few seconds is answered from
-/// `cache` (see `access_cache`; signing out clears it) while its deadlines hold and it needs
-/// no touch; only live sessions are kept.
+/// rows are deleted on sight). A session seen in the last few seconds is answered from the
+/// access cache (see `access_cache`; signing out clears it) while its deadlines hold; the read
+/// that renews it also moves `last_seen_at` on when due. Only live sessions are kept.
 pub async fn authenticate(
-    db: &impl ConnectionTrait,
-    cache: &AccessCache,
+    state: &AppState,
     token: &str,
-    settings: &SessionSettings,
 ) -> Result<Option<(sessions::Model, users::Model)>> {
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }
     let hash = hash_token(token);
-    let now = Utc::now();
-    if let Some((session, user)) = cache.session(&hash) {
-        if settings.is_live(&session, now) && now - session.last_seen_at <= TOUCH_EVERY {
+    if let Some(kept) = state.access().session(&hash) {
+        let (session, user) = kept.value;
+        if state.auth().sessions.is_live(&session, Utc::now()) {
+            if kept.renew {
+                let state = state.clone();
+                renew(async move { read(&state, &hash).await });
+            }
             return Ok(Some((session, user)));
         }
     }
+    read(state, &hash).await
+}
+
+/// `authenticate` from the database, kept in the access cache when live.
+async fn read(state: &AppState, hash: &str) -> Result<Option<(sessions::Model, users::Model)>> {
+    let (db, cache) = (&state.db, state.access());
+    let now = Utc::now();
     let ticket = cache.ticket();
     let found = sessions::Entity::find()
-        .filter(sessions::Column::TokenHash.eq(hash.as_str()))
+        .filter(sessions::Column::TokenHash.eq(hash))
         .one(db)
         .await?;
     let Some(mut session) = found else {
         return Ok(None);
     };
-    if !settings.is_live(&session, now) {
+    if !state.auth().sessions.is_live(&session, now) {
         sessions::Entity::delete_by_id(session.id).exec(db).await?;
         return Ok(None);
     }
@@ -131,7 +140,7 @@ pub async fn authenticate(
             .await?;
         session.last_seen_at = now;
     }
-    cache.store_session(ticket, hash, (session.clone(), user.clone()));
+    cache.store_session(ticket, hash.to_owned(), (session.clone(), user.clone()));
     Ok(Some((session, user)))
 }
 
