@@ -754,6 +754,61 @@ both_backends!(expired_sessions_are_signed_out, |app: TestApp| async move {
     );
 });
 
+// An access-cache entry in use is read again in the background before it expires: a role
+// changed straight in the database applies within moments of the entry turning
+// `RENEW_AFTER` old, while every request in between is answered from the entry. Before, the
+// entry was kept unread to its `TTL` and the first request after that read it in line.
+both_backends!(
+    a_membership_in_use_is_renewed_in_the_background,
+    |app: TestApp| async move {
+        use app::backend::auth::access_cache::RENEW_AFTER;
+        use sea_orm::ConnectionTrait;
+        let s = app.sign_up("rene@example.com", "René", PW).await;
+        let info = session_info(&app, &s).await.unwrap();
+        let slug = info.workspaces[0].slug.clone();
+        let settings = |s: common::Session| {
+            let (client, slug) = (app.client.clone(), slug.clone());
+            async move {
+                s.call(&client, "get_ai_settings", json!({"workspace": slug}))
+                    .await
+                    .status()
+                    .as_u16()
+            }
+        };
+        assert_eq!(settings(s.clone()).await, 200, "an owner may");
+        let conn = app.db.connect().await;
+        let backend = conn.get_database_backend();
+        conn.execute_raw(sea_orm::Statement::from_string(
+            backend,
+            format!(
+                "UPDATE memberships SET role = 'viewer' WHERE user_id = {}",
+                info.user.id
+            ),
+        ))
+        .await
+        .unwrap();
+        assert_eq!(settings(s.clone()).await, 200, "kept, and young");
+        app.state.access().age(RENEW_AFTER);
+        assert_eq!(
+            settings(s.clone()).await,
+            200,
+            "answered from the entry while it is read again"
+        );
+        // Well inside the TTL: only the background read can have brought the new role.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        loop {
+            if settings(s.clone()).await == 403 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the role changed in the database never applied"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+);
+
 fn base16(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

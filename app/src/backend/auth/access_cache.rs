@@ -152,6 +152,23 @@ impl AccessCache {
         self.store(&self.memberships, ticket, key, value);
     }
 
+    /// Moves every entry's reading `by` into the past: for tests, which cannot wait out
+    /// `RENEW_AFTER` and `TTL`.
+    #[doc(hidden)]
+    pub fn age(&self, by: Duration) {
+        fn older<K, V>(map: &Mutex<HashMap<K, Entry<V>>>, by: Duration) {
+            if let Ok(mut map) = map.lock() {
+                for e in map.values_mut() {
+                    e.at = e.at.checked_sub(by).unwrap_or(e.at);
+                }
+            }
+        }
+        older(&self.tokens, by);
+        older(&self.sessions, by);
+        older(&self.ai_settings, by);
+        older(&self.memberships, by);
+    }
+
     /// Forgets everything: access was taken away somewhere.
     pub fn clear(&self) {
         // Bumped before emptying, so a lookup racing with this cannot store after it.
@@ -278,19 +295,12 @@ mod tests {
         assert!(cache.membership(7, "acme").is_some());
     }
 
-    /// Moves every kept membership's reading `by` into the past.
-    fn age(cache: &AccessCache, by: Duration) {
-        for e in cache.memberships.lock().unwrap().values_mut() {
-            e.at = e.at.checked_sub(by).unwrap();
-        }
-    }
-
     #[test]
     fn an_entry_past_renew_after_tells_one_lookup_to_read_it_again() {
         let cache = AccessCache::default();
         cache.store_membership(cache.ticket(), 7, member("acme"));
         assert!(!cache.membership(7, "acme").unwrap().renew, "young");
-        age(&cache, RENEW_AFTER);
+        cache.age(RENEW_AFTER);
         let first = cache.membership(7, "acme").unwrap();
         assert!(first.renew, "the first to find it old renews it");
         assert_eq!(first.value.slug, "acme", "and is answered from it");
@@ -298,10 +308,10 @@ mod tests {
         // The renewing read stores a new entry, which is young again.
         cache.store_membership(cache.ticket(), 7, member("acme"));
         assert!(!cache.membership(7, "acme").unwrap().renew);
-        age(&cache, RENEW_AFTER);
+        cache.age(RENEW_AFTER);
         assert!(cache.membership(7, "acme").unwrap().renew);
         // Not renewed in time (the read failed): gone at the TTL, read in line.
-        age(&cache, TTL - RENEW_AFTER);
+        cache.age(TTL - RENEW_AFTER);
         assert!(cache.membership(7, "acme").is_none());
     }
 }
