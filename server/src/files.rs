@@ -229,11 +229,17 @@ pub async fn report_download(
         Some(Some(f)) => f,
         Some(None) => return fail(Error::field("format", "must be html, md or pdf")),
     };
-    let (bytes, content_type, filename) =
-        match app::backend::reports::output(&state.db, scope.workspace_id(), id, format).await {
-            Ok(out) => out,
-            Err(e) => return fail(e),
-        };
+    let (bytes, content_type, filename) = match app::backend::repo::reports::output(
+        &state.db,
+        scope.workspace_id(),
+        id,
+        format,
+    )
+    .await
+    {
+        Ok(out) => out,
+        Err(e) => return fail(e),
+    };
     let mut res = (StatusCode::OK, Body::from(bytes)).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -254,7 +260,7 @@ pub async fn report_download(
     } else {
         "attachment"
     };
-    // The stem is ASCII letters, digits and dashes (see `reports::output`).
+    // The stem is ASCII letters, digits and dashes (see `repo::reports::output`).
     if let Ok(v) = HeaderValue::from_str(&format!("{disposition}; filename=\"{filename}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

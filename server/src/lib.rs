@@ -192,7 +192,8 @@ impl Workers {
 }
 
 fn start_workers(state: &AppState, settings: &Config, workers: Option<usize>) -> Option<Workers> {
-    use app::backend::jobs::{self, scheduler, Pool, PoolConfig};
+    use app::backend::jobs::{Pool, PoolConfig};
+    use app::backend::{job_kinds, schedules as scheduler};
     let mut config = PoolConfig {
         lease: std::time::Duration::from_secs(settings.job_lease_seconds.max(1)),
         ..PoolConfig::default()
@@ -215,7 +216,7 @@ fn start_workers(state: &AppState, settings: &Config, workers: Option<usize>) ->
     let pool = Pool::start(
         state.db.clone(),
         state.events().clone(),
-        jobs::handlers(state),
+        job_kinds::registry(state),
         config,
     );
     let (stop, stopped) = tokio::sync::watch::channel(false);

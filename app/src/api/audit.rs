@@ -30,7 +30,7 @@ pub async fn list_audit_log(
     }
     query.page = query.page.or(page);
     query.per_page = query.per_page.or(per_page);
-    Ok(crate::backend::audit::list(
+    Ok(crate::backend::repo::audit::list(
         &super::state()?.db,
         &auth,
         query.filter("action"),

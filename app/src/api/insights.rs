@@ -47,20 +47,9 @@ crate::endpoint_doc! {
 #[server(prefix = "/api", endpoint = "run_insights", input = Json)]
 pub async fn run_insights(workspace: String) -> Result<crate::types::Job, ApiError> {
     use crate::backend::auth::Action;
-    use crate::backend::jobs::NewJob;
     let scope = super::scope(&workspace).await?;
-    scope.authorize(Action::RunReports)?;
-    let state = super::state()?;
-    let job = state
-        .jobs()
-        .enqueue(
-            &NewJob::new(
-                crate::backend::ai::insights::JOB_KIND,
-                serde_json::json!({"workspace_id": scope.workspace_id()}),
-            )
-            .in_workspace(scope.workspace_id()),
-        )
-        .await?;
+    let auth = scope.authorize(Action::RunReports)?;
+    let job = crate::backend::ai::insights::start(&super::state()?, &auth).await?;
     Ok(crate::backend::repo::jobs::to_job(job))
 }
 

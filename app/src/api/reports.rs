@@ -16,7 +16,7 @@ pub async fn start_report(
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::RunReports)?;
     let state = super::state()?;
-    Ok(crate::backend::repo::reports::start(&state, &auth, &input).await?)
+    Ok(crate::backend::reports::start(&state, &auth, &input).await?)
 }
 
 crate::endpoint_doc! {

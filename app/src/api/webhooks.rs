@@ -31,7 +31,7 @@ pub async fn list_webhooks(workspace: String) -> Result<Vec<WebhookEndpoint>, Ap
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
-    Ok(crate::backend::repo::webhooks::list_endpoints(&super::state()?.db, &auth).await?)
+    Ok(crate::backend::delivery::endpoints::list_endpoints(&super::state()?.db, &auth).await?)
 }
 
 crate::endpoint_doc! {
@@ -48,7 +48,10 @@ pub async fn create_webhook(
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
-    Ok(crate::backend::repo::webhooks::create_endpoint(&super::state()?, &auth, &input).await?)
+    Ok(
+        crate::backend::delivery::endpoints::create_endpoint(&super::state()?, &auth, &input)
+            .await?,
+    )
 }
 
 crate::endpoint_doc! {
@@ -67,8 +70,13 @@ pub async fn update_webhook(
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
     Ok(
-        crate::backend::repo::webhooks::update_endpoint(&super::state()?.db, &auth, id, &input)
-            .await?,
+        crate::backend::delivery::endpoints::update_endpoint(
+            &super::state()?.db,
+            &auth,
+            id,
+            &input,
+        )
+        .await?,
     )
 }
 
@@ -83,7 +91,10 @@ pub async fn delete_webhook(workspace: String, id: i64) -> Result<(), ApiError> 
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
-    Ok(crate::backend::repo::webhooks::delete_endpoint(&super::state()?.db, &auth, id).await?)
+    Ok(
+        crate::backend::delivery::endpoints::delete_endpoint(&super::state()?.db, &auth, id)
+            .await?,
+    )
 }
 
 crate::endpoint_doc! {
@@ -98,7 +109,7 @@ pub async fn test_webhook(workspace: String, id: i64) -> Result<(), ApiError> {
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
-    Ok(crate::backend::repo::webhooks::send_test(&super::state()?, &auth, id).await?)
+    Ok(crate::backend::delivery::endpoints::send_test(&super::state()?, &auth, id).await?)
 }
 
 crate::endpoint_doc! {
@@ -118,8 +129,13 @@ pub async fn list_webhook_deliveries(
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
     Ok(
-        crate::backend::repo::webhooks::list_deliveries(&super::state()?.db, &auth, id, &query)
-            .await?,
+        crate::backend::delivery::endpoints::list_deliveries(
+            &super::state()?.db,
+            &auth,
+            id,
+            &query,
+        )
+        .await?,
     )
 }
 
@@ -137,7 +153,10 @@ pub async fn redeliver_webhook(
     use crate::backend::auth::Action;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize(Action::ManageWorkspace)?;
-    Ok(crate::backend::repo::webhooks::redeliver(&super::state()?, &auth, delivery_id).await?)
+    Ok(
+        crate::backend::delivery::endpoints::redeliver(&super::state()?, &auth, delivery_id)
+            .await?,
+    )
 }
 
 crate::endpoint_doc! {

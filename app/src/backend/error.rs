@@ -42,6 +42,14 @@ pub enum Error {
     #[error("the server's state is not ready: {0}")]
     Unavailable(String),
 
+    /// Background work was asked to stop and did (a job's cancel, met between two steps).
+    #[error("cancelled")]
+    Cancelled,
+
+    /// The process is shutting down: the work goes back to the queue, unfinished.
+    #[error("interrupted by shutdown")]
+    Interrupted,
+
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -70,6 +78,14 @@ impl From<Error> for ApiError {
                 tracing::warn!(%message, "dependency unavailable");
                 ApiError::new(ErrorCode::Unavailable, message)
             }
+            Error::Cancelled => ApiError::new(
+                ErrorCode::Conflict,
+                "the work was cancelled; nothing was written",
+            ),
+            Error::Interrupted => ApiError::new(
+                ErrorCode::Unavailable,
+                "the server is shutting down; try again",
+            ),
             Error::Db(e) => {
                 tracing::error!(error = %e, "database error");
                 ApiError::internal()

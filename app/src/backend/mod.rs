@@ -5,7 +5,7 @@ pub mod ai;
 pub mod audit;
 pub mod auth;
 pub mod bulk;
-pub mod csv_import;
+pub mod cron;
 pub mod dashboard;
 pub mod db;
 pub mod delivery;
@@ -15,9 +15,11 @@ pub mod error;
 pub mod events;
 pub mod export;
 pub mod import;
+pub mod job_kinds;
 pub mod jobs;
 pub mod repo;
 pub mod reports;
+pub mod schedules;
 pub mod sql;
 pub mod state;
 pub mod system;
@@ -25,3 +27,6 @@ pub mod workspaces;
 
 pub use error::{Error, Result};
 pub use state::{AppState, AuthConfig};
+
+#[cfg(test)]
+mod layering;

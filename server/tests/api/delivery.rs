@@ -16,7 +16,8 @@ use serde_json::{json, Value};
 use app::backend::{
     delivery::{mail, webhooks},
     entity::{jobs, schedules},
-    jobs::{queue, scheduler, NewJob},
+    jobs::{queue, JobKind, NewJob},
+    schedules::{self as scheduler, RunSchedule},
 };
 use app::types::{CreatedWebhookEndpoint, Page, Schedule, WebhookDelivery};
 
@@ -97,7 +98,7 @@ both_backends!(
         }
         assert_eq!(taken, 1, "exactly one scheduler takes a due time");
         let runs = jobs::Entity::find()
-            .filter(jobs::Column::Kind.eq(scheduler::RUN_JOB))
+            .filter(jobs::Column::Kind.eq(RunSchedule::NAME))
             .filter(jobs::Column::WorkspaceId.eq(ws_id))
             .all(&app.state.db)
             .await

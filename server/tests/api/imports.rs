@@ -562,3 +562,59 @@ both_backends!(
         assert_eq!(count_companies(&app).await, 2_500, "nothing half-written");
     }
 );
+
+both_backends!(
+    a_shutdown_mid_import_hands_the_job_back,
+    config = |c: &mut server::config::Config| {
+        // Only the workers this test starts and stops run jobs.
+        c.job_workers = Some(0);
+        c.import_max_bytes = 16 * 1024 * 1024;
+    },
+    |app: TestApp| async move {
+        use app::backend::jobs::{queue, Pool, PoolConfig};
+        let (s, ws) = owner(&app, "stop@example.com").await;
+        // Enough rows that checking them takes a while: the shutdown lands in that step.
+        let mut csv = String::from("name,domain,employees\n");
+        for i in 0..150_000 {
+            csv.push_str(&format!("Company {i},c{i}.example,{}\n", 10 + i % 500));
+        }
+        let p = preview(&app, &s, &ws, "companies", &csv).await;
+        let job: app::types::Job = s
+            .ok(
+                &app.client,
+                "start_import",
+                json!({"workspace": ws, "id": p.id, "options": options(&p, json!({}))}),
+            )
+            .await;
+        let state = &app.state;
+        let pool = Pool::start(
+            state.db.clone(),
+            state.events().clone(),
+            app::backend::job_kinds::registry(state),
+            PoolConfig {
+                workers: 1,
+                poll: std::time::Duration::from_millis(20),
+                ..PoolConfig::default()
+            },
+        );
+        let mut checking = false;
+        for _ in 0..500 {
+            let row = queue::get(&state.db, job.id).await.unwrap();
+            if row.step.as_deref() == Some("check every row") {
+                checking = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(checking, "the import started checking its rows");
+        pool.shutdown().await;
+
+        let row = queue::get(&state.db, job.id).await.unwrap();
+        assert_eq!(
+            (row.status.as_str(), row.attempts, row.last_error.as_deref()),
+            ("queued", 0, None),
+            "handed back unfinished, the attempt not counted and no error recorded"
+        );
+        assert_eq!(count_companies(&app).await, 0, "nothing half-written");
+    }
+);

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use app::backend::{
     delivery::webhooks,
     entity::{competitors, schedules},
-    jobs::scheduler,
+    schedules as scheduler,
 };
 use app::types::{
     Company, CreatedWebhookEndpoint, Page, Report, ReportStatus, Schedule, StartedReport,

@@ -13,13 +13,12 @@ use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde_json::json;
 
 use super::narrator::{complete, grounded};
-use crate::backend::jobs::{JobContext, JobError, NewJob};
+use crate::backend::auth::Authorized;
+use crate::backend::entity::jobs;
+use crate::backend::jobs::{JobContext, JobError, JobKind};
 use crate::backend::repo::{self, ai::NewInsight};
 use crate::backend::sql::Query;
 use crate::backend::{AppState, Result};
-
-pub const JOB_KIND: &str = "ai_insights";
-pub const SWEEP_KIND: &str = "ai_insights_sweep";
 
 /// A deal is stalled when it has been in its stage this many times the stage's median …
 const STALL_FACTOR: f64 = 2.0;
@@ -300,70 +299,104 @@ pub async fn run(state: &AppState, workspace_id: i64) -> Result<u64> {
     repo::ai::add_insights(&state.db, workspace_id, fresh).await
 }
 
-#[derive(serde::Deserialize)]
-struct Payload {
-    workspace_id: i64,
+/// The `ai_insights` job: one workspace's look for notable changes.
+pub struct FindInsights {
+    pub state: AppState,
 }
 
-pub async fn run_job(
-    state: AppState,
-    ctx: std::sync::Arc<JobContext>,
-) -> std::result::Result<serde_json::Value, JobError> {
-    let p: Payload = ctx.payload()?;
-    ctx.step("look for notable changes", 10).await?;
-    let added = run(&state, p.workspace_id).await?;
-    ctx.log(&format!("{added} new insights")).await?;
-    if added > 0 {
-        state
-            .events()
-            .publish(crate::backend::events::Event::new(
-                Some(p.workspace_id),
-                crate::backend::events::Topic::Data {
-                    entity: "insights".into(),
-                },
-            ))
-            .await;
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct FindInput {
+    pub workspace_id: i64,
+}
+
+impl JobKind for FindInsights {
+    const NAME: &'static str = "ai_insights";
+    type Payload = FindInput;
+
+    async fn run(
+        &self,
+        ctx: std::sync::Arc<JobContext>,
+        p: FindInput,
+    ) -> std::result::Result<serde_json::Value, JobError> {
+        let state = &self.state;
+        ctx.step("look for notable changes", 10).await?;
+        let added = run(state, p.workspace_id).await?;
+        ctx.log(&format!("{added} new insights")).await?;
+        if added > 0 {
+            state
+                .events()
+                .publish(crate::backend::events::Event::new(
+                    Some(p.workspace_id),
+                    crate::backend::events::Topic::Data {
+                        entity: "insights".into(),
+                    },
+                ))
+                .await;
+        }
+        Ok(json!({"insights": added}))
     }
-    Ok(json!({"insights": added}))
 }
 
-/// One `ai_insights` job per workspace, then the next sweep tomorrow.
-pub async fn sweep(
-    state: AppState,
-    ctx: std::sync::Arc<JobContext>,
-) -> std::result::Result<serde_json::Value, JobError> {
-    use crate::backend::entity::workspaces;
-    use sea_orm::{EntityTrait, QuerySelect};
-    let ids: Vec<i64> = workspaces::Entity::find()
-        .select_only()
-        .column(workspaces::Column::Id)
-        .into_tuple()
-        .all(&state.db)
-        .await?;
-    ctx.step(&format!("queue insights for {} workspaces", ids.len()), 50)
-        .await?;
-    let jobs = state.jobs();
-    for id in &ids {
-        jobs.enqueue(&NewJob::new(JOB_KIND, json!({"workspace_id": id})).in_workspace(*id))
+/// Queues a look for insights in the caller's workspace now; answers the job to follow.
+pub async fn start(state: &AppState, auth: &Authorized<'_>) -> Result<jobs::Model> {
+    let input = FindInput {
+        workspace_id: auth.workspace_id(),
+    };
+    state
+        .jobs()
+        .enqueue(&FindInsights::job(&input)?.in_workspace(auth.workspace_id()))
+        .await
+}
+
+/// The `ai_insights_sweep` job: one `ai_insights` job per workspace, then the next sweep
+/// tomorrow.
+pub struct InsightsSweep {
+    pub state: AppState,
+}
+
+impl JobKind for InsightsSweep {
+    const NAME: &'static str = "ai_insights_sweep";
+    type Payload = serde_json::Value;
+
+    async fn run(
+        &self,
+        ctx: std::sync::Arc<JobContext>,
+        _: serde_json::Value,
+    ) -> std::result::Result<serde_json::Value, JobError> {
+        use crate::backend::entity::workspaces;
+        use sea_orm::{EntityTrait, QuerySelect};
+        let state = &self.state;
+        let ids: Vec<i64> = workspaces::Entity::find()
+            .select_only()
+            .column(workspaces::Column::Id)
+            .into_tuple()
+            .all(&state.db)
             .await?;
+        ctx.step(&format!("queue insights for {} workspaces", ids.len()), 50)
+            .await?;
+        let jobs = state.jobs();
+        for &workspace_id in &ids {
+            let input = FindInput { workspace_id };
+            jobs.enqueue(&FindInsights::job(&input)?.in_workspace(workspace_id))
+                .await?;
+        }
+        let mut next = InsightsSweep::job(&json!({}))?;
+        next.run_at = Some(Utc::now() + Duration::days(1));
+        jobs.enqueue(&next).await?;
+        Ok(json!({"workspaces": ids.len()}))
     }
-    let mut next = NewJob::new(SWEEP_KIND, json!({}));
-    next.run_at = Some(Utc::now() + Duration::days(1));
-    jobs.enqueue(&next).await?;
-    Ok(json!({"workspaces": ids.len()}))
 }
 
 /// Queues a sweep (in a few minutes) unless one is queued or running already.
 pub async fn ensure_daily(state: &AppState) -> Result<()> {
-    use crate::backend::entity::jobs;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let pending = jobs::Entity::find()
-        .filter(jobs::Column::Kind.eq(SWEEP_KIND))
+        .filter(jobs::Column::Kind.eq(InsightsSweep::NAME))
         .filter(jobs::Column::Status.is_in(["queued", "running"]))
         .one(&state.db)
         .await?;
     if pending.is_none() {
-        let mut first = NewJob::new(SWEEP_KIND, json!({}));
+        let mut first = InsightsSweep::job(&json!({}))?;
         first.run_at = Some(Utc::now() + Duration::minutes(5));
         state.jobs().enqueue(&first).await?;
     }

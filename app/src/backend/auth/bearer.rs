@@ -18,7 +18,7 @@ pub async fn authenticate(
     state: &AppState,
     token: &str,
 ) -> Result<(api_tokens::Model, users::Model)> {
-    if !token.starts_with(crate::backend::repo::api_tokens::PREFIX) || token.len() > 128 {
+    if !token.starts_with(super::tokens::API_TOKEN_PREFIX) || token.len() > 128 {
         return Err(unknown());
     }
     let hash = hash_token(token);

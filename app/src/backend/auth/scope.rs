@@ -91,6 +91,20 @@ impl std::ops::Deref for Authorized<'_> {
     }
 }
 
+impl crate::backend::audit::Entry {
+    /// An entry about `scope`'s workspace, by `scope`'s actor.
+    pub fn in_scope(scope: &Scope, action: &'static str) -> Self {
+        Self {
+            workspace_id: Some(scope.workspace_id()),
+            actor_user_id: Some(scope.user_id()),
+            actor_label: scope.actor_label().to_owned(),
+            action,
+            ip: scope.ip().map(str::to_owned),
+            ..Default::default()
+        }
+    }
+}
+
 /// Builds the Scope for `principal` in the workspace named by `slug`. A workspace that does
 /// not exist, one the user is not a member of, and (for a token) any workspace but the
 /// token's own all answer the same NotFound, so nothing can be learnt by probing slugs.

@@ -6,6 +6,9 @@
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sha2::{Digest, Sha256};
 
+/// How every personal API token starts (so a bearer value can be told from others cheaply).
+pub const API_TOKEN_PREFIX: &str = "hf_";
+
 /// `bytes` of OS randomness, base64url without padding.
 pub fn random_token(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];

@@ -3,6 +3,7 @@
 //! job, so a failed one is retried with backoff and recorded, and never fails the report
 //! that asked for it.
 
+pub mod endpoints;
 pub mod mail;
 pub mod webhooks;
 
@@ -11,12 +12,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::backend::jobs::{JobContext, JobError, NewJob, Registry};
+use crate::backend::jobs::{JobContext, JobError, JobKind};
 use crate::backend::{AppState, Result};
 use mail::{Mail, MailAttachment, MailError, MailSettings};
 use webhooks::WebhookSettings;
-
-pub const EMAIL_JOB: &str = "email_delivery";
 
 /// Everything about delivery that comes from configuration.
 #[derive(Clone, Debug)]
@@ -91,10 +90,7 @@ pub async fn report_ready(state: &AppState, report: &ReportReady) -> Result<Queu
         };
         state
             .jobs()
-            .enqueue(
-                &NewJob::new(EMAIL_JOB, serde_json::to_value(&email).unwrap_or_default())
-                    .in_workspace(report.workspace_id),
-            )
+            .enqueue(&SendEmail::job(&email)?.in_workspace(report.workspace_id))
             .await?;
         queued.emails = 1;
     }
@@ -125,79 +121,71 @@ async fn workspace_slug(state: &AppState, workspace_id: i64) -> Result<String> {
     )
 }
 
-/// Registers the delivery jobs.
-pub fn register(registry: Registry, state: &AppState) -> Registry {
-    let settings = Arc::new(state.delivery().clone());
-    let (s1, s2) = (state.clone(), state.clone());
-    let hooks = Arc::new(settings.webhooks.clone());
-    registry
-        .with(EMAIL_JOB, move |ctx| {
-            send_email(s1.clone(), settings.clone(), ctx)
-        })
-        .with(webhooks::JOB_KIND, move |ctx| {
-            webhooks::run(s2.clone(), hooks.clone(), ctx)
-        })
+/// The `email_delivery` job: one message, sent by SMTP or written to the outbox.
+pub struct SendEmail {
+    pub state: AppState,
 }
 
-async fn send_email(
-    state: AppState,
-    settings: Arc<DeliverySettings>,
-    ctx: Arc<JobContext>,
-) -> std::result::Result<serde_json::Value, JobError> {
-    let job: EmailJob = ctx.payload()?;
-    let mut attachments = Vec::new();
-    if let (Some(report_id), Some(workspace_id)) = (job.report_pdf, ctx.job.workspace_id) {
-        attachments.push(report_attachment(&state, workspace_id, report_id).await?);
-    }
-    let mail = Mail {
-        to: job.to.clone(),
-        subject: job.subject,
-        text: job.text,
-        attachments,
-    };
-    match mail::send(&settings.mail, &mail).await {
-        Ok(id) => {
-            ctx.log(&format!(
-                "sent to {} via {} ({id})",
-                job.to.join(", "),
-                settings.mail.describe()
-            ))
-            .await?;
-            Ok(json!({ "sent_to": job.to, "id": id }))
+impl JobKind for SendEmail {
+    const NAME: &'static str = "email_delivery";
+    type Payload = EmailJob;
+
+    async fn run(
+        &self,
+        ctx: Arc<JobContext>,
+        job: EmailJob,
+    ) -> std::result::Result<serde_json::Value, JobError> {
+        let state = &self.state;
+        let settings = state.delivery();
+        let mut attachments = Vec::new();
+        if let (Some(report_id), Some(workspace_id)) = (job.report_pdf, ctx.job.workspace_id) {
+            attachments.push(report_attachment(state, workspace_id, report_id).await?);
         }
-        Err(MailError::Invalid(why)) => Err(JobError::Permanent(why)),
-        Err(MailError::Transport(why)) => {
-            ctx.log(&format!("{} ({})", why, settings.mail.describe()))
+        let mail = Mail {
+            to: job.to.clone(),
+            subject: job.subject,
+            text: job.text,
+            attachments,
+        };
+        match mail::send(&settings.mail, &mail).await {
+            Ok(id) => {
+                ctx.log(&format!(
+                    "sent to {} via {} ({id})",
+                    job.to.join(", "),
+                    settings.mail.describe()
+                ))
                 .await?;
-            Err(JobError::Failed(why))
+                Ok(json!({ "sent_to": job.to, "id": id }))
+            }
+            Err(MailError::Invalid(why)) => Err(JobError::Permanent(why)),
+            Err(MailError::Transport(why)) => {
+                ctx.log(&format!("{} ({})", why, settings.mail.describe()))
+                    .await?;
+                Err(JobError::Failed(why))
+            }
         }
     }
 }
 
-/// The report's PDF as an attachment.
+/// The report's PDF as an attachment. A report deleted or not finished fails the job for
+/// good (see `JobError`'s `From<Error>`).
 async fn report_attachment(
     state: &AppState,
     workspace_id: i64,
     report_id: i64,
 ) -> std::result::Result<MailAttachment, JobError> {
-    use crate::backend::Error;
-    match crate::backend::reports::output(
+    let (bytes, content_type, filename) = crate::backend::repo::reports::output(
         &state.db,
         workspace_id,
         report_id,
         crate::types::ReportFormat::Pdf,
     )
-    .await
-    {
-        Ok((bytes, content_type, filename)) => Ok(MailAttachment {
-            filename,
-            content_type: content_type.to_owned(),
-            bytes,
-        }),
-        Err(Error::NotFound(_)) => Err(JobError::Permanent("the report was deleted".into())),
-        Err(Error::Conflict(why)) => Err(JobError::Permanent(why)),
-        Err(e) => Err(e.into()),
-    }
+    .await?;
+    Ok(MailAttachment {
+        filename,
+        content_type: content_type.to_owned(),
+        bytes,
+    })
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use serde_json::json;
 use sha2::Sha256;
 
 use crate::backend::entity::{webhook_deliveries, webhook_endpoints, workspaces};
-use crate::backend::jobs::{JobContext, JobError, Jobs, NewJob};
+use crate::backend::jobs::{JobContext, JobError, JobKind, Jobs};
 use crate::backend::{AppState, Error, Result};
 
 /// The events an endpoint can subscribe to.
@@ -37,7 +37,6 @@ pub const EVENT_TYPES: &[&str] = &[
     "webhook.test",
 ];
 
-pub const JOB_KIND: &str = "webhook_delivery";
 pub const SIGNATURE_HEADER: &str = "x-hyperformant-signature";
 /// Attempts per delivery (about 4 minutes of backoff in all before it is failed).
 const MAX_ATTEMPTS: i32 = 8;
@@ -239,13 +238,12 @@ async fn queue_delivery(
     db: &impl ConnectionTrait,
     delivery: &webhook_deliveries::Model,
 ) -> Result<crate::backend::entity::jobs::Model> {
+    let input = DeliveryInput {
+        delivery_id: delivery.id,
+    };
     let job = Jobs::enqueue_in(
         db,
-        &NewJob {
-            max_attempts: MAX_ATTEMPTS,
-            ..NewJob::new(JOB_KIND, json!({ "delivery_id": delivery.id }))
-                .in_workspace(delivery.workspace_id)
-        },
+        &DeliverWebhook::job(&input)?.in_workspace(delivery.workspace_id),
     )
     .await?;
     webhook_deliveries::Entity::update_many()
@@ -288,18 +286,37 @@ pub async fn redeliver(
     })
 }
 
-#[derive(serde::Deserialize)]
-struct DeliveryPayload {
-    delivery_id: i64,
+/// The `webhook_delivery` job: one attempt at one delivery.
+pub struct DeliverWebhook {
+    pub state: AppState,
+    pub settings: Arc<WebhookSettings>,
 }
 
-/// The `webhook_delivery` job: one attempt at one delivery.
-pub async fn run(
-    state: AppState,
-    settings: Arc<WebhookSettings>,
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct DeliveryInput {
+    pub delivery_id: i64,
+}
+
+impl JobKind for DeliverWebhook {
+    const NAME: &'static str = "webhook_delivery";
+    const MAX_ATTEMPTS: i32 = MAX_ATTEMPTS;
+    type Payload = DeliveryInput;
+
+    async fn run(
+        &self,
+        ctx: Arc<JobContext>,
+        input: DeliveryInput,
+    ) -> std::result::Result<serde_json::Value, JobError> {
+        run(&self.state, &self.settings, ctx, input).await
+    }
+}
+
+async fn run(
+    state: &AppState,
+    settings: &WebhookSettings,
     ctx: Arc<JobContext>,
+    payload: DeliveryInput,
 ) -> std::result::Result<serde_json::Value, JobError> {
-    let payload: DeliveryPayload = ctx.payload()?;
     let db = &state.db;
     let delivery = webhook_deliveries::Entity::find_by_id(payload.delivery_id)
         .one(db)
@@ -311,7 +328,7 @@ pub async fn run(
         .ok_or_else(|| JobError::Permanent("the endpoint was deleted".into()))?;
     let last_attempt = ctx.job.attempts >= ctx.job.max_attempts;
     let started = std::time::Instant::now();
-    let outcome = attempt(&state, &settings, &endpoint, &delivery).await;
+    let outcome = attempt(state, settings, &endpoint, &delivery).await;
     let took = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
 
     let (status, code, excerpt, error, result) = match outcome {

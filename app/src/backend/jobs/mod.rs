@@ -6,103 +6,25 @@
 //! attempts run out) or cancelled. A worker that dies leaves a lease that expires; the job is
 //! then claimed again and the claim counts as an attempt. What a job reports — steps, log
 //! lines, progress — is appended to `job_events`, in order, for the live views.
+//!
+//! This module is infrastructure: it knows no kind of work. Each kind implements
+//! [`JobKind`] in the module that owns its domain and is registered in
+//! `backend::job_kinds`, the one place that lists them.
 
+pub mod diagnostic;
+pub mod kind;
 pub mod queue;
-pub mod scheduler;
 pub mod worker;
 
+pub use kind::JobKind;
 pub use worker::{JobContext, JobError, Pool, PoolConfig, Registry};
-
-use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::entity::jobs;
 use crate::backend::events::{Bus, Event, Topic};
-use crate::backend::{AppState, Result};
-
-/// The job kinds this build runs. `noop` does nothing: the queue's own benchmark and checks
-/// use it. A job of a workspace that fails for good is announced as a `job.failed` webhook
-/// (except webhook deliveries themselves, which would otherwise announce their own failure
-/// to the endpoint that is failing).
-pub fn handlers(state: &AppState) -> Registry {
-    let registry = Registry::default()
-        .with("noop", |_ctx| async { Ok(serde_json::Value::Null) })
-        .with("pause", pause);
-    let registry = crate::backend::delivery::register(registry, state);
-    let registry = crate::backend::reports::register(registry, state);
-    let run_state = state.clone();
-    let registry = registry.with(scheduler::RUN_JOB, move |ctx| {
-        scheduler::run_scheduled(run_state.clone(), ctx)
-    });
-    let import_state = state.clone();
-    let registry = registry.with(crate::backend::import::JOB_KIND, move |ctx| {
-        crate::backend::import::run_job(import_state.clone(), ctx)
-    });
-    let insights_state = state.clone();
-    let registry = registry.with(crate::backend::ai::insights::JOB_KIND, move |ctx| {
-        crate::backend::ai::insights::run_job(insights_state.clone(), ctx)
-    });
-    let sweep_state = state.clone();
-    let registry = registry.with(crate::backend::ai::insights::SWEEP_KIND, move |ctx| {
-        crate::backend::ai::insights::sweep(sweep_state.clone(), ctx)
-    });
-    let hook_state = state.clone();
-    registry.on_failed(move |job| {
-        let state = hook_state.clone();
-        async move {
-            let Some(workspace_id) = job.workspace_id else {
-                return;
-            };
-            if job.kind == crate::backend::delivery::webhooks::JOB_KIND {
-                return;
-            }
-            let data = serde_json::json!({
-                "job_id": job.id,
-                "kind": job.kind,
-                "attempts": job.attempts,
-                "error": job.last_error,
-            });
-            if let Err(e) = crate::backend::delivery::webhooks::emit(
-                &state,
-                workspace_id,
-                "job.failed",
-                data,
-                None,
-            )
-            .await
-            {
-                tracing::warn!(error = %e, job = job.id, "announcing a failed job");
-            }
-        }
-    })
-}
-
-#[derive(Deserialize)]
-struct PauseInput {
-    steps: u32,
-    ms: u64,
-}
-
-/// `pause`: `steps` steps of `ms` each. A diagnostic kind (nothing in the product enqueues
-/// it): the crash test kills a worker in the middle of one, and operators can use it to see
-/// that workers and live progress work end to end.
-async fn pause(
-    ctx: std::sync::Arc<JobContext>,
-) -> std::result::Result<serde_json::Value, JobError> {
-    let input: PauseInput = ctx.payload()?;
-    let steps = input.steps.clamp(1, 100);
-    for i in 1..=steps {
-        ctx.step(
-            &format!("step {i} of {steps}"),
-            (i * 100 / steps) as i32 - 1,
-        )
-        .await?;
-        tokio::time::sleep(Duration::from_millis(input.ms.min(60_000))).await;
-    }
-    Ok(serde_json::json!({ "attempt": ctx.job.attempts, "steps": steps }))
-}
+use crate::backend::Result;
 
 /// How requests start work: enqueue, then announce, so an idle worker in any process picks
 /// the job up at once rather than at its next poll.
@@ -217,7 +139,7 @@ impl NewJob {
 /// two seconds, capped at ten minutes, with "equal jitter" — half the delay fixed, half
 /// random — so jobs that failed together do not all come back together. `unit` is a
 /// random number in [0, 1).
-pub fn backoff(attempt: u32, unit: f64) -> Duration {
+pub fn backoff(attempt: u32, unit: f64) -> std::time::Duration {
     const BASE_MS: u64 = 2_000;
     const CAP_MS: u64 = 600_000;
     let exp = BASE_MS
@@ -225,12 +147,13 @@ pub fn backoff(attempt: u32, unit: f64) -> Duration {
         .min(CAP_MS);
     let half = exp / 2;
     let jitter = (half as f64 * unit.clamp(0.0, 1.0)) as u64;
-    Duration::from_millis(half + jitter)
+    std::time::Duration::from_millis(half + jitter)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn statuses_match_the_migration() {

@@ -47,12 +47,6 @@ impl From<sea_orm::DbErr> for JobError {
     }
 }
 
-impl From<crate::backend::Error> for JobError {
-    fn from(e: crate::backend::Error) -> Self {
-        JobError::Failed(e.to_string())
-    }
-}
-
 /// What a running handler gets: its job, and the means to report and to notice a cancel.
 pub struct JobContext {
     pub db: DatabaseConnection,
@@ -175,6 +169,24 @@ impl Registry {
         self.handlers.keys().map(String::as_str)
     }
 
+    /// Registers a kind of job: its payload is decoded before `run` (an undecodable one
+    /// fails the job at once).
+    pub fn kind<K: super::JobKind>(mut self, kind: K) -> Self {
+        let kind = Arc::new(kind);
+        self.handlers.insert(
+            K::NAME.to_owned(),
+            Arc::new(move |ctx: Arc<JobContext>| {
+                let kind = kind.clone();
+                Box::pin(async move {
+                    let payload: K::Payload = ctx.payload()?;
+                    kind.run(ctx, payload).await
+                }) as HandlerFuture
+            }),
+        );
+        self
+    }
+
+    /// Registers a handler by name, without a typed payload (tests and benchmarks).
     pub fn with<F, Fut>(mut self, kind: &str, handler: F) -> Self
     where
         F: Fn(Arc<JobContext>) -> Fut + Send + Sync + 'static,

@@ -13,7 +13,7 @@ use crate::backend::entity::api_tokens;
 use crate::backend::{Error, Result};
 use crate::types::{parse_name, ApiTokenInfo, CreatedApiToken};
 
-pub const PREFIX: &str = "hf_";
+pub use crate::backend::auth::tokens::API_TOKEN_PREFIX as PREFIX;
 /// Characters of the token kept in clear to tell tokens apart in lists.
 const SHOWN: usize = 10;
 pub const MAX_DAYS: u32 = 3650;

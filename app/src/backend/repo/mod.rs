@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod ai;
 pub mod api_tokens;
+pub mod audit;
 pub mod chat;
 pub mod companies;
 pub mod competitors;
@@ -19,4 +20,3 @@ pub mod pipelines;
 pub mod reports;
 pub mod schedules;
 pub mod signals;
-pub mod webhooks;

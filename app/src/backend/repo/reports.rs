@@ -1,5 +1,5 @@
 //! A workspace's reports as its members see them: the list (filters `kind`, `status`), one
-//! report, starting one (audited) and deleting one. Generation itself is in
+//! report, a finished report's files, and deleting one. Starting and making one is
 //! `backend::reports`.
 
 use std::collections::HashMap;
@@ -11,10 +11,8 @@ use crate::backend::audit::{self, Entry};
 use crate::backend::auth::{Authorized, Scope};
 use crate::backend::entity::{jobs, reports};
 use crate::backend::jobs::JobStatus;
-use crate::backend::{AppState, Error, Result};
-use crate::types::{
-    ListQuery, Page, Report, ReportFormat, ReportInput, ReportKind, ReportStatus, StartedReport,
-};
+use crate::backend::{Error, Result};
+use crate::types::{ListQuery, Page, Report, ReportFormat, ReportKind, ReportStatus};
 
 pub const FILTERS: &[&str] = &["kind", "status"];
 pub const SORTS: &[&str] = &["created", "finished"];
@@ -203,23 +201,6 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Re
     Ok(report)
 }
 
-/// Starts a report as the caller (audited with the report's creation).
-pub async fn start(
-    state: &AppState,
-    auth: &Authorized<'_>,
-    input: &ReportInput,
-) -> Result<StartedReport> {
-    let (report_id, job_id) = crate::backend::reports::start(
-        state,
-        auth.workspace_id(),
-        Some(auth.user_id()),
-        input,
-        Some(Entry::in_scope(auth, "report.start")),
-    )
-    .await?;
-    Ok(StartedReport { report_id, job_id })
-}
-
 /// Deletes a report and its files. A report still being made is cancelled first by its job
 /// finding the row gone (the job then fails for good with "the report was deleted").
 pub async fn delete(db: &impl ConnectionTrait, auth: &Authorized<'_>, id: i64) -> Result<()> {
@@ -237,4 +218,76 @@ pub async fn delete(db: &impl ConnectionTrait, auth: &Authorized<'_>, id: i64) -
     )
     .await?;
     Ok(())
+}
+
+/// A finished report in `format`: (bytes, content type, file name).
+pub async fn output(
+    db: &impl ConnectionTrait,
+    workspace_id: i64,
+    report_id: i64,
+    format: ReportFormat,
+) -> Result<(Vec<u8>, &'static str, String)> {
+    let row = reports::Entity::find_by_id(report_id)
+        .filter(reports::Column::WorkspaceId.eq(workspace_id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("report"))?;
+    let (bytes, content_type, ext) = match format {
+        ReportFormat::Html => (
+            row.html.map(String::into_bytes),
+            "text/html; charset=utf-8",
+            "html",
+        ),
+        ReportFormat::Markdown => (
+            row.markdown.map(String::into_bytes),
+            "text/markdown; charset=utf-8",
+            "md",
+        ),
+        ReportFormat::Pdf => (row.pdf, "application/pdf", "pdf"),
+    };
+    let bytes = bytes.ok_or_else(|| {
+        Error::Conflict(format!(
+            "the report is {}; its files exist once it has succeeded",
+            row.status
+        ))
+    })?;
+    Ok((
+        bytes,
+        content_type,
+        format!("{}.{ext}", file_stem(&row.title, row.id)),
+    ))
+}
+
+fn file_stem(title: &str, id: i64) -> String {
+    let mut out = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+        if out.len() >= 60 {
+            break;
+        }
+    }
+    let stem = out.trim_end_matches('-');
+    if stem.is_empty() {
+        format!("report-{id}")
+    } else {
+        format!("{stem}-{id}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_plain() {
+        assert_eq!(
+            file_stem("Market report: Software · DE", 7),
+            "market-report-software-de-7"
+        );
+        assert_eq!(file_stem("Ω", 3), "report-3");
+    }
 }

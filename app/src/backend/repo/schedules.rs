@@ -1,6 +1,6 @@
 //! A workspace's recurring schedules: create, change, pause, delete, list — each write
 //! validated (cron, time zone, recipients, the report input) and audited. The scheduler
-//! (`backend::jobs::scheduler`) does the running.
+//! (`backend::schedules`) does the running.
 
 use chrono::Utc;
 use sea_orm::{
@@ -10,8 +10,8 @@ use sea_orm::{
 
 use crate::backend::audit::{self, Entry};
 use crate::backend::auth::{Authorized, Scope};
+use crate::backend::cron::Timing;
 use crate::backend::entity::schedules;
-use crate::backend::jobs::scheduler::Timing;
 use crate::backend::{Error, Result};
 use crate::types::{parse_name, Email, FieldError, Schedule, ScheduleInput};
 

@@ -27,19 +27,18 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::backend::audit::{self, Entry};
+use crate::backend::auth::Authorized;
 use crate::backend::delivery::{self, ReportReady};
 use crate::backend::entity::{companies, pipelines, reports};
 use crate::backend::events::{Event, Topic};
-use crate::backend::jobs::{JobContext, JobError, Jobs, NewJob};
+use crate::backend::jobs::{JobContext, JobError, JobKind, Jobs};
 use crate::backend::repo::companies::SIZE_BANDS;
 use crate::backend::{AppState, Error, Result};
-use crate::types::{Email, FieldError, ReportFormat, ReportInput, ReportKind, ReportStatus};
+use crate::types::{Email, FieldError, ReportInput, ReportKind, ReportStatus, StartedReport};
 pub use common::Period;
 use doc::{Block, Doc};
 use narrative::{SectionRequest, TextGenerator};
 
-/// The job kind that makes a report.
-pub const JOB_KIND: &str = "report";
 const MAX_RECIPIENTS: usize = 50;
 
 /// A checked input: everything the generators need, resolved against the workspace.
@@ -279,10 +278,27 @@ pub async fn validate(db: &impl ConnectionTrait, ws: i64, input: &ReportInput) -
     Ok(valid)
 }
 
+/// Starts a report as the caller (audited with the report's creation).
+pub async fn start(
+    state: &AppState,
+    auth: &Authorized<'_>,
+    input: &ReportInput,
+) -> Result<StartedReport> {
+    let (report_id, job_id) = enqueue(
+        state,
+        auth.workspace_id(),
+        Some(auth.user_id()),
+        input,
+        Some(Entry::in_scope(auth, "report.start")),
+    )
+    .await?;
+    Ok(StartedReport { report_id, job_id })
+}
+
 /// Records the report and enqueues its job in one transaction; answers (report id, job id).
 /// `audit`, when given, is recorded in the same transaction (requests pass one; schedules
 /// record their own run).
-pub async fn start(
+async fn enqueue(
     state: &AppState,
     workspace_id: i64,
     created_by: Option<i64>,
@@ -303,11 +319,8 @@ pub async fn start(
     }
     .insert(&txn)
     .await?;
-    let job = Jobs::enqueue_in(
-        &txn,
-        &NewJob::new(JOB_KIND, json!({ "report_id": row.id })).in_workspace(workspace_id),
-    )
-    .await?;
+    let make = MakeInput { report_id: row.id };
+    let job = Jobs::enqueue_in(&txn, &MakeReport::job(&make)?.in_workspace(workspace_id)).await?;
     reports::Entity::update_many()
         .col_expr(reports::Column::JobId, Expr::value(job.id))
         .filter(reports::Column::Id.eq(row.id))
@@ -337,65 +350,7 @@ pub async fn start_for(
     created_by: Option<i64>,
     input: &ReportInput,
 ) -> Result<(i64, i64)> {
-    start(state, workspace_id, created_by, input, None).await
-}
-
-/// A finished report in `format`: (bytes, content type, file name).
-pub async fn output(
-    db: &impl ConnectionTrait,
-    workspace_id: i64,
-    report_id: i64,
-    format: ReportFormat,
-) -> Result<(Vec<u8>, &'static str, String)> {
-    let row = reports::Entity::find_by_id(report_id)
-        .filter(reports::Column::WorkspaceId.eq(workspace_id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound("report"))?;
-    let (bytes, content_type, ext) = match format {
-        ReportFormat::Html => (
-            row.html.map(String::into_bytes),
-            "text/html; charset=utf-8",
-            "html",
-        ),
-        ReportFormat::Markdown => (
-            row.markdown.map(String::into_bytes),
-            "text/markdown; charset=utf-8",
-            "md",
-        ),
-        ReportFormat::Pdf => (row.pdf, "application/pdf", "pdf"),
-    };
-    let bytes = bytes.ok_or_else(|| {
-        Error::Conflict(format!(
-            "the report is {}; its files exist once it has succeeded",
-            row.status
-        ))
-    })?;
-    Ok((
-        bytes,
-        content_type,
-        format!("{}.{ext}", file_stem(&row.title, row.id)),
-    ))
-}
-
-fn file_stem(title: &str, id: i64) -> String {
-    let mut out = String::new();
-    for c in title.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-        if out.len() >= 60 {
-            break;
-        }
-    }
-    let stem = out.trim_end_matches('-');
-    if stem.is_empty() {
-        format!("report-{id}")
-    } else {
-        format!("{stem}-{id}")
-    }
+    enqueue(state, workspace_id, created_by, input, None).await
 }
 
 async fn announce(bus: &crate::backend::events::Bus, ws: i64, id: i64) {
@@ -409,18 +364,27 @@ async fn announce(bus: &crate::backend::events::Bus, ws: i64, id: i64) {
     .await;
 }
 
-/// Registers the `report` job.
-pub fn register(
-    registry: crate::backend::jobs::Registry,
-    state: &AppState,
-) -> crate::backend::jobs::Registry {
-    let state = state.clone();
-    registry.with(JOB_KIND, move |ctx| run_job(state.clone(), ctx))
+/// The job that makes a report: its steps, and the report's status kept in step with them.
+pub struct MakeReport {
+    pub state: AppState,
 }
 
-#[derive(serde::Deserialize)]
-struct JobInput {
-    report_id: i64,
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct MakeInput {
+    pub report_id: i64,
+}
+
+impl JobKind for MakeReport {
+    const NAME: &'static str = "report";
+    type Payload = MakeInput;
+
+    async fn run(
+        &self,
+        ctx: Arc<JobContext>,
+        input: MakeInput,
+    ) -> std::result::Result<serde_json::Value, JobError> {
+        run_job(&self.state, ctx, input).await
+    }
 }
 
 async fn set_status(
@@ -444,10 +408,10 @@ async fn set_status(
 }
 
 async fn run_job(
-    state: AppState,
+    state: &AppState,
     ctx: Arc<JobContext>,
+    input: MakeInput,
 ) -> std::result::Result<serde_json::Value, JobError> {
-    let input: JobInput = ctx.payload()?;
     let ws = ctx
         .job
         .workspace_id
@@ -461,7 +425,7 @@ async fn run_job(
     };
     set_status(&state.db, row.id, ReportStatus::Running, None).await?;
     announce(ctx.bus(), ws, row.id).await;
-    let outcome = make(&state, &ctx, &row).await;
+    let outcome = make(state, &ctx, &row).await;
     let status = match &outcome {
         Ok(_) => None,
         Err(JobError::Cancelled) => Some((ReportStatus::Cancelled, None)),
@@ -487,19 +451,7 @@ async fn make(
     ctx.step("gather data", 5).await?;
     let input: ReportInput = serde_json::from_str(&row.input)
         .map_err(|e| JobError::Permanent(format!("the stored input is not valid: {e}")))?;
-    let valid = match validate(&state.db, ws, &input).await {
-        Ok(v) => v,
-        Err(Error::Validation(fields)) => {
-            return Err(JobError::Permanent(
-                fields
-                    .iter()
-                    .map(|f| format!("{}: {}", f.field, f.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let valid = validate(&state.db, ws, &input).await?;
     let data_as_of = Utc::now();
     ctx.log(&format!("{} — {}", valid.title, valid.period.label()))
         .await?;
@@ -645,19 +597,5 @@ pub async fn write_narrative(model: Option<Arc<dyn TextGenerator>>, doc: &mut Do
             failure.unwrap_or_default()
         ),
         (None, ..) => template.name(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_names_are_plain() {
-        assert_eq!(
-            file_stem("Market report: Software · DE", 7),
-            "market-report-software-de-7"
-        );
-        assert_eq!(file_stem("Ω", 3), "report-3");
     }
 }

@@ -202,6 +202,14 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_on(db).await
 }
 
+/// A server on a fresh database of `backend`, its test configuration adjusted by `configure`.
+pub async fn spawn_configured(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
+    let db = TestDb::new(backend).await;
+    let mut config = test_config(&db.url);
+    configure(&mut config);
+    spawn_with(db, config, |_| None).await
+}
+
 pub async fn spawn_app_on(db: TestDb) -> TestApp {
     let config = test_config(&db.url);
     spawn_with(db, config, |_| None).await
@@ -459,22 +467,31 @@ impl Session {
 
 /// Defines one test per backend: `both_backends!(name, |app| async move { ... })` expands to
 /// `mod name { sqlite(), postgres() }`, each with its own server and database.
+/// `both_backends!(name, config = |c: &mut Config| …, |app| …)` adjusts the server's
+/// configuration first.
 #[macro_export]
 macro_rules! both_backends {
     ($name:ident, $body:expr) => {
+        $crate::both_backends!($name, config = |_: &mut server::config::Config| {}, $body);
+    };
+    ($name:ident, config = $configure:expr, $body:expr) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = $crate::common::spawn_app($crate::common::Backend::Sqlite).await;
+                let app =
+                    $crate::common::spawn_configured($crate::common::Backend::Sqlite, $configure)
+                        .await;
                 ($body)(app).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let app = $crate::common::spawn_app($crate::common::Backend::Postgres).await;
+                let app =
+                    $crate::common::spawn_configured($crate::common::Backend::Postgres, $configure)
+                        .await;
                 ($body)(app).await;
             }
         }

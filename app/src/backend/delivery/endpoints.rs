@@ -1,5 +1,6 @@
 //! A workspace's webhook endpoints (admins) and their delivery log. The secret is generated
 //! here, shown once, and stored encrypted (it has to be read back to sign each delivery).
+//! The endpoints' queries live here, beside the deliveries that use them.
 
 use chrono::Utc;
 use sea_orm::{
@@ -7,11 +8,11 @@ use sea_orm::{
     QueryFilter, QueryOrder,
 };
 
-use super::list;
+use super::webhooks::{self, EVENT_TYPES};
 use crate::backend::audit::{self, Entry};
 use crate::backend::auth::{Authorized, Scope};
-use crate::backend::delivery::webhooks::{self, EVENT_TYPES};
 use crate::backend::entity::{webhook_deliveries, webhook_endpoints};
+use crate::backend::repo::list;
 use crate::backend::{AppState, Error, Result};
 use crate::types::{
     parse_optional_text, CreatedWebhookEndpoint, FieldError, ListQuery, Page, WebhookDelivery,

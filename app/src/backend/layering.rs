@@ -1,0 +1,173 @@
+//! The backend's layering, checked on its sources: which top-level module may use which.
+//! A unit test rather than a convention, so a new job kind or query cannot quietly tie the
+//! modules into a knot again (docs/architecture.md explains the layers).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// The composition root: `AppState` holds each service's settings and caches, and services
+/// take it as their context, so edges into it are not part of the layering.
+const ROOT: &str = "state";
+
+/// What the queue may use: it knows no kind of work (see `job_kinds`).
+const QUEUE_MAY_USE: &[&str] = &["db", "entity", "error", "events", ROOT];
+
+/// Items re-exported at `crate::backend`, by the module that defines them.
+const REEXPORTS: &[(&str, &str)] = &[
+    ("AppState", ROOT),
+    ("AuthConfig", ROOT),
+    ("Error", "error"),
+    ("Result", "error"),
+];
+
+fn backend_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src/backend")
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("the backend sources are readable") {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The source without its `#[cfg(test)]` modules (tests may reach anywhere).
+fn without_tests(text: &str) -> &str {
+    text.find("#[cfg(test)]\nmod tests {")
+        .map_or(text, |i| &text[..i])
+}
+
+/// Identifiers following `prefix` in `text`.
+fn names_after<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {
+    text.match_indices(prefix)
+        .map(|(i, _)| {
+            let rest = &text[i + prefix.len()..];
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        })
+        .collect()
+}
+
+/// The top-level backend modules each one uses (through `crate::backend::…` or, from a
+/// module's own top file, `super::…`).
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let dir = backend_dir();
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    let module_of = |path: &Path| -> Option<String> {
+        let rel = path.strip_prefix(&dir).ok()?;
+        let first = rel.components().next()?.as_os_str().to_str()?;
+        let name = first.trim_end_matches(".rs");
+        (name != "mod").then(|| name.to_owned())
+    };
+    let modules: BTreeSet<String> = files.iter().filter_map(|f| module_of(f)).collect();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in &files {
+        let Some(module) = module_of(file) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(file).expect("a backend source is readable");
+        let text = without_tests(&text);
+        let top_file = file.parent() == Some(dir.as_path());
+        let mut used: Vec<&str> = names_after(text, "crate::backend::");
+        if top_file {
+            used.extend(names_after(text, "super::"));
+        }
+        let deps = graph.entry(module.clone()).or_default();
+        for name in used {
+            let target = REEXPORTS
+                .iter()
+                .find(|(item, _)| *item == name)
+                .map_or(name, |(_, m)| *m);
+            if target != module && modules.contains(target) {
+                deps.insert(target.to_owned());
+            }
+        }
+    }
+    graph
+}
+
+/// A cycle among the modules (the root's own edges left out), if there is one.
+fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(node.to_owned());
+            return Some(cycle);
+        }
+        if node == ROOT || done.contains(node) {
+            return None;
+        }
+        path.push(node.to_owned());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(cycle) = visit(next, graph, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|start| visit(start, graph, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn the_backend_modules_form_no_loop() {
+    let graph = graph();
+    assert!(graph.len() > 10, "the scan found the modules: {graph:?}");
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!(
+            "backend modules use each other in a loop: {}",
+            cycle.join(" → ")
+        );
+    }
+}
+
+#[test]
+fn the_queue_knows_no_kind_of_work() {
+    let graph = graph();
+    let used = &graph["jobs"];
+    let extra: Vec<&String> = used
+        .iter()
+        .filter(|m| !QUEUE_MAY_USE.contains(&m.as_str()))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "backend::jobs uses {extra:?}; register kinds in backend::job_kinds instead"
+    );
+}
+
+#[test]
+fn the_check_sees_a_loop_when_there_is_one() {
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let edge = |g: &mut BTreeMap<String, BTreeSet<String>>, a: &str, b: &str| {
+        g.entry(a.into()).or_default().insert(b.into());
+    };
+    edge(&mut graph, "reports", "delivery");
+    edge(&mut graph, "delivery", ROOT);
+    edge(&mut graph, ROOT, "reports");
+    assert_eq!(
+        find_cycle(&graph),
+        None,
+        "edges out of the root do not count"
+    );
+    edge(&mut graph, "delivery", "reports");
+    assert_eq!(
+        find_cycle(&graph).map(|c| c.join(" → ")),
+        Some("delivery → reports → delivery".to_owned())
+    );
+}
