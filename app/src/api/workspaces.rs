@@ -25,8 +25,7 @@ pub async fn create_workspace(
     name: String,
     slug: Option<String>,
 ) -> Result<WorkspaceSummary, ApiError> {
-    use crate::backend::{auth::Via, entity::users, workspaces, Error};
-    use sea_orm::EntityTrait;
+    use crate::backend::{auth::Via, workspaces, Error};
 
     let principal = super::principal()?;
     if matches!(principal.via, Via::Token { .. }) {
@@ -36,14 +35,9 @@ pub async fn create_workspace(
         .into());
     }
     let state = super::state()?;
-    let user = users::Entity::find_by_id(principal.user_id)
-        .one(&state.db)
-        .await
-        .map_err(Error::from)?
-        .ok_or_else(ApiError::unauthorized)?;
     Ok(workspaces::create(
         &state.db,
-        &user,
+        principal.user_id,
         &name,
         slug.as_deref(),
         super::request_meta().ip,

@@ -35,15 +35,19 @@ pub async fn list_for_user(
         .collect())
 }
 
-/// Creates a workspace owned by `user`. The slug, if given, must be free; if omitted one is
-/// derived from the name (and made unique).
+/// Creates a workspace owned by the signed-in user `user_id`. The slug, if given, must be
+/// free; if omitted one is derived from the name (and made unique).
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    user: &users::Model,
+    user_id: i64,
     name: &str,
     slug: Option<&str>,
     ip: Option<String>,
 ) -> Result<WorkspaceSummary> {
+    let user = users::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::Unauthorized("sign in first, or send a valid API token".into()))?;
     let mut errors = Vec::new();
     let name = parse_name(name, 100).map_err(|m| {
         errors.push(FieldError {
@@ -73,7 +77,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
         }
         None => free_slug(&txn, &name).await?,
     };
-    let summary = insert(&txn, user, &name, &slug, ip).await?;
+    let summary = insert(&txn, &user, &name, &slug, ip).await?;
     txn.commit().await?;
     Ok(summary)
 }
