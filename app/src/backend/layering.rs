@@ -41,17 +41,43 @@ fn without_tests(text: &str) -> &str {
         .map_or(text, |i| &text[..i])
 }
 
-/// Identifiers following `prefix` in `text`.
+/// The first identifier of each path following `prefix` in `text`: `crate::backend::jobs`
+/// gives `jobs`, and a group `crate::backend::{jobs::Jobs, Error}` gives `jobs` and `Error`.
 fn names_after<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {
-    text.match_indices(prefix)
-        .map(|(i, _)| {
-            let rest = &text[i + prefix.len()..];
-            let end = rest
-                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            &rest[..end]
-        })
-        .collect()
+    let ident = |rest: &'a str| {
+        let rest = rest.trim_start();
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        &rest[..end]
+    };
+    let mut names = Vec::new();
+    for (i, _) in text.match_indices(prefix) {
+        let rest = &text[i + prefix.len()..];
+        let Some(group) = rest.strip_prefix('{') else {
+            names.push(ident(rest));
+            continue;
+        };
+        // Items of the group: split at the commas of its own level.
+        let (mut depth, mut start) = (0usize, 0usize);
+        for (j, c) in group.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => {
+                    names.push(ident(&group[start..j]));
+                    break;
+                }
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    names.push(ident(&group[start..j]));
+                    start = j + 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    names.retain(|n| !n.is_empty());
+    names
 }
 
 /// The top-level backend modules each one uses (through `crate::backend::…` or, from a
@@ -148,6 +174,15 @@ fn the_queue_knows_no_kind_of_work() {
     assert!(
         extra.is_empty(),
         "backend::jobs uses {extra:?}; register kinds in backend::job_kinds instead"
+    );
+}
+
+#[test]
+fn grouped_imports_count() {
+    let text = "use crate::backend::{\n    jobs::{Jobs, NewJob},\n    AppState, Result,\n};\nuse crate::backend::events::Bus;";
+    assert_eq!(
+        names_after(text, "crate::backend::"),
+        ["jobs", "AppState", "Result", "events"]
     );
 }
 

@@ -8,9 +8,13 @@ use sea_orm::{
 };
 
 use super::audit::{self, actions, Entry};
-use super::entity::{deals, memberships, users, workspaces};
+use super::entity::{deals, memberships, pipeline_stages, pipelines, users, workspaces};
 use super::{Error, Result};
-use crate::types::{parse_name, FieldError, Role, Slug, WorkspaceSummary};
+use crate::types::{parse_name, FieldError, Role, Slug, StageKind, WorkspaceSummary};
+
+/// The slug of the workspace `serve` fills when it starts on an empty database; the first
+/// account to sign up becomes its owner (see `create_first`).
+pub const DEMO_SLUG: &str = "demo";
 
 pub async fn list_for_user(
     db: &impl ConnectionTrait,
@@ -109,7 +113,7 @@ async fn claim_demo(
         return Ok(None);
     }
     let Some(ws) = workspaces::Entity::find()
-        .filter(workspaces::Column::Slug.eq(super::demo::DEMO_SLUG))
+        .filter(workspaces::Column::Slug.eq(DEMO_SLUG))
         .one(db)
         .await?
     else {
@@ -195,7 +199,7 @@ async fn insert(
     }
     .insert(db)
     .await?;
-    super::repo::pipelines::ensure_defaults(db, ws.id).await?;
+    add_default_pipelines(db, ws.id).await?;
     audit::record(
         db,
         Entry {
@@ -243,11 +247,84 @@ async fn free_slug(db: &impl ConnectionTrait, name: &str) -> Result<Slug> {
             }
         }
     }
-    let suffix: String = super::auth::tokens::random_token(6)
-        .to_lowercase()
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(6)
+    // Six random letters and digits (not a secret: a slug only has to be free).
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).map_err(|e| Error::Other(anyhow::anyhow!("randomness: {e}")))?;
+    let suffix: String = bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
         .collect();
     Slug::parse(&format!("{base}-{suffix}")).map_err(|m| Error::BadRequest(m.into()))
+}
+
+/// (name, default probability, kind) of a stage.
+type StageDef = (&'static str, i32, StageKind);
+
+/// The pipelines every new workspace starts with.
+pub const DEFAULT_PIPELINES: [(&str, &[StageDef]); 2] = [
+    (
+        "New business",
+        &[
+            ("Lead", 10, StageKind::Open),
+            ("Qualified", 25, StageKind::Open),
+            ("Proposal", 50, StageKind::Open),
+            ("Negotiation", 75, StageKind::Open),
+            ("Won", 100, StageKind::Won),
+            ("Lost", 0, StageKind::Lost),
+        ],
+    ),
+    (
+        "Renewals",
+        &[
+            ("Upcoming", 60, StageKind::Open),
+            ("In negotiation", 80, StageKind::Open),
+            ("Renewed", 100, StageKind::Won),
+            ("Churned", 0, StageKind::Lost),
+        ],
+    ),
+];
+
+/// Creates the default pipelines if the workspace has none (new workspaces, demo data).
+pub(crate) async fn add_default_pipelines(
+    db: &impl ConnectionTrait,
+    workspace_id: i64,
+) -> Result<()> {
+    let existing = pipelines::Entity::find()
+        .filter(pipelines::Column::WorkspaceId.eq(workspace_id))
+        .count(db)
+        .await?;
+    if existing > 0 {
+        return Ok(());
+    }
+    let now = Utc::now();
+    for (position, (name, stages)) in DEFAULT_PIPELINES.iter().enumerate() {
+        let p = pipelines::ActiveModel {
+            workspace_id: Set(workspace_id),
+            name: Set((*name).to_owned()),
+            position: Set(position as i32),
+            is_default: Set(position == 0),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        pipeline_stages::Entity::insert_many(stages.iter().enumerate().map(
+            |(i, (stage, prob, kind))| pipeline_stages::ActiveModel {
+                workspace_id: Set(workspace_id),
+                pipeline_id: Set(p.id),
+                name: Set((*stage).to_owned()),
+                position: Set(i as i32),
+                default_probability: Set(*prob),
+                kind: Set(*kind),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        ))
+        .exec(db)
+        .await?;
+    }
+    Ok(())
 }

@@ -28,7 +28,7 @@ use sea_orm::{
 use super::auth::{Action, Authorized};
 use super::db::begin_write;
 use super::entity::{memberships, workspaces};
-use super::repo::pipelines::ensure_defaults;
+use super::workspaces::add_default_pipelines;
 use super::{Error, Result};
 use crate::types::{DemoDataReport, Role};
 
@@ -116,9 +116,7 @@ pub async fn member_ids(db: &impl ConnectionTrait, workspace_id: i64) -> Result<
         .collect())
 }
 
-/// The slug of the workspace `serve` fills when it starts on an empty database; the first
-/// account to sign up becomes its owner (see `workspaces::create_first`).
-pub const DEMO_SLUG: &str = "demo";
+pub use crate::backend::workspaces::DEMO_SLUG;
 
 /// On an empty database (no workspaces at all), creates the "Demo workspace" without members
 /// and fills it. Returns None when the database already holds workspaces.
@@ -158,6 +156,6 @@ pub async fn create_workspace(db: &impl ConnectionTrait, name: &str, slug: &str)
         }
         _ => Error::Db(e),
     })?;
-    ensure_defaults(db, ws.id).await?;
+    add_default_pipelines(db, ws.id).await?;
     Ok(ws.id)
 }

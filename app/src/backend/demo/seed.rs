@@ -18,7 +18,7 @@ use crate::backend::audit::{self, Entry};
 use crate::backend::bulk;
 use crate::backend::db::{self as database, begin_write};
 use crate::backend::entity::{companies, deals};
-use crate::backend::repo::pipelines::ensure_defaults;
+use crate::backend::workspaces::add_default_pipelines;
 use crate::backend::{Error, Result};
 use crate::types::DemoDataReport;
 
@@ -230,7 +230,7 @@ async fn fill(
                 .into(),
         ));
     }
-    ensure_defaults(txn, workspace_id).await?;
+    add_default_pipelines(txn, workspace_id).await?;
 
     let mut g = Generator {
         rng: ChaCha8Rng::seed_from_u64(spec.seed),

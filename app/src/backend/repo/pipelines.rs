@@ -15,32 +15,8 @@ use crate::backend::entity::{deals, pipeline_stages, pipelines};
 use crate::backend::{Error, Result};
 use crate::types::{parse_name, FieldError, Pipeline, Stage, StageInput, StageKind};
 
-type StageDef = (&'static str, i32, StageKind);
 /// A validated stage: (existing id, name, default probability, kind).
 type ValidStage = (Option<i64>, String, i32, StageKind);
-
-pub const DEFAULT_PIPELINES: [(&str, &[StageDef]); 2] = [
-    (
-        "New business",
-        &[
-            ("Lead", 10, StageKind::Open),
-            ("Qualified", 25, StageKind::Open),
-            ("Proposal", 50, StageKind::Open),
-            ("Negotiation", 75, StageKind::Open),
-            ("Won", 100, StageKind::Won),
-            ("Lost", 0, StageKind::Lost),
-        ],
-    ),
-    (
-        "Renewals",
-        &[
-            ("Upcoming", 60, StageKind::Open),
-            ("In negotiation", 80, StageKind::Open),
-            ("Renewed", 100, StageKind::Won),
-            ("Churned", 0, StageKind::Lost),
-        ],
-    ),
-];
 
 pub const MAX_STAGES: usize = 20;
 
@@ -53,47 +29,6 @@ pub fn to_stage(m: &pipeline_stages::Model) -> Stage {
         default_probability: m.default_probability,
         kind: m.kind,
     }
-}
-
-/// Creates the default pipelines if the workspace has none (new workspaces, demo data).
-pub async fn ensure_defaults(db: &impl ConnectionTrait, workspace_id: i64) -> Result<()> {
-    let existing = pipelines::Entity::find()
-        .filter(pipelines::Column::WorkspaceId.eq(workspace_id))
-        .count(db)
-        .await?;
-    if existing > 0 {
-        return Ok(());
-    }
-    let now = Utc::now();
-    for (position, (name, stages)) in DEFAULT_PIPELINES.iter().enumerate() {
-        let p = pipelines::ActiveModel {
-            workspace_id: Set(workspace_id),
-            name: Set((*name).to_owned()),
-            position: Set(position as i32),
-            is_default: Set(position == 0),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-        pipeline_stages::Entity::insert_many(stages.iter().enumerate().map(
-            |(i, (stage, prob, kind))| pipeline_stages::ActiveModel {
-                workspace_id: Set(workspace_id),
-                pipeline_id: Set(p.id),
-                name: Set((*stage).to_owned()),
-                position: Set(i as i32),
-                default_probability: Set(*prob),
-                kind: Set(*kind),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            },
-        ))
-        .exec(db)
-        .await?;
-    }
-    Ok(())
 }
 
 /// Every stage of the workspace by id (a small table; lists use it to name stages).

@@ -60,7 +60,7 @@ pub async fn confirm(
         let auth = scope.authorize(Action::RunReports)?;
         let input: crate::types::ReportInput = serde_json::from_value(call.arguments.clone())
             .map_err(|e| Error::BadRequest(format!("the prepared report is not valid: {e}")))?;
-        let started = repo::reports::start(state, &auth, &input).await?;
+        let started = crate::backend::reports::start(state, &auth, &input).await?;
         call.status = "confirmed".into();
         call.summary = format!("started report #{}", started.report_id);
         call.result = Some(serde_json::json!({
