@@ -10,7 +10,7 @@ use axum::{
 use serde::Deserialize;
 
 use app::backend::{
-    auth::{resolve_scope, Action, Principal, RequestMeta, Scope},
+    auth::{can, resolve_scope, Principal, RequestMeta, Scope},
     import, AppState, Error,
 };
 use app::types::{ApiError, ImportEntity, ListQuery};
@@ -56,7 +56,7 @@ pub async fn upload(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let auth = match scope.authorize(Action::Write) {
+    let auth = match scope.authorize::<can::Write>() {
         Ok(a) => a,
         Err(e) => return fail(e),
     };

@@ -36,9 +36,9 @@ pub async fn create_activity(
     workspace: String,
     input: ActivityInput,
 ) -> Result<Activity, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     let out = crate::backend::repo::activities::create(&super::state()?.db, &auth, &input).await?;
     super::changed(&scope, "activities", None).await;
     Ok(out)
@@ -56,9 +56,9 @@ pub async fn update_activity(
     id: i64,
     input: ActivityInput,
 ) -> Result<Activity, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     let out =
         crate::backend::repo::activities::update(&super::state()?.db, &auth, id, &input).await?;
     super::changed(&scope, "activities", None).await;
@@ -73,9 +73,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "delete_activity", input = Json)]
 pub async fn delete_activity(workspace: String, id: i64) -> Result<(), ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     crate::backend::repo::activities::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "activities", None).await;
     Ok(())

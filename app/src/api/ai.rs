@@ -8,9 +8,9 @@ use crate::types::{AiSettings, AiSettingsInput, AiUsageReport, ApiError};
 
 #[server(prefix = "/api", endpoint = "get_ai_settings", input = Json)]
 pub async fn get_ai_settings(workspace: String) -> Result<AiSettings, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    scope.authorize(Action::ManageWorkspace)?;
+    scope.authorize::<can::ManageWorkspace>()?;
     let state = super::state()?;
     Ok(crate::backend::ai::settings_view(&state, scope.workspace_id()).await?)
 }
@@ -26,9 +26,9 @@ pub async fn update_ai_settings(
     workspace: String,
     input: AiSettingsInput,
 ) -> Result<AiSettings, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageWorkspace)?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
     let state = super::state()?;
     crate::backend::repo::ai::save_settings(&state.db, &auth, &state.auth().secrets, &input)
         .await?;

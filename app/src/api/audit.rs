@@ -15,10 +15,10 @@ pub async fn list_audit_log(
     page: Option<u64>,
     per_page: Option<u64>,
 ) -> Result<Page<AuditEntry>, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     use crate::backend::repo::list;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ViewAudit)?;
+    let auth = scope.authorize::<can::ViewAudit>()?;
     let mut query = query.unwrap_or_default();
     list::check_filters(&query, &["action"])?;
     let newest_first = match query.sort_key("-created") {

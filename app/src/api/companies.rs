@@ -62,9 +62,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "create_company", input = Json)]
 pub async fn create_company(workspace: String, input: CompanyInput) -> Result<Company, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     let out = crate::backend::repo::companies::create(&super::state()?.db, &auth, &input).await?;
     let event = serde_json::json!({ "company": &out });
     super::changed(&scope, "companies", Some(("company.created", event))).await;
@@ -87,9 +87,9 @@ pub async fn update_company(
     id: i64,
     input: CompanyInput,
 ) -> Result<Company, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     let out =
         crate::backend::repo::companies::update(&super::state()?.db, &auth, id, &input).await?;
     super::changed(&scope, "companies", None).await;
@@ -105,9 +105,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "delete_company", input = Json)]
 pub async fn delete_company(workspace: String, id: i64) -> Result<(), ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     crate::backend::repo::companies::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "companies", None).await;
     Ok(())

@@ -30,9 +30,9 @@ pub async fn save_competitor(
     workspace: String,
     input: CompetitorInput,
 ) -> Result<Competitor, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     let out = crate::backend::repo::competitors::upsert(&super::state()?.db, &auth, &input).await?;
     super::changed(&scope, "competitors", None).await;
     Ok(out)
@@ -46,9 +46,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "delete_competitor", input = Json)]
 pub async fn delete_competitor(workspace: String, id: i64) -> Result<(), ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     crate::backend::repo::competitors::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "competitors", None).await;
     Ok(())

@@ -40,9 +40,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "create_contact", input = Json)]
 pub async fn create_contact(workspace: String, input: ContactInput) -> Result<Contact, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     let out = crate::backend::repo::contacts::create(&super::state()?.db, &auth, &input).await?;
     super::changed(&scope, "contacts", None).await;
     Ok(out)
@@ -60,9 +60,9 @@ pub async fn update_contact(
     id: i64,
     input: ContactInput,
 ) -> Result<Contact, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     let out =
         crate::backend::repo::contacts::update(&super::state()?.db, &auth, id, &input).await?;
     super::changed(&scope, "contacts", None).await;
@@ -77,9 +77,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "delete_contact", input = Json)]
 pub async fn delete_contact(workspace: String, id: i64) -> Result<(), ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     crate::backend::repo::contacts::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "contacts", None).await;
     Ok(())

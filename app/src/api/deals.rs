@@ -75,9 +75,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "create_deal", input = Json)]
 pub async fn create_deal(workspace: String, input: DealInput) -> Result<Deal, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     let out = crate::backend::repo::deals::create(&super::state()?.db, &auth, &input).await?;
     let event = serde_json::json!({ "deal": &out });
     super::changed(&scope, "deals", Some(("deal.created", event))).await;
@@ -95,9 +95,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "update_deal", input = Json)]
 pub async fn update_deal(workspace: String, id: i64, input: DealInput) -> Result<Deal, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     let db = &super::state()?.db;
     let before = crate::backend::repo::deals::get(db, &scope, id).await?;
     let out = crate::backend::repo::deals::update(db, &auth, id, &input).await?;
@@ -114,9 +114,9 @@ crate::endpoint_doc! {
 /// Moves a deal to another stage of its pipeline.
 #[server(prefix = "/api", endpoint = "move_deal", input = Json)]
 pub async fn move_deal(workspace: String, id: i64, stage_id: i64) -> Result<Deal, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     let db = &super::state()?.db;
     let before = crate::backend::repo::deals::get(db, &scope, id).await?;
     let out = crate::backend::repo::deals::move_to_stage(db, &auth, id, stage_id).await?;
@@ -147,9 +147,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "delete_deal", input = Json)]
 pub async fn delete_deal(workspace: String, id: i64) -> Result<(), ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     crate::backend::repo::deals::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "deals", None).await;
     Ok(())
@@ -180,9 +180,9 @@ pub async fn create_pipeline(
     name: String,
     stages: Vec<StageInput>,
 ) -> Result<Pipeline, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageWorkspace)?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
     let out =
         crate::backend::repo::pipelines::create(&super::state()?.db, &auth, &name, &stages).await?;
     // Announced like a deal change: boards, pickers and the dashboard list pipelines.
@@ -205,9 +205,9 @@ pub async fn update_pipeline(
     name: String,
     stages: Vec<StageInput>,
 ) -> Result<Pipeline, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageWorkspace)?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
     let out =
         crate::backend::repo::pipelines::update(&super::state()?.db, &auth, id, &name, &stages)
             .await?;
@@ -227,9 +227,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "delete_pipeline", input = Json)]
 pub async fn delete_pipeline(workspace: String, id: i64) -> Result<(), ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageWorkspace)?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
     crate::backend::repo::pipelines::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "deals", None).await;
     Ok(())

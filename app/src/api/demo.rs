@@ -9,9 +9,9 @@ use crate::types::{ApiError, DemoDataReport};
 /// hangs off them. Admins and owners; 409 if the workspace already has companies or deals.
 #[server(prefix = "/api", endpoint = "create_demo_data", input = Json)]
 pub async fn create_demo_data(workspace: String) -> Result<DemoDataReport, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageWorkspace)?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
     let out = crate::backend::demo::seed_for(&super::state()?.db, &auth).await?;
     // Every list, total and dashboard of the workspace changed (a dashboard seen empty a
     // moment ago would otherwise stay empty until its minute ran out).

@@ -14,9 +14,9 @@ pub async fn get_import_preview(
     id: i64,
     has_header: Option<bool>,
 ) -> Result<ImportPreview, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    scope.authorize(Action::Write)?;
+    scope.authorize::<can::Write>()?;
     Ok(crate::backend::import::get_preview(&super::state()?.db, &scope, id, has_header).await?)
 }
 
@@ -33,9 +33,9 @@ pub async fn check_import(
     id: i64,
     options: ImportOptions,
 ) -> Result<ImportCheck, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    scope.authorize(Action::Write)?;
+    scope.authorize::<can::Write>()?;
     Ok(crate::backend::import::check(&super::state()?.db, &scope, id, &options).await?)
 }
 
@@ -53,9 +53,9 @@ pub async fn run_import(
     id: i64,
     options: ImportOptions,
 ) -> Result<ImportOutcome, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     let out = crate::backend::import::run(&super::state()?.db, &auth, id, &options, None).await?;
     if out.imported {
         let event = serde_json::json!({
@@ -82,9 +82,9 @@ pub async fn start_import(
     id: i64,
     options: ImportOptions,
 ) -> Result<crate::types::Job, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     let job = crate::backend::import::start(&super::state()?, &auth, id, &options).await?;
     Ok(crate::backend::repo::jobs::to_job(job))
 }

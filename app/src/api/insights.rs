@@ -30,9 +30,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "dismiss_insight", input = Json)]
 pub async fn dismiss_insight(workspace: String, id: i64) -> Result<Insight, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     let insight = crate::backend::repo::ai::dismiss_insight(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "insights", None).await;
     Ok(insight)
@@ -46,9 +46,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "run_insights", input = Json)]
 pub async fn run_insights(workspace: String) -> Result<crate::types::Job, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::RunReports)?;
+    let auth = scope.authorize::<can::RunReports>()?;
     let job = crate::backend::ai::insights::start(&super::state()?, &auth).await?;
     Ok(crate::backend::repo::jobs::to_job(job))
 }

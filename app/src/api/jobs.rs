@@ -51,9 +51,9 @@ crate::endpoint_doc! {
 /// cannot be cancelled (409).
 #[server(prefix = "/api", endpoint = "cancel_job", input = Json)]
 pub async fn cancel_job(workspace: String, id: i64) -> Result<Job, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::RunReports)?;
+    let auth = scope.authorize::<can::RunReports>()?;
     let state = super::state()?;
     Ok(crate::backend::repo::jobs::cancel(&state.jobs(), &state.db, &auth, id).await?)
 }
@@ -67,9 +67,9 @@ crate::endpoint_doc! {
 /// A failed or cancelled job goes back in the queue with fresh attempts.
 #[server(prefix = "/api", endpoint = "retry_job", input = Json)]
 pub async fn retry_job(workspace: String, id: i64) -> Result<Job, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::RunReports)?;
+    let auth = scope.authorize::<can::RunReports>()?;
     let state = super::state()?;
     Ok(crate::backend::repo::jobs::retry(&state.jobs(), &state.db, &auth, id).await?)
 }
@@ -83,9 +83,9 @@ crate::endpoint_doc! {
 /// A new job with the same kind and input as a finished one.
 #[server(prefix = "/api", endpoint = "run_job_again", input = Json)]
 pub async fn run_job_again(workspace: String, id: i64) -> Result<Job, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::RunReports)?;
+    let auth = scope.authorize::<can::RunReports>()?;
     let state = super::state()?;
     Ok(crate::backend::repo::jobs::run_again(&state.jobs(), &state.db, &auth, id).await?)
 }

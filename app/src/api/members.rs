@@ -25,9 +25,9 @@ pub async fn change_member_role(
     user_id: i64,
     role: Role,
 ) -> Result<Member, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageMembers)?;
+    let auth = scope.authorize::<can::ManageMembers>()?;
     let state = super::state()?;
     let member =
         crate::backend::repo::members::change_role(&state.db, &auth, user_id, role).await?;
@@ -44,9 +44,9 @@ crate::endpoint_doc! {
 /// Removes a member; their API tokens for this workspace are revoked with them.
 #[server(prefix = "/api", endpoint = "remove_member", input = Json)]
 pub async fn remove_member(workspace: String, user_id: i64) -> Result<(), ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageMembers)?;
+    let auth = scope.authorize::<can::ManageMembers>()?;
     let state = super::state()?;
     crate::backend::repo::members::remove(&state.db, &auth, user_id).await?;
     state.access_changed().await;
@@ -82,9 +82,9 @@ pub async fn create_invitation(
     role: Role,
     email: Option<String>,
 ) -> Result<CreatedInvitation, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageMembers)?;
+    let auth = scope.authorize::<can::ManageMembers>()?;
     let state = super::state()?;
     Ok(crate::backend::repo::invitations::create(
         &state.db,
@@ -105,9 +105,9 @@ crate::endpoint_doc! {
 /// The workspace's invitations with their status.
 #[server(prefix = "/api", endpoint = "list_invitations", input = Json)]
 pub async fn list_invitations(workspace: String) -> Result<Vec<Invitation>, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageMembers)?;
+    let auth = scope.authorize::<can::ManageMembers>()?;
     Ok(crate::backend::repo::invitations::list(&super::state()?.db, &auth).await?)
 }
 
@@ -120,9 +120,9 @@ crate::endpoint_doc! {
 /// Withdraws a pending invitation.
 #[server(prefix = "/api", endpoint = "revoke_invitation", input = Json)]
 pub async fn revoke_invitation(workspace: String, id: i64) -> Result<(), ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageMembers)?;
+    let auth = scope.authorize::<can::ManageMembers>()?;
     Ok(crate::backend::repo::invitations::revoke(&super::state()?.db, &auth, id).await?)
 }
 

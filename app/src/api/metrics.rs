@@ -33,9 +33,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "create_metric", input = Json)]
 pub async fn create_metric(workspace: String, input: MetricInput) -> Result<MetricPoint, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     let out = crate::backend::repo::metrics::create(&super::state()?.db, &auth, &input).await?;
     super::changed(&scope, "metrics", None).await;
     Ok(out)
@@ -49,9 +49,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "delete_metric", input = Json)]
 pub async fn delete_metric(workspace: String, id: i64) -> Result<(), ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     crate::backend::repo::metrics::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "metrics", None).await;
     Ok(())

@@ -12,9 +12,9 @@ pub async fn start_report(
     workspace: String,
     input: ReportInput,
 ) -> Result<StartedReport, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::RunReports)?;
+    let auth = scope.authorize::<can::RunReports>()?;
     let state = super::state()?;
     Ok(crate::backend::reports::start(&state, &auth, &input).await?)
 }
@@ -59,9 +59,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "delete_report", input = Json)]
 pub async fn delete_report(workspace: String, id: i64) -> Result<(), ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::RunReports)?;
+    let auth = scope.authorize::<can::RunReports>()?;
     crate::backend::repo::reports::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "report", None).await;
     Ok(())

@@ -35,9 +35,9 @@ pub async fn create_schedule(
     workspace: String,
     input: ScheduleInput,
 ) -> Result<Schedule, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::RunReports)?;
+    let auth = scope.authorize::<can::RunReports>()?;
     Ok(crate::backend::repo::schedules::create(&super::state()?.db, &auth, &input).await?)
 }
 
@@ -56,9 +56,9 @@ pub async fn update_schedule(
     id: i64,
     input: ScheduleInput,
 ) -> Result<Schedule, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::RunReports)?;
+    let auth = scope.authorize::<can::RunReports>()?;
     Ok(crate::backend::repo::schedules::update(&super::state()?.db, &auth, id, &input).await?)
 }
 
@@ -70,9 +70,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "delete_schedule", input = Json)]
 pub async fn delete_schedule(workspace: String, id: i64) -> Result<(), ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::RunReports)?;
+    let auth = scope.authorize::<can::RunReports>()?;
     Ok(crate::backend::repo::schedules::delete(&super::state()?.db, &auth, id).await?)
 }
 

@@ -30,9 +30,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "create_signal", input = Json)]
 pub async fn create_signal(workspace: String, input: SignalInput) -> Result<Signal, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     let out = crate::backend::repo::signals::create(&super::state()?.db, &auth, &input).await?;
     super::changed(&scope, "signals", None).await;
     Ok(out)
@@ -46,9 +46,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "delete_signal", input = Json)]
 pub async fn delete_signal(workspace: String, id: i64) -> Result<(), ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     crate::backend::repo::signals::delete(&super::state()?.db, &auth, id).await?;
     super::changed(&scope, "signals", None).await;
     Ok(())

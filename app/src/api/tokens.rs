@@ -11,9 +11,9 @@ pub async fn create_api_token(
     name: String,
     expires_in_days: Option<u32>,
 ) -> Result<CreatedApiToken, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageOwnTokens)?;
+    let auth = scope.authorize::<can::ManageOwnTokens>()?;
     Ok(
         crate::backend::repo::api_tokens::create(
             &super::state()?.db,
@@ -53,9 +53,9 @@ crate::endpoint_doc! {
 /// Revokes a token at once.
 #[server(prefix = "/api", endpoint = "revoke_api_token", input = Json)]
 pub async fn revoke_api_token(workspace: String, id: i64) -> Result<ApiTokenInfo, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageOwnTokens)?;
+    let auth = scope.authorize::<can::ManageOwnTokens>()?;
     let state = super::state()?;
     let revoked = crate::backend::repo::api_tokens::revoke(&state.db, &auth, id).await?;
     state.access_changed().await;

@@ -28,9 +28,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "list_webhooks", input = Json)]
 pub async fn list_webhooks(workspace: String) -> Result<Vec<WebhookEndpoint>, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageWorkspace)?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
     Ok(crate::backend::delivery::endpoints::list_endpoints(&super::state()?.db, &auth).await?)
 }
 
@@ -45,9 +45,9 @@ pub async fn create_webhook(
     workspace: String,
     input: WebhookEndpointInput,
 ) -> Result<CreatedWebhookEndpoint, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageWorkspace)?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
     Ok(
         crate::backend::delivery::endpoints::create_endpoint(&super::state()?, &auth, &input)
             .await?,
@@ -66,9 +66,9 @@ pub async fn update_webhook(
     id: i64,
     input: WebhookEndpointInput,
 ) -> Result<WebhookEndpoint, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageWorkspace)?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
     Ok(
         crate::backend::delivery::endpoints::update_endpoint(
             &super::state()?.db,
@@ -88,9 +88,9 @@ crate::endpoint_doc! {
 
 #[server(prefix = "/api", endpoint = "delete_webhook", input = Json)]
 pub async fn delete_webhook(workspace: String, id: i64) -> Result<(), ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageWorkspace)?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
     Ok(
         crate::backend::delivery::endpoints::delete_endpoint(&super::state()?.db, &auth, id)
             .await?,
@@ -106,9 +106,9 @@ crate::endpoint_doc! {
 /// Sends a `webhook.test` event to the endpoint now.
 #[server(prefix = "/api", endpoint = "test_webhook", input = Json)]
 pub async fn test_webhook(workspace: String, id: i64) -> Result<(), ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageWorkspace)?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
     Ok(crate::backend::delivery::endpoints::send_test(&super::state()?, &auth, id).await?)
 }
 
@@ -125,9 +125,9 @@ pub async fn list_webhook_deliveries(
     id: i64,
     query: ListQuery,
 ) -> Result<Page<WebhookDelivery>, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageWorkspace)?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
     Ok(
         crate::backend::delivery::endpoints::list_deliveries(
             &super::state()?.db,
@@ -150,9 +150,9 @@ pub async fn redeliver_webhook(
     workspace: String,
     delivery_id: i64,
 ) -> Result<WebhookDelivery, ApiError> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
-    let auth = scope.authorize(Action::ManageWorkspace)?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
     Ok(
         crate::backend::delivery::endpoints::redeliver(&super::state()?, &auth, delivery_id)
             .await?,

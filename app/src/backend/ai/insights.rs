@@ -6,6 +6,7 @@
 //! Daily: a sweep job enqueues one `ai_insights` job per workspace and re-enqueues itself for
 //! the next day; `ensure_daily` (at start-up) makes sure one sweep is queued.
 
+use crate::backend::auth::can;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
@@ -338,7 +339,10 @@ impl JobKind for FindInsights {
 }
 
 /// Queues a look for insights in the caller's workspace now; answers the job to follow.
-pub async fn start(state: &AppState, auth: &Authorized<'_>) -> Result<jobs::Model> {
+pub async fn start(
+    state: &AppState,
+    auth: &Authorized<'_, can::RunReports>,
+) -> Result<jobs::Model> {
     let input = FindInput {
         workspace_id: auth.workspace_id(),
     };

@@ -15,6 +15,6 @@ pub mod sessions;
 pub mod tokens;
 
 pub use access_cache::AccessCache;
-pub use permissions::{allowed, Action};
+pub use permissions::{allowed, can, Action, Permission};
 pub use principal::{load_session_info, PageSession, Principal, RequestMeta, Via};
 pub use scope::{for_job as scope_for_job, resolve as resolve_scope, Authorized, Scope};

@@ -37,6 +37,51 @@ pub const ALL_ACTIONS: [Action; 9] = [
     Action::DeleteWorkspace,
 ];
 
+/// An action as a type: `Authorized<'_, can::Write>` is a handle whose role passed the check
+/// for `Write`, and a function that writes asks for exactly that type — a handle obtained for
+/// another action does not type-check.
+pub trait Permission: Copy + Send + Sync + 'static {
+    const ACTION: Action;
+}
+
+/// One marker type per action.
+pub mod can {
+    use super::{Action, Permission};
+
+    macro_rules! markers {
+        ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+            $(#[$doc])*
+            #[derive(Clone, Copy, Debug)]
+            pub struct $name;
+
+            impl Permission for $name {
+                const ACTION: Action = Action::$name;
+            }
+        )*};
+    }
+
+    markers!(
+        /// See workspace data.
+        Read,
+        /// Create, change and delete workspace data.
+        Write,
+        /// Start, cancel and schedule reports and other jobs.
+        RunReports,
+        /// Create and revoke one's own API tokens.
+        ManageOwnTokens,
+        /// Invite people, change roles below owner, remove members.
+        ManageMembers,
+        /// Rename the workspace, edit pipelines, integrations and provider settings.
+        ManageWorkspace,
+        /// Read the audit log.
+        ViewAudit,
+        /// Make someone an owner or demote an owner.
+        ManageOwners,
+        /// Delete the workspace and everything in it.
+        DeleteWorkspace,
+    );
+}
+
 pub fn allowed(role: Role, action: Action) -> bool {
     use Action::*;
     match action {

@@ -6,7 +6,7 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::access_cache::{renew, Membership};
-use super::permissions::{allowed, Action};
+use super::permissions::{allowed, Action, Permission};
 use super::principal::{Principal, RequestMeta, Via};
 use crate::backend::entity::{memberships, workspaces};
 use crate::backend::{AppState, Error, Result};
@@ -55,12 +55,12 @@ impl Scope {
         allowed(self.role, action)
     }
 
-    /// The only way to a write-capable handle.
-    pub fn authorize(&self, action: Action) -> Result<Authorized<'_>> {
-        if self.can(action) {
+    /// The only way to a handle for action `P` (`scope.authorize::<can::Write>()?`).
+    pub fn authorize<P: Permission>(&self) -> Result<Authorized<'_, P>> {
+        if self.can(P::ACTION) {
             Ok(Authorized {
                 scope: self,
-                action,
+                permission: std::marker::PhantomData,
             })
         } else {
             Err(Error::Forbidden(format!(
@@ -71,20 +71,29 @@ impl Scope {
     }
 }
 
-/// Proof that the scope's role passed the check for `action`.
-#[derive(Clone, Copy, Debug)]
-pub struct Authorized<'a> {
+/// Proof that the scope's role passed the check for the action `P`; obtainable only from
+/// `Scope::authorize`.
+#[derive(Debug)]
+pub struct Authorized<'a, P: Permission> {
     scope: &'a Scope,
-    action: Action,
+    permission: std::marker::PhantomData<P>,
 }
 
-impl Authorized<'_> {
-    pub fn action(&self) -> Action {
-        self.action
+impl<P: Permission> Clone for Authorized<'_, P> {
+    fn clone(&self) -> Self {
+        *self
     }
 }
 
-impl std::ops::Deref for Authorized<'_> {
+impl<P: Permission> Copy for Authorized<'_, P> {}
+
+impl<P: Permission> Authorized<'_, P> {
+    pub fn action(&self) -> Action {
+        P::ACTION
+    }
+}
+
+impl<P: Permission> std::ops::Deref for Authorized<'_, P> {
     type Target = Scope;
     fn deref(&self) -> &Scope {
         self.scope

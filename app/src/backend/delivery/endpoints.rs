@@ -10,7 +10,7 @@ use sea_orm::{
 
 use super::webhooks::{self, EVENT_TYPES};
 use crate::backend::audit::{self, Entry};
-use crate::backend::auth::{Authorized, Scope};
+use crate::backend::auth::{can, Authorized, Scope};
 use crate::backend::entity::{webhook_deliveries, webhook_endpoints};
 use crate::backend::repo::list;
 use crate::backend::{AppState, Error, Result};
@@ -137,7 +137,7 @@ async fn find_endpoint(
 
 pub async fn create_endpoint(
     state: &AppState,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::ManageWorkspace>,
     input: &WebhookEndpointInput,
 ) -> Result<CreatedWebhookEndpoint> {
     let db = &state.db;
@@ -182,7 +182,7 @@ pub async fn create_endpoint(
 
 pub async fn update_endpoint(
     db: &impl ConnectionTrait,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::ManageWorkspace>,
     id: i64,
     input: &WebhookEndpointInput,
 ) -> Result<WebhookEndpoint> {
@@ -211,7 +211,7 @@ pub async fn update_endpoint(
 
 pub async fn delete_endpoint(
     db: &impl ConnectionTrait,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::ManageWorkspace>,
     id: i64,
 ) -> Result<()> {
     let existing = find_endpoint(db, auth, id).await?;
@@ -228,7 +228,11 @@ pub async fn delete_endpoint(
 }
 
 /// Sends a `webhook.test` event to one endpoint (whatever it subscribed to).
-pub async fn send_test(state: &AppState, auth: &Authorized<'_>, id: i64) -> Result<()> {
+pub async fn send_test(
+    state: &AppState,
+    auth: &Authorized<'_, can::ManageWorkspace>,
+    id: i64,
+) -> Result<()> {
     let endpoint = find_endpoint(&state.db, auth, id).await?;
     webhooks::emit(
         state,
@@ -278,7 +282,7 @@ pub async fn list_deliveries(
 /// Sends a recorded delivery again (same event, fresh signature) as a new delivery.
 pub async fn redeliver(
     state: &AppState,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::ManageWorkspace>,
     delivery_id: i64,
 ) -> Result<WebhookDelivery> {
     let delivery = webhook_deliveries::Entity::find_by_id(delivery_id)

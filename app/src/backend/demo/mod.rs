@@ -25,7 +25,7 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
-use super::auth::{Action, Authorized};
+use super::auth::{can, Authorized};
 use super::db::begin_write;
 use super::entity::{memberships, workspaces};
 use super::workspaces::add_default_pipelines;
@@ -85,8 +85,10 @@ pub struct DemoActor {
 
 /// The empty-state button: fills the caller's workspace with the standard demo, with the
 /// workspace's members as deal owners.
-pub async fn seed_for(db: &DatabaseConnection, auth: &Authorized<'_>) -> Result<DemoDataReport> {
-    debug_assert_eq!(auth.action(), Action::ManageWorkspace);
+pub async fn seed_for(
+    db: &DatabaseConnection,
+    auth: &Authorized<'_, can::ManageWorkspace>,
+) -> Result<DemoDataReport> {
     let owners = member_ids(db, auth.workspace_id()).await?;
     let actor = DemoActor {
         user_id: Some(auth.user_id()),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::{find, remember_options, run};
-use crate::backend::auth::Authorized;
+use crate::backend::auth::{can, Authorized};
 use crate::backend::jobs::{JobContext, JobError, JobKind};
 use crate::backend::{Error, Result};
 use crate::types::ImportOptions;
@@ -39,7 +39,7 @@ impl JobKind for RunImport {
 /// progress). Checks what can be checked now: the upload exists, is not imported yet.
 pub async fn start(
     state: &crate::backend::AppState,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     id: i64,
     options: &ImportOptions,
 ) -> Result<crate::backend::entity::jobs::Model> {
@@ -73,7 +73,7 @@ async fn run_job(
         .workspace_id
         .ok_or_else(|| JobError::Permanent("an import job needs a workspace".into()))?;
     let scope = crate::backend::auth::scope_for_job(&state.db, input.user_id, workspace_id).await?;
-    let auth = scope.authorize(crate::backend::auth::Action::Write)?;
+    let auth = scope.authorize::<can::Write>()?;
     let outcome = run(
         &state.db,
         &auth,

@@ -37,7 +37,7 @@ use sea_orm::{
 };
 
 use self::csv::{self as engine, Mapping, SniffOptions, Sniffed};
-use crate::backend::auth::{Authorized, Scope};
+use crate::backend::auth::{can, Authorized, Scope};
 use crate::backend::entity::imports;
 use crate::backend::{Error, Result};
 use crate::types::{ImportCheck, ImportEntity, ImportOptions, ImportPreview};
@@ -67,7 +67,7 @@ impl Default for ImportSettings {
 /// Stores an upload read from `body` (streamed, at most `max_bytes`) and returns its preview.
 pub async fn upload<C, S>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     settings: &ImportSettings,
     entity: ImportEntity,
     filename: &str,

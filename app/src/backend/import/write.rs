@@ -1,6 +1,7 @@
 //! Running an import: check every row again, then write all of them (or the valid ones) in
 //! one transaction, streaming from the file so memory stays flat.
 
+use crate::backend::auth::can;
 use std::path::PathBuf;
 
 use chrono::Utc;
@@ -28,7 +29,7 @@ use crate::types::{CompanySource, ImportCheck, ImportEntity, ImportOptions, Impo
 /// job (`job` set), it reports its phases as steps and its progress every 1,000 rows.
 pub async fn run<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     id: i64,
     options: &ImportOptions,
     job: Option<&JobContext>,
@@ -113,7 +114,7 @@ struct Source {
 /// updated).
 async fn write_all<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     id: i64,
     source: Source,
     options: &ImportOptions,

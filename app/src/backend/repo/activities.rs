@@ -10,7 +10,7 @@ use sea_orm::{
 use super::list::{self, check_filters, contains, unknown_sort};
 use super::{companies as company_repo, contacts as contact_repo, deals as deal_repo};
 use crate::backend::audit::{self, Entry};
-use crate::backend::auth::{Authorized, Scope};
+use crate::backend::auth::{can, Authorized, Scope};
 use crate::backend::entity::{activities, users};
 use crate::backend::{Error, Result};
 use crate::types::{
@@ -178,7 +178,7 @@ async fn validate(
 
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     input: &ActivityInput,
 ) -> Result<Activity> {
     let txn = crate::backend::db::begin_write(db).await?;
@@ -215,7 +215,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 
 pub async fn update<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     id: i64,
     input: &ActivityInput,
 ) -> Result<Activity> {
@@ -252,7 +252,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 
 pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     id: i64,
 ) -> Result<()> {
     let txn = crate::backend::db::begin_write(db).await?;

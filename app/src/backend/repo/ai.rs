@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use crate::backend::audit::{self, Entry};
-use crate::backend::auth::{crypto::SecretBox, Authorized, Scope};
+use crate::backend::auth::{can, crypto::SecretBox, Authorized, Scope};
 use crate::backend::entity::{ai_cache, ai_insights, ai_settings, ai_usage};
 use crate::backend::{Error, Result};
 use crate::types::{AiSettingsInput, AiUsageReport, FieldError, Insight};
@@ -76,7 +76,7 @@ fn validate(input: &AiSettingsInput) -> Result<()> {
 
 pub async fn save_settings(
     db: &impl ConnectionTrait,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::ManageWorkspace>,
     secrets: &SecretBox,
     input: &AiSettingsInput,
 ) -> Result<ai_settings::Model> {
@@ -293,7 +293,7 @@ pub async fn insights(
 
 pub async fn dismiss_insight(
     db: &impl ConnectionTrait,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     id: i64,
 ) -> Result<Insight> {
     let row = ai_insights::Entity::find_by_id(id)

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use crate::backend::audit::{self, actions, Entry};
-use crate::backend::auth::{tokens, Action, Authorized, Scope};
+use crate::backend::auth::{can, tokens, Action, Authorized, Scope};
 use crate::backend::entity::api_tokens;
 use crate::backend::{Error, Result};
 use crate::types::{parse_name, ApiTokenInfo, CreatedApiToken};
@@ -32,11 +32,10 @@ fn info(r: api_tokens::Model) -> ApiTokenInfo {
 
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::ManageOwnTokens>,
     name: &str,
     expires_in_days: Option<u32>,
 ) -> Result<CreatedApiToken> {
-    debug_assert_eq!(auth.action(), Action::ManageOwnTokens);
     let name = parse_name(name, 100).map_err(|m| Error::field("name", m))?;
     if let Some(d) = expires_in_days {
         if d == 0 || d > MAX_DAYS {
@@ -91,7 +90,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<ApiTok
 /// Revokes one of the caller's own tokens (admins: any token in the workspace).
 pub async fn revoke<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::ManageOwnTokens>,
     id: i64,
 ) -> Result<ApiTokenInfo> {
     let txn = crate::backend::db::begin_write(db).await?;

@@ -5,7 +5,7 @@ use sea_orm::{
     QueryTrait,
 };
 
-use crate::backend::auth::{Action, Authorized};
+use crate::backend::auth::{can, Authorized};
 use crate::backend::entity::{audit_log, memberships};
 use crate::backend::Result;
 use crate::types::{AuditEntry, Page, PageRequest};
@@ -14,12 +14,11 @@ use crate::types::{AuditEntry, Page, PageRequest};
 /// are recorded outside any workspace). Admins and owners only.
 pub async fn list(
     db: &impl ConnectionTrait,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::ViewAudit>,
     action_prefix: Option<&str>,
     page: PageRequest,
     newest_first: bool,
 ) -> Result<Page<AuditEntry>> {
-    debug_assert_eq!(auth.action(), Action::ViewAudit);
     let page = page.normalised();
     let members = memberships::Entity::find()
         .select_only()

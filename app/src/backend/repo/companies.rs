@@ -15,7 +15,7 @@ use sea_orm::{
 
 use super::list::{self, check_filters, contains, unknown_sort};
 use crate::backend::audit::{self, Entry};
-use crate::backend::auth::{Action, Authorized, Scope};
+use crate::backend::auth::{can, Authorized, Scope};
 use crate::backend::entity::{companies, company_tags};
 use crate::backend::{Error, Result};
 use crate::types::{
@@ -479,7 +479,7 @@ pub(crate) async fn insert_row(
 /// Inserts a validated company inside `db` (which may be the caller's transaction), audited.
 pub(crate) async fn insert(
     db: &impl ConnectionTrait,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     v: &ValidCompany,
     source: CompanySource,
 ) -> Result<companies::Model> {
@@ -512,7 +512,7 @@ pub(crate) async fn overwrite_row(
 /// Overwrites an existing company with validated values (update, and CSV upserts).
 pub(crate) async fn overwrite(
     db: &impl ConnectionTrait,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     existing: companies::Model,
     v: &ValidCompany,
 ) -> Result<companies::Model> {
@@ -557,10 +557,9 @@ fn changed_fields(a: &Company, b: &Company) -> String {
 
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     input: &CompanyInput,
 ) -> Result<Company> {
-    debug_assert_eq!(auth.action(), Action::Write);
     let v = validate(input).map_err(Error::Validation)?;
     let txn = crate::backend::db::begin_write(db).await?;
     let row = insert(&txn, auth, &v, CompanySource::Manual).await?;
@@ -570,7 +569,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 
 pub async fn update<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     id: i64,
     input: &CompanyInput,
 ) -> Result<Company> {
@@ -586,7 +585,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 /// its deals and contacts stay, no longer linked to it.
 pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     id: i64,
 ) -> Result<()> {
     let txn = crate::backend::db::begin_write(db).await?;

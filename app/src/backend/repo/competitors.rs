@@ -8,7 +8,7 @@ use sea_orm::{
 
 use super::companies as company_repo;
 use crate::backend::audit::{self, Entry};
-use crate::backend::auth::{Authorized, Scope};
+use crate::backend::auth::{can, Authorized, Scope};
 use crate::backend::entity::competitors;
 use crate::backend::{Error, Result};
 use crate::types::{parse_optional_text, Competitor, CompetitorInput, FieldError};
@@ -108,7 +108,7 @@ pub(crate) async fn most_named(
 /// Adds a competitor link, or updates its threat level and notes if it exists.
 pub async fn upsert<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     input: &CompetitorInput,
 ) -> Result<Competitor> {
     let mut errors = Vec::new();
@@ -196,7 +196,7 @@ pub async fn upsert<C: ConnectionTrait + TransactionTrait>(
 
 pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     id: i64,
 ) -> Result<()> {
     let txn = crate::backend::db::begin_write(db).await?;

@@ -9,7 +9,7 @@ use sea_orm::{
 use super::companies as company_repo;
 use super::list::{self, check_filters, contains, unknown_sort};
 use crate::backend::audit::{self, Entry};
-use crate::backend::auth::{Authorized, Scope};
+use crate::backend::auth::{can, Authorized, Scope};
 use crate::backend::entity::contacts;
 use crate::backend::{Error, Result};
 use crate::types::{
@@ -265,7 +265,7 @@ pub(crate) async fn overwrite_row(
 
 pub(crate) async fn insert(
     db: &impl ConnectionTrait,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     v: ValidContact,
 ) -> Result<contacts::Model> {
     let row = insert_row(db, auth.workspace_id(), v).await?;
@@ -281,7 +281,7 @@ pub(crate) async fn insert(
 
 pub(crate) async fn overwrite(
     db: &impl ConnectionTrait,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     existing: contacts::Model,
     v: ValidContact,
 ) -> Result<contacts::Model> {
@@ -298,7 +298,7 @@ pub(crate) async fn overwrite(
 
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     input: &ContactInput,
 ) -> Result<Contact> {
     let txn = crate::backend::db::begin_write(db).await?;
@@ -310,7 +310,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 
 pub async fn update<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     id: i64,
     input: &ContactInput,
 ) -> Result<Contact> {
@@ -324,7 +324,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 
 pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     id: i64,
 ) -> Result<()> {
     let txn = crate::backend::db::begin_write(db).await?;

@@ -7,7 +7,7 @@ use sea_orm::{
 };
 
 use crate::backend::audit::{self, actions, Entry};
-use crate::backend::auth::{tokens, Action, Authorized, Principal};
+use crate::backend::auth::{can, tokens, Action, Authorized, Principal};
 use crate::backend::entity::{invitations, memberships, users, workspaces};
 use crate::backend::{Error, Result};
 use crate::types::{
@@ -44,7 +44,7 @@ fn to_invitation(row: invitations::Model, invited_by: String, now: DateTime<Utc>
 /// Creates an invitation; `public_url` is where the link points (PUBLIC_URL).
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::ManageMembers>,
     role: Role,
     email: Option<&str>,
     public_url: &str,
@@ -94,7 +94,10 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// The workspace's invitations, newest first (the last 100).
-pub async fn list(db: &impl ConnectionTrait, auth: &Authorized<'_>) -> Result<Vec<Invitation>> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    auth: &Authorized<'_, can::ManageMembers>,
+) -> Result<Vec<Invitation>> {
     let now = Utc::now();
     let rows = invitations::Entity::find()
         .filter(invitations::Column::WorkspaceId.eq(auth.workspace_id()))
@@ -121,7 +124,7 @@ pub async fn list(db: &impl ConnectionTrait, auth: &Authorized<'_>) -> Result<Ve
 
 pub async fn revoke<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::ManageMembers>,
     id: i64,
 ) -> Result<()> {
     let txn = crate::backend::db::begin_write(db).await?;

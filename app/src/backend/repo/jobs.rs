@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::list::{self, check_filters, unknown_sort};
 use crate::backend::audit::{self, Entry};
-use crate::backend::auth::{Authorized, Scope};
+use crate::backend::auth::{can, Authorized, Scope};
 use crate::backend::entity::{job_events, jobs};
 use crate::backend::jobs::{queue, JobStatus, Jobs, NewJob};
 use crate::backend::{Error, Result};
@@ -145,7 +145,7 @@ pub async fn detail(
 pub async fn cancel(
     jobs_svc: &Jobs,
     db: &impl ConnectionTrait,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::RunReports>,
     id: i64,
 ) -> Result<Job> {
     let job = find(db, auth, id).await?;
@@ -157,7 +157,7 @@ pub async fn cancel(
 async fn changed(
     jobs_svc: &Jobs,
     db: &impl ConnectionTrait,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::RunReports>,
     job: &jobs::Model,
     action: &'static str,
 ) -> Result<Job> {
@@ -177,7 +177,7 @@ async fn changed(
 pub async fn retry(
     jobs_svc: &Jobs,
     db: &impl ConnectionTrait,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::RunReports>,
     id: i64,
 ) -> Result<Job> {
     let job = find(db, auth, id).await?;
@@ -194,7 +194,7 @@ pub async fn retry(
 pub async fn run_again(
     jobs_svc: &Jobs,
     db: &impl ConnectionTrait,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::RunReports>,
     id: i64,
 ) -> Result<Job> {
     let job = find(db, auth, id).await?;

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use crate::backend::audit::{self, actions, Entry};
-use crate::backend::auth::{Action, Authorized, Scope};
+use crate::backend::auth::{can, Action, Authorized, Scope};
 use crate::backend::entity::{api_tokens, memberships, users};
 use crate::backend::{Error, Result};
 use crate::types::{Member, Role};
@@ -62,7 +62,7 @@ fn last_owner() -> Error {
 
 pub async fn change_role<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::ManageMembers>,
     user_id: i64,
     role: Role,
 ) -> Result<Member> {
@@ -112,7 +112,7 @@ pub async fn change_role<C: ConnectionTrait + TransactionTrait>(
 /// Removes someone else from the workspace (their API tokens for it stop working too).
 pub async fn remove<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::ManageMembers>,
     user_id: i64,
 ) -> Result<()> {
     if user_id == auth.user_id() {

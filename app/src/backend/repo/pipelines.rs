@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use crate::backend::audit::{self, Entry};
-use crate::backend::auth::{Authorized, Scope};
+use crate::backend::auth::{can, Authorized, Scope};
 use crate::backend::entity::{deals, pipeline_stages, pipelines};
 use crate::backend::{Error, Result};
 use crate::types::{parse_name, FieldError, Pipeline, Stage, StageInput, StageKind};
@@ -152,7 +152,7 @@ fn validate_stages(stages: &[StageInput]) -> std::result::Result<Vec<ValidStage>
 
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::ManageWorkspace>,
     name: &str,
     stages: &[StageInput],
 ) -> Result<Pipeline> {
@@ -238,7 +238,7 @@ async fn insert_stage(
 /// renamed and moved, new ones added, missing ones removed — unless they still hold deals.
 pub async fn update<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::ManageWorkspace>,
     pipeline_id: i64,
     name: &str,
     stages: &[StageInput],
@@ -348,7 +348,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 
 pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::ManageWorkspace>,
     pipeline_id: i64,
 ) -> Result<()> {
     let txn = crate::backend::db::begin_write(db).await?;

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 
 use super::list::{self, check_filters, unknown_sort};
 use crate::backend::audit::{self, Entry};
-use crate::backend::auth::{Authorized, Scope};
+use crate::backend::auth::{can, Authorized, Scope};
 use crate::backend::entity::{jobs, reports};
 use crate::backend::jobs::JobStatus;
 use crate::backend::{Error, Result};
@@ -203,7 +203,11 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Re
 
 /// Deletes a report and its files. A report still being made is cancelled first by its job
 /// finding the row gone (the job then fails for good with "the report was deleted").
-pub async fn delete(db: &impl ConnectionTrait, auth: &Authorized<'_>, id: i64) -> Result<()> {
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    auth: &Authorized<'_, can::RunReports>,
+    id: i64,
+) -> Result<()> {
     let existing = get(db, auth, id).await?;
     reports::Entity::delete_many()
         .filter(reports::Column::WorkspaceId.eq(auth.workspace_id()))

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use crate::backend::audit::{self, Entry};
-use crate::backend::auth::{Authorized, Scope};
+use crate::backend::auth::{can, Authorized, Scope};
 use crate::backend::cron::Timing;
 use crate::backend::entity::schedules;
 use crate::backend::{Error, Result};
@@ -128,7 +128,7 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Sc
 
 pub async fn create(
     db: &impl ConnectionTrait,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::RunReports>,
     input: &ScheduleInput,
 ) -> Result<Schedule> {
     let v = validate(input)?;
@@ -162,7 +162,7 @@ pub async fn create(
 
 pub async fn update(
     db: &impl ConnectionTrait,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::RunReports>,
     id: i64,
     input: &ScheduleInput,
 ) -> Result<Schedule> {
@@ -201,7 +201,11 @@ pub async fn update(
     Ok(to_schedule(row))
 }
 
-pub async fn delete(db: &impl ConnectionTrait, auth: &Authorized<'_>, id: i64) -> Result<()> {
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    auth: &Authorized<'_, can::RunReports>,
+    id: i64,
+) -> Result<()> {
     let existing = find(db, auth, id).await?;
     schedules::Entity::delete_by_id(existing.id)
         .exec(db)

@@ -9,7 +9,7 @@ use sea_orm::{
 use super::companies as company_repo;
 use super::list::{self, check_filters, contains, unknown_sort};
 use crate::backend::audit::{self, Entry};
-use crate::backend::auth::{Authorized, Scope};
+use crate::backend::auth::{can, Authorized, Scope};
 use crate::backend::entity::signals;
 use crate::backend::{Error, Result};
 use crate::types::{
@@ -102,7 +102,7 @@ pub async fn list(
 
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     input: &SignalInput,
 ) -> Result<Signal> {
     let mut errors: Vec<FieldError> = Vec::new();
@@ -172,7 +172,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 
 pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     id: i64,
 ) -> Result<()> {
     let txn = crate::backend::db::begin_write(db).await?;

@@ -17,6 +17,7 @@ mod competitor;
 mod market;
 mod pipeline;
 
+use crate::backend::auth::can;
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, Utc};
@@ -281,7 +282,7 @@ pub async fn validate(db: &impl ConnectionTrait, ws: i64, input: &ReportInput) -
 /// Starts a report as the caller (audited with the report's creation).
 pub async fn start(
     state: &AppState,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::RunReports>,
     input: &ReportInput,
 ) -> Result<StartedReport> {
     let (report_id, job_id) = enqueue(

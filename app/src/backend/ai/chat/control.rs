@@ -37,7 +37,7 @@ pub async fn confirm(
     call_id: &str,
     yes: bool,
 ) -> Result<ChatMessage> {
-    use crate::backend::auth::Action;
+    use crate::backend::auth::can;
     let row = repo::chat::find_message(&state.db, scope, message_id).await?;
     let live = state.chat_runs().get(row.id);
     let message = live
@@ -57,7 +57,7 @@ pub async fn confirm(
         )));
     }
     if yes {
-        let auth = scope.authorize(Action::RunReports)?;
+        let auth = scope.authorize::<can::RunReports>()?;
         let input: crate::types::ReportInput = serde_json::from_value(call.arguments.clone())
             .map_err(|e| Error::BadRequest(format!("the prepared report is not valid: {e}")))?;
         let started = crate::backend::reports::start(state, &auth, &input).await?;

@@ -1,6 +1,7 @@
 //! Changing deals: create, update, move between stages (closing or reopening by the stage's
 //! kind) and delete, each in one transaction with its audit entry.
 
+use crate::backend::auth::can;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -21,7 +22,7 @@ fn closed_at_for(kind: StageKind) -> Option<chrono::DateTime<Utc>> {
 
 pub(crate) async fn insert(
     db: &impl ConnectionTrait,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     v: ValidDeal,
 ) -> Result<deals::Model> {
     let row = insert_row(db, auth.workspace_id(), v).await?;
@@ -67,7 +68,7 @@ pub(crate) async fn insert_row(
 
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     input: &DealInput,
 ) -> Result<Deal> {
     let txn = crate::backend::db::begin_write(db).await?;
@@ -79,7 +80,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 
 pub async fn update<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     id: i64,
     input: &DealInput,
 ) -> Result<Deal> {
@@ -129,7 +130,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 /// Moves a deal to another stage of its pipeline (the board's drag and drop).
 pub async fn move_to_stage<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     id: i64,
     stage_id: i64,
 ) -> Result<Deal> {
@@ -172,7 +173,7 @@ pub async fn move_to_stage<C: ConnectionTrait + TransactionTrait>(
 
 pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    auth: &Authorized<'_>,
+    auth: &Authorized<'_, can::Write>,
     id: i64,
 ) -> Result<()> {
     let txn = crate::backend::db::begin_write(db).await?;
