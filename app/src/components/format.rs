@@ -1,4 +1,4 @@
-//! How numbers, money and dates read on screen.
+//! How numbers, money and dates read on screen, and text in a URL.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -64,6 +64,20 @@ pub fn country(c: &Option<String>) -> String {
 
 pub fn sentiment(v: f64) -> String {
     format!("{v:+.2}")
+}
+
+/// `s` percent-encoded for a URL's path or query (letters, digits, `-_.~/` stay as they are).
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
+use super::error_page::ErrorPage;
 use super::icons::{Icon, BUILDING, CHART_BAR, CHAT, COG, DOCUMENT, HOME, MENU, SERVER, SPARKLES};
 use super::session::{UserMenu, WorkspaceSwitcher};
 use super::theme::ThemeToggle;
-use crate::pages::error::ErrorPage;
 
 struct NavItem {
     path: &'static str,

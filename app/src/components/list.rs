@@ -45,7 +45,7 @@ pub fn use_list_query(
 }
 
 fn encode(s: &str) -> String {
-    crate::pages::login::url_encode(s)
+    super::format::url_encode(s)
 }
 
 /// The current path with some query parameters changed (None removes one). Any change other

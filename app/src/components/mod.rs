@@ -2,6 +2,7 @@
 //! of data of their own except where a component is a whole feature (e.g. the status card).
 
 pub mod charts;
+pub mod error_page;
 pub mod form;
 pub mod format;
 pub mod icons;

@@ -315,7 +315,7 @@ fn DealsTab(s: CompanySummary) -> impl IntoView {
                     {s.deals.into_iter().map(|d| view! {
                         <tr>
                             <td class="px-4 py-3 font-medium text-zinc-900 dark:text-zinc-100">
-                                <A href=format!("/w/{}/deals?view=table&q={}", slug.get_untracked(), crate::pages::login::url_encode(&d.name))>{d.name.clone()}</A>
+                                <A href=format!("/w/{}/deals?view=table&q={}", slug.get_untracked(), format::url_encode(&d.name))>{d.name.clone()}</A>
                             </td>
                             <td class="px-4 py-3"><Badge tone=stage_tone(d.stage_kind) text=d.stage_name.clone() /></td>
                             <td class="px-4 py-3 text-right tabular-nums">{d.amount.format()}</td>

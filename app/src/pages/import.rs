@@ -31,9 +31,9 @@ async fn upload(
     let fail = |m: &str| ApiError::new(crate::types::ErrorCode::Unavailable, m);
     let url = format!(
         "/api/imports/upload?workspace={}&entity={}&filename={}",
-        super::login::url_encode(&slug),
+        format::url_encode(&slug),
         entity.as_str(),
-        super::login::url_encode(&file.name())
+        format::url_encode(&file.name())
     );
     let init = web_sys::RequestInit::new();
     init.set_method("POST");

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use super::login::url_encode;
 use crate::api::members::{preview_invitation, AcceptInvitation};
 use crate::components::form::{Alert, AlertKind};
+use crate::components::format::url_encode;
 use crate::components::layout::AuthFrame;
 use crate::components::session::use_session;
 use crate::components::ui::{button_class, use_hydrated};

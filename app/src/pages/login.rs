@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::sign_in_options;
 use crate::components::form::{Alert, AlertKind, Field};
+use crate::components::format::url_encode;
 use crate::components::layout::AuthFrame;
 use crate::components::ui::button_class;
 
@@ -183,17 +184,4 @@ pub fn SignupPage() -> impl IntoView {
             </p>
         </AuthFrame>
     }
-}
-
-pub fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }

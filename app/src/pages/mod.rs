@@ -11,7 +11,6 @@ pub mod company_form;
 pub mod dashboard;
 pub mod deal_form;
 pub mod deals;
-pub mod error;
 pub mod import;
 pub mod insights;
 pub mod invite;

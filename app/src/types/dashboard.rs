@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::charts::CategoryChart;
 use super::Money;
-use crate::components::charts::CategoryChart;
 
 /// Which stretch of time the dashboard covers, in whole UTC days: the last `days` days (today
 /// the last), or `from`..=`to`.

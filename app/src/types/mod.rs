@@ -3,6 +3,7 @@
 
 mod api_docs;
 mod auth;
+pub mod charts;
 mod chat;
 mod dashboard;
 mod data;

@@ -38,7 +38,7 @@ fn close(a: Option<f64>, b: Option<f64>) -> bool {
     }
 }
 
-fn sum_series(chart: &app::components::charts::CategoryChart, i: usize) -> f64 {
+fn sum_series(chart: &app::types::charts::CategoryChart, i: usize) -> f64 {
     chart.series[i].values.iter().flatten().sum()
 }
 

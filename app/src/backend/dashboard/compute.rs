@@ -10,7 +10,7 @@ use super::period::bucket_ends;
 use super::queries::{self, ClosedRow, CountRow, DayRow, Filter, OpenRow, StageRow};
 use super::{Period, SENTIMENT_WINDOW_DAYS, TOP_COMPETITORS};
 use crate::backend::Result;
-use crate::components::charts::{CategoryChart, Series, ValueFormat};
+use crate::types::charts::{CategoryChart, Series, ValueFormat};
 use crate::types::{Currency, Dashboard, DashboardQuery, Kpi, KpiValue, Money};
 
 /// Computes every figure of the dashboard (no cache).

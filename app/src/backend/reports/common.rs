@@ -121,7 +121,7 @@ pub fn pct(f: f64) -> String {
 }
 
 pub fn signed(v: f64) -> String {
-    crate::components::charts::ValueFormat::Signed2.format(v)
+    crate::types::charts::ValueFormat::Signed2.format(v)
 }
 
 /// Relative change in percent, when there is a base to compare with.

@@ -12,7 +12,7 @@ use super::doc::{Block, Chart, ChartSpec, Section};
 use super::Valid;
 use crate::backend::sql::Query;
 use crate::backend::Result;
-use crate::components::charts::{CategoryChart, Series, ValueFormat};
+use crate::types::charts::{CategoryChart, Series, ValueFormat};
 
 /// A chart with more lines than this is unreadable; the table still lists everyone.
 const MAX_LINES: usize = 6;

@@ -5,9 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::components::charts::{
-    render_html, BarChart, CategoryChart, FunnelChart, LineChart, ValueFormat,
-};
+use crate::components::charts::{render_html, BarChart, FunnelChart, LineChart};
+use crate::types::charts::{CategoryChart, ValueFormat};
 use crate::types::ReportKind;
 
 /// A whole report, ready to render.

@@ -14,7 +14,7 @@ use super::doc::{Block, Chart, ChartSpec, Section};
 use super::Valid;
 use crate::backend::sql::Query;
 use crate::backend::Result;
-use crate::components::charts::{CategoryChart, Series, ValueFormat};
+use crate::types::charts::{CategoryChart, Series, ValueFormat};
 
 #[derive(FromQueryResult)]
 struct SizeRow {

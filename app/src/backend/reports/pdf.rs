@@ -12,7 +12,7 @@ use chrono::{Datelike, Timelike, Utc};
 use pdf_writer::{Content, Date, Name, Pdf, Rect, Ref, Settings, Str, TextStr};
 
 use super::doc::{paragraphs, writer_label, Block, ChartSpec, Doc};
-use crate::components::charts::{CategoryChart, ValueFormat};
+use crate::types::charts::{CategoryChart, ValueFormat};
 
 const W: f64 = 595.0;
 const H: f64 = 842.0;
@@ -511,7 +511,7 @@ mod tests {
     }
 
     use super::super::doc::{Chart, Section};
-    use crate::components::charts::Series;
+    use crate::types::charts::Series;
     use crate::types::ReportKind;
 
     fn doc(title: &str, sections: Vec<Section>) -> Doc {

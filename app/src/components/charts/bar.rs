@@ -10,7 +10,7 @@ use super::frame::{
 };
 use super::line::{summary, table};
 use super::scale::{finite_extent, num};
-use super::types::{CategoryChart, MISSING};
+use crate::types::charts::{CategoryChart, MISSING};
 
 /// One rect per value, all from the zero baseline.
 #[derive(Clone, Copy, Debug, PartialEq)]

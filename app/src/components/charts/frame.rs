@@ -8,8 +8,8 @@ use leptos::prelude::*;
 use super::scale::{
     label_stride, nice_ticks, num, shows_label, truncate_label, Bands, LinearScale, Ticks,
 };
-use super::types::ValueFormat;
 use crate::components::ui::use_hydrated;
+use crate::types::charts::ValueFormat;
 
 /// The width of every chart in SVG user units.
 pub const WIDTH: f64 = 480.0;

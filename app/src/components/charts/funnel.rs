@@ -10,7 +10,7 @@ use super::frame::{
     AXIS_TEXT, AXIS_TEXT_FALLBACK, CHAR_EM, FONT_MAX, WIDTH,
 };
 use super::scale::{num, truncate_label};
-use super::types::{ValueFormat, MISSING};
+use crate::types::charts::{ValueFormat, MISSING};
 
 /// Per stage: the label line (room for the largest axis font), the bar, the gap below.
 const LABEL: f64 = 22.0;

@@ -9,7 +9,7 @@ use super::frame::{
     TipY, HEIGHT,
 };
 use super::scale::{finite_extent, num, path_data, segments, zero_if_near};
-use super::types::{CategoryChart, MISSING};
+use crate::types::charts::{CategoryChart, MISSING};
 
 /// One line per series over `data.labels`, with y gridlines, x labels (thinned when
 /// crowded), a legend for two or more series, a zero line when values change sign, and
@@ -169,8 +169,8 @@ pub(super) fn summary(
     kind: &str,
     title: &str,
     labels: &[String],
-    series: &[super::types::Series],
-    format: &super::types::ValueFormat,
+    series: &[crate::types::charts::Series],
+    format: &crate::types::charts::ValueFormat,
 ) -> String {
     let n = labels.len();
     let names = series
@@ -206,8 +206,8 @@ pub(super) fn summary(
 pub(super) fn table(
     caption: &str,
     labels: &[String],
-    series: &[super::types::Series],
-    format: &super::types::ValueFormat,
+    series: &[crate::types::charts::Series],
+    format: &crate::types::charts::ValueFormat,
 ) -> AnyView {
     let mut head = vec!["Category".to_owned()];
     head.extend(series.iter().map(|s| s.name.clone()));

@@ -16,13 +16,13 @@ mod funnel;
 mod line;
 pub mod scale;
 mod sparkline;
-mod types;
 
+/// The data the charts draw lives with the shared types (the server builds it too).
+pub use crate::types::charts::{CategoryChart, Series, ValueFormat, MISSING};
 pub use bar::BarChart;
 pub use funnel::FunnelChart;
 pub use line::LineChart;
 pub use sparkline::Sparkline;
-pub use types::{CategoryChart, Series, ValueFormat, MISSING};
 
 /// Renders a view — typically one chart — to an HTML string on the server, inside a fresh
 /// reactive owner that is dropped afterwards. For report generators:

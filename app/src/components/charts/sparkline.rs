@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::frame::swatch;
 use super::scale::{finite_extent, num, path_data, LinearScale};
-use super::types::ValueFormat;
+use crate::types::charts::ValueFormat;
 
 const W: f64 = 100.0;
 const H: f64 = 28.0;

@@ -1,8 +1,10 @@
+//! The page shown in place of one whose rendering failed (the layout's error boundary).
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::icons::{Icon, WARNING};
-use crate::components::ui::button_class;
+use super::icons::{Icon, WARNING};
+use super::ui::button_class;
 
 /// Shown in place of a page when rendering it failed. Lists what went wrong in words a user
 /// can act on; the details are in the server log.
