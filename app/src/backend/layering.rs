@@ -1,4 +1,5 @@
-//! The backend's layering, checked on its sources: which top-level module may use which.
+//! The layering, checked on the sources: which folders of the app may use which, and which
+//! top-level backend module may use which.
 //! A unit test rather than a convention, so a new job kind or query cannot quietly tie the
 //! modules into a knot again (docs/architecture.md explains the layers).
 
@@ -175,6 +176,69 @@ fn the_queue_knows_no_kind_of_work() {
         extra.is_empty(),
         "backend::jobs uses {extra:?}; register kinds in backend::job_kinds instead"
     );
+}
+
+/// (folder under app/src, paths it must not use, why).
+const ARROWS_DOWN: &[(&str, &[&str], &str)] = &[
+    (
+        "components",
+        &["crate::pages"],
+        "pages compose components, not the other way round",
+    ),
+    (
+        "types",
+        &[
+            "crate::components",
+            "crate::pages",
+            "crate::api",
+            "crate::backend",
+        ],
+        "types are plain data shared by every layer",
+    ),
+    (
+        "backend",
+        &["crate::pages", "crate::api::"],
+        "the backend serves the API, never the reverse",
+    ),
+    (
+        "api",
+        &[
+            "Entity::find",
+            "Entity::update",
+            "Entity::delete",
+            "Entity::insert",
+        ],
+        "server functions call the backend; queries live in repositories",
+    ),
+];
+
+#[test]
+fn arrows_point_down() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut wrong = Vec::new();
+    for (folder, forbidden, why) in ARROWS_DOWN {
+        let mut files = Vec::new();
+        rust_files(&src.join(folder), &mut files);
+        assert!(!files.is_empty(), "app/src/{folder} has sources");
+        for file in files {
+            let rel = file
+                .strip_prefix(&src)
+                .unwrap_or(&file)
+                .display()
+                .to_string();
+            if rel == "backend/layering.rs" {
+                continue; // this checker names the paths it looks for
+            }
+            let text = std::fs::read_to_string(&file).expect("a source is readable");
+            for path in forbidden
+                .iter()
+                .filter(|p| without_tests(&text).contains(*p))
+            {
+                wrong.push(format!("{rel} uses {path} ({why})"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]
