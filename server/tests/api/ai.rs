@@ -49,8 +49,7 @@ fn result_of<'a>(m: &'a Value, tool: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {tool} call in {m}"))["result"]
 }
 
-async fn offline_analyst(backend: Backend) {
-    let app = common::spawn_app(backend).await;
+async fn offline_analyst(app: TestApp) {
     let (s, slug) = demo_workspace(&app, "offline@ai.example").await;
 
     // The pipeline: counts and totals as the deal board computes them.
@@ -203,15 +202,7 @@ async fn offline_analyst(backend: Backend) {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn offline_analyst_answers_with_real_numbers_sqlite() {
-    offline_analyst(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn offline_analyst_answers_with_real_numbers_postgres() {
-    offline_analyst(Backend::Postgres).await;
-}
+both_backends!(offline_analyst_answers_with_real_numbers, offline_analyst);
 
 /// A scripted model that quotes figures from what the tools answered: the figures reach
 /// the answer unchanged.
@@ -420,9 +411,8 @@ async fn workspace_id(app: &TestApp, slug: &str) -> i64 {
         .id
 }
 
-async fn insights_find_what_changed(backend: Backend) {
+async fn insights_find_what_changed(app: TestApp) {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
-    let app = common::spawn_app(backend).await;
     let fake = fake_llm::start(vec![fixed(|| {
         Reply::Sse(fake_llm::oa_answer("Heads up: this changed."))
     })])
@@ -539,15 +529,7 @@ async fn insights_find_what_changed(backend: Backend) {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn insights_find_what_changed_sqlite() {
-    insights_find_what_changed(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn insights_find_what_changed_postgres() {
-    insights_find_what_changed(Backend::Postgres).await;
-}
+both_backends!(insights_find_what_changed, insights_find_what_changed);
 
 /// "Start a report" prepares it and waits: only the person's confirmation starts it, as them.
 #[tokio::test]
@@ -628,9 +610,8 @@ async fn start_report_waits_for_confirmation() {
 /// right after the stream's end finds the same text and status. The final save used to
 /// happen after `done` went out; a quick reader then found the last periodic save. That is a
 /// race of about a millisecond, so this asks many times (the full suite caught it once in
-/// `offline_analyst_answers_with_real_numbers_postgres`; this loop does not reliably).
-async fn finished_when_the_stream_says_so(backend: Backend) {
-    let app = common::spawn_app(backend).await;
+/// `offline_analyst_answers_with_real_numbers::postgres`; this loop does not reliably).
+async fn finished_when_the_stream_says_so(app: TestApp) {
     let (s, slug) = demo_workspace(&app, "done@ai.example").await;
     for _ in 0..20 {
         let m = answer_of(&app, &s, &slug, "What are the biggest open deals?").await;
@@ -638,12 +619,7 @@ async fn finished_when_the_stream_says_so(backend: Backend) {
     }
 }
 
-#[tokio::test]
-async fn finished_when_the_stream_says_so_sqlite() {
-    finished_when_the_stream_says_so(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn finished_when_the_stream_says_so_postgres() {
-    finished_when_the_stream_says_so(Backend::Postgres).await;
-}
+both_backends!(
+    finished_when_the_stream_says_so,
+    finished_when_the_stream_says_so
+);

@@ -115,8 +115,7 @@ pub(crate) async fn answer_of(app: &TestApp, s: &Session, slug: &str, content: &
     m
 }
 
-async fn text_is_streamed_and_stored(backend: Backend) {
-    let app = common::spawn_app(backend).await;
+async fn text_is_streamed_and_stored(app: TestApp) {
     // Slow enough that the stream is followed while the answer is written.
     let fake = fake_llm::start(vec![fixed(|| {
         Reply::Slow(
@@ -176,15 +175,7 @@ async fn text_is_streamed_and_stored(backend: Backend) {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn text_is_streamed_and_stored_sqlite() {
-    text_is_streamed_and_stored(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn text_is_streamed_and_stored_postgres() {
-    text_is_streamed_and_stored(Backend::Postgres).await;
-}
+both_backends!(text_is_streamed_and_stored, text_is_streamed_and_stored);
 
 #[tokio::test]
 async fn parallel_tool_calls_run_and_the_model_reads_their_results() {
@@ -376,11 +367,9 @@ async fn a_connection_cut_mid_answer_keeps_the_partial_answer_as_stopped() {
 /// the sweep marks it stopped once it is older than any live answer can be, keeps its text,
 /// and a reader following it from this process gets `done`. A fresher one — possibly still
 /// being written elsewhere — is left alone.
-async fn an_answer_whose_process_died_is_closed_by_the_sweep(backend: Backend) {
+async fn an_answer_whose_process_died_is_closed_by_the_sweep(app: TestApp) {
     use app::backend::entity::ai_messages;
     use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
-
-    let app = common::spawn_app(backend).await;
     let fake = fake_llm::start(vec![fixed(|| {
         Reply::Sse(fake_llm::oa_answer("Written before the crash."))
     })])
@@ -438,15 +427,10 @@ async fn an_answer_whose_process_died_is_closed_by_the_sweep(backend: Backend) {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn an_answer_whose_process_died_is_closed_by_the_sweep_sqlite() {
-    an_answer_whose_process_died_is_closed_by_the_sweep(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn an_answer_whose_process_died_is_closed_by_the_sweep_postgres() {
-    an_answer_whose_process_died_is_closed_by_the_sweep(Backend::Postgres).await;
-}
+both_backends!(
+    an_answer_whose_process_died_is_closed_by_the_sweep,
+    an_answer_whose_process_died_is_closed_by_the_sweep
+);
 
 #[tokio::test]
 async fn stop_aborts_a_slow_answer_upstream_and_keeps_what_was_written() {

@@ -23,7 +23,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use app::api::openapi::{self, Auth};
-use common::{Backend, Session, TestApp, TestDb};
+use common::{Backend, Session, TestApp};
 
 const PW: &str = "correct horse battery";
 
@@ -879,11 +879,7 @@ async fn every_documented_endpoint_answers_as_documented() {
 
 /// A low limit: a token's seventh request in a minute is refused with `429`, `Retry-After`
 /// and the JSON error; another token and a session have their own budgets.
-async fn rate_limit(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let mut config = common::test_config(&db.url);
-    config.api_rate_limit_per_minute = 6;
-    let app = common::spawn_with(db, config, |_| None).await;
+async fn rate_limit(app: TestApp) {
     let owner = app.sign_up("limit@contract.example", "Lim It", PW).await;
     let info: Value = owner.ok(&app.client, "current_session", json!({})).await;
     let ws = info["workspaces"][0]["slug"].as_str().unwrap().to_owned();
@@ -936,15 +932,11 @@ async fn rate_limit(backend: Backend) {
     assert_eq!(res.status(), 200, "so has the browser session");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_token_over_its_rate_limit_gets_429_sqlite() {
-    rate_limit(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_token_over_its_rate_limit_gets_429_postgres() {
-    rate_limit(Backend::Postgres).await;
-}
+both_backends!(
+    a_token_over_its_rate_limit_gets_429,
+    config = |c: &mut server::Config| c.api_rate_limit_per_minute = 6,
+    rate_limit
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reference_page_renders_without_sign_in() {
