@@ -295,6 +295,7 @@ both_backends!(
 
 /// A seed gives its transaction's connection a page cache big enough for a million deals;
 /// the connection goes back to the pool with the usual one, after a refused seed too.
+// SQLite only: the page cache (PRAGMA cache_size) is SQLite's, set per connection.
 #[tokio::test]
 async fn a_seed_gives_its_connection_back_with_the_usual_page_cache() {
     use app::backend::db::{self, PoolSettings};

@@ -482,6 +482,7 @@ both_backends!(
 /// On SQLite, claims read the first entries of the partial claim-order index: without being
 /// told, SQLite took `ix_jobs_claim (status, run_at)` and sorted every due job to take one,
 /// so one-at-a-time throughput fell as the backlog grew.
+// SQLite only: checks SQLite's query plan (EXPLAIN QUERY PLAN) for the claim statements.
 #[tokio::test]
 async fn sqlite_claims_walk_the_claim_order_index() {
     use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};

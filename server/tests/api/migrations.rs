@@ -25,6 +25,7 @@ async fn apply_twice(db: TestDb) {
 
 both_backends!(apply_from_empty_and_are_idempotent, empty_db = apply_twice);
 
+// PostgreSQL only: migrators in several processes take turns on its advisory lock.
 #[tokio::test]
 async fn concurrent_migrators_on_postgres_take_turns() {
     // Several processes starting at once must not trip over each other.
@@ -79,6 +80,7 @@ both_backends!(
 /// `db::analyze` gives SQLite's planner its table statistics but no STAT4 samples: with
 /// samples, each statement comparing an indexed column to a parameter was prepared (parsed
 /// and planned) again on every execution instead of coming from the statement cache.
+// SQLite only: checks SQLite's planner statistics (sqlite_stat1, sqlite_stat4).
 #[tokio::test]
 async fn sqlite_statistics_leave_no_stat4_samples() {
     use app::backend::jobs::{queue, NewJob};
@@ -226,6 +228,7 @@ async fn sqlite_planner() -> (
 /// The sweep for answers a dead process left `streaming` (every process, every minute) reads
 /// a range of an index, not every message ever written — with its values bound as parameters,
 /// as sea-orm sends them.
+// SQLite only: checks SQLite's query plan (EXPLAIN QUERY PLAN).
 #[tokio::test]
 async fn sqlite_the_streaming_sweep_searches_an_index() {
     let (_db, plan) = sqlite_planner().await;
@@ -243,6 +246,7 @@ async fn sqlite_the_streaming_sweep_searches_an_index() {
 /// SQLite reads the dashboard's period aggregates from the deals' covering indexes alone (no
 /// row fetched by rowid), and the deals list sorted by created date still reads its page in
 /// index order (no sort).
+// SQLite only: checks SQLite's query plans (EXPLAIN QUERY PLAN).
 #[tokio::test]
 async fn sqlite_dashboard_periods_read_covering_indexes() {
     let (_db, explain) = sqlite_planner().await;

@@ -533,6 +533,24 @@ macro_rules! both_backends {
     };
 }
 
+/// Waits for a condition by polling `check` every 25 ms until it holds. Not a timing
+/// assertion: the limit (a minute) only keeps a test that can never pass from hanging, and
+/// names what it waited for.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited a minute for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
 /// A minimal SMTP server: accepts one message and hands back its DATA.
 pub async fn smtp_sink() -> (u16, tokio::sync::oneshot::Receiver<String>) {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
