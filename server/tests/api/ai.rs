@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use app::backend::ai::narrator::numbers_in;
 
 use crate::chat::{answer_of, with_provider};
-use crate::common::{self, owner_of_new_workspace, Backend, Session, TestApp};
+use crate::common::{owner_of_new_workspace, Session, TestApp};
 use crate::fake_llm::{self, fixed, step, Reply};
 
 async fn demo_workspace(app: &TestApp, email: &str) -> (Session, String) {
@@ -49,8 +49,7 @@ fn result_of<'a>(m: &'a Value, tool: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {tool} call in {m}"))["result"]
 }
 
-async fn offline_analyst(backend: Backend) {
-    let app = common::spawn_app(backend).await;
+async fn offline_analyst(app: TestApp) {
     let (s, slug) = demo_workspace(&app, "offline@ai.example").await;
 
     // The pipeline: counts and totals as the deal board computes them.
@@ -203,210 +202,205 @@ async fn offline_analyst(backend: Backend) {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn offline_analyst_answers_with_real_numbers_sqlite() {
-    offline_analyst(Backend::Sqlite).await;
-}
+both_backends!(offline_analyst_answers_with_real_numbers, offline_analyst);
 
-#[tokio::test]
-async fn offline_analyst_answers_with_real_numbers_postgres() {
-    offline_analyst(Backend::Postgres).await;
-}
+// A scripted model that quotes figures from what the tools answered: the figures reach
+// the answer unchanged.
+both_backends!(
+    a_scripted_models_answers_are_grounded_in_tool_results,
+    |app: TestApp| async move {
+        let fake = fake_llm::start(vec![
+            fixed(|| {
+                Reply::Sse(fake_llm::oa_calls(&[
+                    ("c1", "pipeline_summary", "{}"),
+                    ("c2", "list_deals", r#"{"status": "open", "limit": 3}"#),
+                ]))
+            }),
+            step(|req| {
+                let results = fake_llm::tool_results(req);
+                let (p, d) = (&results[0], &results[1]);
+                let deals: Vec<String> = d["deals"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| {
+                        format!(
+                            "[{}]({}) at {}",
+                            x["name"].as_str().unwrap(),
+                            x["link"].as_str().unwrap(),
+                            x["amount"].as_str().unwrap()
+                        )
+                    })
+                    .collect();
+                Reply::Sse(fake_llm::oa_answer(&format!(
+                    "{} open deals worth {} (weighted {}); win rate {}%. Largest: {}.",
+                    p["open_deals"],
+                    p["open_total"].as_str().unwrap_or("?"),
+                    p["open_weighted"].as_str().unwrap_or("?"),
+                    p["win_rate_percent"],
+                    deals.join(", ")
+                )))
+            }),
+        ])
+        .await;
+        let (s, slug) = with_provider(&app, "grounded@ai.example", "openai", &fake).await;
+        let _: Value = s
+            .ok(&app.client, "create_demo_data", json!({"workspace": slug}))
+            .await;
+        let m = answer_of(&app, &s, &slug, "How is the pipeline doing?").await;
+        assert_eq!(m["status"], "complete", "{m}");
+        assert!(numbers_in(m["content"].as_str().unwrap()).len() >= 6, "{m}");
+        assert_grounded(&m);
+        app.stop().await;
+    }
+);
 
-/// A scripted model that quotes figures from what the tools answered: the figures reach
-/// the answer unchanged.
-#[tokio::test]
-async fn a_scripted_models_answers_are_grounded_in_tool_results() {
-    let app = common::spawn_app(Backend::Sqlite).await;
-    let fake = fake_llm::start(vec![
-        fixed(|| {
-            Reply::Sse(fake_llm::oa_calls(&[
-                ("c1", "pipeline_summary", "{}"),
-                ("c2", "list_deals", r#"{"status": "open", "limit": 3}"#),
-            ]))
-        }),
-        step(|req| {
-            let results = fake_llm::tool_results(req);
-            let (p, d) = (&results[0], &results[1]);
-            let deals: Vec<String> = d["deals"]
-                .as_array()
+// Tools run as the caller in the caller's workspace: B's ids answer "not found" in A, and
+// A's searches never list B's companies.
+both_backends!(
+    tools_in_workspace_a_never_reach_b,
+    |app: TestApp| async move {
+        let (b, b_ws) = owner_of_new_workspace(&app, "b@ai.example").await;
+        let b_company: Value = b
+            .ok(
+                &app.client,
+                "create_company",
+                json!({"workspace": b_ws.slug, "input": {"name": "Beta Secret Widgets"}}),
+            )
+            .await;
+        let b_id = b_company["id"].as_i64().unwrap();
+        let fake = fake_llm::start(vec![
+            step(move |_| {
+                Reply::Sse(fake_llm::oa_calls(&[
+                    (
+                        "c1",
+                        "company_overview",
+                        &format!(r#"{{"company_id": {b_id}}}"#),
+                    ),
+                    (
+                        "c2",
+                        "competitor_comparison",
+                        &format!(r#"{{"company_id": {b_id}}}"#),
+                    ),
+                    ("c3", "search_companies", r#"{"query": "Beta Secret"}"#),
+                    ("c4", "list_deals", &format!(r#"{{"company_id": {b_id}}}"#)),
+                    (
+                        "c5",
+                        "recent_signals",
+                        &format!(r#"{{"company_id": {b_id}}}"#),
+                    ),
+                ]))
+            }),
+            fixed(|| Reply::Sse(fake_llm::oa_answer("Nothing found."))),
+        ])
+        .await;
+        let (a, a_slug) = with_provider(&app, "a@ai.example", "openai", &fake).await;
+        let m = answer_of(&app, &a, &a_slug, "Tell me about Beta").await;
+        let calls = m["tool_calls"].as_array().unwrap();
+        assert_eq!(calls.len(), 5);
+        assert!(!m.to_string().contains("Beta Secret Widgets"), "{m}");
+        assert_eq!(calls[0]["result"]["error"], "company not found");
+        assert_eq!(calls[1]["result"]["error"], "company not found");
+        assert_eq!(calls[2]["result"]["total"], 0);
+        assert_eq!(calls[3]["result"]["total"], 0);
+        assert_eq!(calls[4]["result"]["total"], 0);
+
+        // And the offline analyst in A does not find B's company by name.
+        let _: Value = a
+            .ok(
+                &app.client,
+                "update_ai_settings",
+                json!({"workspace": a_slug, "input": {"provider": "offline"}}),
+            )
+            .await;
+        let m = answer_of(&app, &a, &a_slug, "Tell me about Beta Secret Widgets").await;
+        assert!(
+            m["content"]
+                .as_str()
                 .unwrap()
-                .iter()
-                .map(|x| {
-                    format!(
-                        "[{}]({}) at {}",
-                        x["name"].as_str().unwrap(),
-                        x["link"].as_str().unwrap(),
-                        x["amount"].as_str().unwrap()
-                    )
-                })
-                .collect();
-            Reply::Sse(fake_llm::oa_answer(&format!(
-                "{} open deals worth {} (weighted {}); win rate {}%. Largest: {}.",
-                p["open_deals"],
-                p["open_total"].as_str().unwrap_or("?"),
-                p["open_weighted"].as_str().unwrap_or("?"),
-                p["win_rate_percent"],
-                deals.join(", ")
-            )))
-        }),
-    ])
-    .await;
-    let (s, slug) = with_provider(&app, "grounded@ai.example", "openai", &fake).await;
-    let _: Value = s
-        .ok(&app.client, "create_demo_data", json!({"workspace": slug}))
-        .await;
-    let m = answer_of(&app, &s, &slug, "How is the pipeline doing?").await;
-    assert_eq!(m["status"], "complete", "{m}");
-    assert!(numbers_in(m["content"].as_str().unwrap()).len() >= 6, "{m}");
-    assert_grounded(&m);
-    app.stop().await;
-}
+                .contains("no company matching"),
+            "{m}"
+        );
+        app.stop().await;
+    }
+);
 
-/// Tools run as the caller in the caller's workspace: B's ids answer "not found" in A, and
-/// A's searches never list B's companies.
-#[tokio::test]
-async fn tools_in_workspace_a_never_reach_b() {
-    let app = common::spawn_app(Backend::Sqlite).await;
-    let (b, b_ws) = owner_of_new_workspace(&app, "b@ai.example").await;
-    let b_company: Value = b
-        .ok(
-            &app.client,
-            "create_company",
-            json!({"workspace": b_ws.slug, "input": {"name": "Beta Secret Widgets"}}),
-        )
-        .await;
-    let b_id = b_company["id"].as_i64().unwrap();
-    let fake = fake_llm::start(vec![
-        step(move |_| {
-            Reply::Sse(fake_llm::oa_calls(&[
-                (
-                    "c1",
-                    "company_overview",
-                    &format!(r#"{{"company_id": {b_id}}}"#),
-                ),
-                (
-                    "c2",
-                    "competitor_comparison",
-                    &format!(r#"{{"company_id": {b_id}}}"#),
-                ),
-                ("c3", "search_companies", r#"{"query": "Beta Secret"}"#),
-                ("c4", "list_deals", &format!(r#"{{"company_id": {b_id}}}"#)),
-                (
-                    "c5",
-                    "recent_signals",
-                    &format!(r#"{{"company_id": {b_id}}}"#),
-                ),
-            ]))
-        }),
-        fixed(|| Reply::Sse(fake_llm::oa_answer("Nothing found."))),
-    ])
-    .await;
-    let (a, a_slug) = with_provider(&app, "a@ai.example", "openai", &fake).await;
-    let m = answer_of(&app, &a, &a_slug, "Tell me about Beta").await;
-    let calls = m["tool_calls"].as_array().unwrap();
-    assert_eq!(calls.len(), 5);
-    assert!(!m.to_string().contains("Beta Secret Widgets"), "{m}");
-    assert_eq!(calls[0]["result"]["error"], "company not found");
-    assert_eq!(calls[1]["result"]["error"], "company not found");
-    assert_eq!(calls[2]["result"]["total"], 0);
-    assert_eq!(calls[3]["result"]["total"], 0);
-    assert_eq!(calls[4]["result"]["total"], 0);
-
-    // And the offline analyst in A does not find B's company by name.
-    let _: Value = a
-        .ok(
-            &app.client,
-            "update_ai_settings",
-            json!({"workspace": a_slug, "input": {"provider": "offline"}}),
-        )
-        .await;
-    let m = answer_of(&app, &a, &a_slug, "Tell me about Beta Secret Widgets").await;
-    assert!(
-        m["content"]
-            .as_str()
+both_backends!(
+    provider_settings_are_for_admins_and_the_key_stays_secret,
+    |app: TestApp| async move {
+        let (s, ws) = owner_of_new_workspace(&app, "settings@ai.example").await;
+        let slug = ws.slug;
+        let v: Value = s
+            .ok(&app.client, "get_ai_settings", json!({"workspace": slug}))
+            .await;
+        assert_eq!(
+            (v["provider"].as_str(), v["source"].as_str()),
+            (Some("offline"), Some("server"))
+        );
+        let res = s
+            .call(
+                &app.client,
+                "update_ai_settings",
+                json!({"workspace": slug, "input": {"provider": "gpt", "base_url": "ftp://x"}}),
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 422);
+        let err: Value = res.json().await.unwrap();
+        let fields: Vec<&str> = err["fields"]
+            .as_array()
             .unwrap()
-            .contains("no company matching"),
-        "{m}"
-    );
-    app.stop().await;
-}
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert!(
+            fields.contains(&"provider") && fields.contains(&"base_url"),
+            "{err}"
+        );
 
-#[tokio::test]
-async fn provider_settings_are_for_admins_and_the_key_stays_secret() {
-    let app = common::spawn_app(Backend::Sqlite).await;
-    let (s, ws) = owner_of_new_workspace(&app, "settings@ai.example").await;
-    let slug = ws.slug;
-    let v: Value = s
-        .ok(&app.client, "get_ai_settings", json!({"workspace": slug}))
-        .await;
-    assert_eq!(
-        (v["provider"].as_str(), v["source"].as_str()),
-        (Some("offline"), Some("server"))
-    );
-    let res = s
-        .call(
-            &app.client,
-            "update_ai_settings",
-            json!({"workspace": slug, "input": {"provider": "gpt", "base_url": "ftp://x"}}),
-        )
-        .await;
-    assert_eq!(res.status().as_u16(), 422);
-    let err: Value = res.json().await.unwrap();
-    let fields: Vec<&str> = err["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
-    assert!(
-        fields.contains(&"provider") && fields.contains(&"base_url"),
-        "{err}"
-    );
-
-    let v: Value = s
+        let v: Value = s
         .ok(&app.client, "update_ai_settings", json!({"workspace": slug, "input": {"provider": "anthropic", "model": "claude-test", "api_key": "sk-ant-very-secret"}}))
         .await;
-    assert_eq!(v["has_api_key"], true);
-    assert!(!v.to_string().contains("very-secret"));
-    let conn = app.db.connect().await;
-    use sea_orm::EntityTrait;
-    let row = app::backend::entity::ai_settings::Entity::find()
-        .one(&conn)
-        .await
-        .unwrap()
-        .unwrap();
-    let stored = row.api_key_enc.unwrap();
-    assert!(!stored.contains("very-secret"), "encrypted at rest");
-    assert_eq!(
-        app.state.auth().secrets.decrypt(&stored).unwrap(),
-        "sk-ant-very-secret"
-    );
+        assert_eq!(v["has_api_key"], true);
+        assert!(!v.to_string().contains("very-secret"));
+        let conn = app.db.connect().await;
+        use sea_orm::EntityTrait;
+        let row = app::backend::entity::ai_settings::Entity::find()
+            .one(&conn)
+            .await
+            .unwrap()
+            .unwrap();
+        let stored = row.api_key_enc.unwrap();
+        assert!(!stored.contains("very-secret"), "encrypted at rest");
+        assert_eq!(
+            app.state.auth().secrets.decrypt(&stored).unwrap(),
+            "sk-ant-very-secret"
+        );
 
-    // A viewer may chat but not see or change the provider.
-    let invite: Value = s
-        .ok(
-            &app.client,
-            "create_invitation",
-            json!({"workspace": slug, "role": "viewer"}),
-        )
-        .await;
-    let viewer = app
-        .sign_up("viewer@ai.example", "Vi", "correct horse battery")
-        .await;
-    let _: Value = viewer
-        .ok(
-            &app.client,
-            "accept_invitation",
-            json!({"token": invite["url"].as_str().unwrap().rsplit('/').next().unwrap()}),
-        )
-        .await;
-    let res = viewer
-        .call(&app.client, "get_ai_settings", json!({"workspace": slug}))
-        .await;
-    assert_eq!(res.status().as_u16(), 403);
-    app.stop().await;
-}
+        // A viewer may chat but not see or change the provider.
+        let invite: Value = s
+            .ok(
+                &app.client,
+                "create_invitation",
+                json!({"workspace": slug, "role": "viewer"}),
+            )
+            .await;
+        let viewer = app
+            .sign_up("viewer@ai.example", "Vi", "correct horse battery")
+            .await;
+        let _: Value = viewer
+            .ok(
+                &app.client,
+                "accept_invitation",
+                json!({"token": invite["url"].as_str().unwrap().rsplit('/').next().unwrap()}),
+            )
+            .await;
+        let res = viewer
+            .call(&app.client, "get_ai_settings", json!({"workspace": slug}))
+            .await;
+        assert_eq!(res.status().as_u16(), 403);
+        app.stop().await;
+    }
+);
 
 async fn workspace_id(app: &TestApp, slug: &str) -> i64 {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -420,9 +414,8 @@ async fn workspace_id(app: &TestApp, slug: &str) -> i64 {
         .id
 }
 
-async fn insights_find_what_changed(backend: Backend) {
+async fn insights_find_what_changed(app: TestApp) {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
-    let app = common::spawn_app(backend).await;
     let fake = fake_llm::start(vec![fixed(|| {
         Reply::Sse(fake_llm::oa_answer("Heads up: this changed."))
     })])
@@ -539,98 +532,90 @@ async fn insights_find_what_changed(backend: Backend) {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn insights_find_what_changed_sqlite() {
-    insights_find_what_changed(Backend::Sqlite).await;
-}
+both_backends!(insights_find_what_changed, insights_find_what_changed);
 
-#[tokio::test]
-async fn insights_find_what_changed_postgres() {
-    insights_find_what_changed(Backend::Postgres).await;
-}
+// "Start a report" prepares it and waits: only the person's confirmation starts it, as them.
+both_backends!(
+    start_report_waits_for_confirmation,
+    |app: TestApp| async move {
+        let (s, slug) = demo_workspace(&app, "confirm@ai.example").await;
+        let m = answer_of(&app, &s, &slug, "Start a pipeline report").await;
+        let call = &m["tool_calls"][0];
+        assert_eq!(
+            (call["name"].as_str(), call["status"].as_str()),
+            (Some("start_report"), Some("needs_confirmation")),
+            "{m}"
+        );
+        assert!(m["content"].as_str().unwrap().contains("Confirm it"), "{m}");
+        let reports: Value = s
+            .ok(
+                &app.client,
+                "list_reports",
+                json!({"workspace": slug, "query": {}}),
+            )
+            .await;
+        assert_eq!(
+            reports["total"], 0,
+            "nothing starts before the confirmation"
+        );
 
-/// "Start a report" prepares it and waits: only the person's confirmation starts it, as them.
-#[tokio::test]
-async fn start_report_waits_for_confirmation() {
-    let app = common::spawn_app(Backend::Sqlite).await;
-    let (s, slug) = demo_workspace(&app, "confirm@ai.example").await;
-    let m = answer_of(&app, &s, &slug, "Start a pipeline report").await;
-    let call = &m["tool_calls"][0];
-    assert_eq!(
-        (call["name"].as_str(), call["status"].as_str()),
-        (Some("start_report"), Some("needs_confirmation")),
-        "{m}"
-    );
-    assert!(m["content"].as_str().unwrap().contains("Confirm it"), "{m}");
-    let reports: Value = s
-        .ok(
-            &app.client,
-            "list_reports",
-            json!({"workspace": slug, "query": {}}),
-        )
-        .await;
-    assert_eq!(
-        reports["total"], 0,
-        "nothing starts before the confirmation"
-    );
-
-    let confirmed: Value = s
+        let confirmed: Value = s
         .ok(&app.client, "confirm_tool_call", json!({"workspace": slug, "message_id": m["id"], "call_id": call["id"], "confirm": true}))
         .await;
-    let call = &confirmed["tool_calls"][0];
-    assert_eq!(call["status"], "confirmed");
-    let report_id = call["result"]["report_id"].as_i64().unwrap();
-    assert_eq!(
-        call["result"]["link"],
-        format!("/w/{slug}/reports/{report_id}")
-    );
-    let report: Value = s
-        .ok(
-            &app.client,
-            "get_report",
-            json!({"workspace": slug, "id": report_id}),
-        )
-        .await;
-    assert_eq!(report["kind"], "pipeline");
-    // Once answered, the call cannot be confirmed again.
-    let again = s
+        let call = &confirmed["tool_calls"][0];
+        assert_eq!(call["status"], "confirmed");
+        let report_id = call["result"]["report_id"].as_i64().unwrap();
+        assert_eq!(
+            call["result"]["link"],
+            format!("/w/{slug}/reports/{report_id}")
+        );
+        let report: Value = s
+            .ok(
+                &app.client,
+                "get_report",
+                json!({"workspace": slug, "id": report_id}),
+            )
+            .await;
+        assert_eq!(report["kind"], "pipeline");
+        // Once answered, the call cannot be confirmed again.
+        let again = s
         .call(&app.client, "confirm_tool_call", json!({"workspace": slug, "message_id": m["id"], "call_id": call["id"], "confirm": true}))
         .await;
-    assert_eq!(again.status().as_u16(), 409);
+        assert_eq!(again.status().as_u16(), 409);
 
-    // A viewer's confirmation is refused: starting reports needs a member.
-    let invite: Value = s
-        .ok(
-            &app.client,
-            "create_invitation",
-            json!({"workspace": slug, "role": "viewer"}),
-        )
-        .await;
-    let viewer = app
-        .sign_up("viewer-confirm@ai.example", "Vi", "correct horse battery")
-        .await;
-    let _: Value = viewer
-        .ok(
-            &app.client,
-            "accept_invitation",
-            json!({"token": invite["url"].as_str().unwrap().rsplit('/').next().unwrap()}),
-        )
-        .await;
-    let vm = answer_of(&app, &viewer, &slug, "Start a market report").await;
-    let res = viewer
+        // A viewer's confirmation is refused: starting reports needs a member.
+        let invite: Value = s
+            .ok(
+                &app.client,
+                "create_invitation",
+                json!({"workspace": slug, "role": "viewer"}),
+            )
+            .await;
+        let viewer = app
+            .sign_up("viewer-confirm@ai.example", "Vi", "correct horse battery")
+            .await;
+        let _: Value = viewer
+            .ok(
+                &app.client,
+                "accept_invitation",
+                json!({"token": invite["url"].as_str().unwrap().rsplit('/').next().unwrap()}),
+            )
+            .await;
+        let vm = answer_of(&app, &viewer, &slug, "Start a market report").await;
+        let res = viewer
         .call(&app.client, "confirm_tool_call", json!({"workspace": slug, "message_id": vm["id"], "call_id": vm["tool_calls"][0]["id"], "confirm": true}))
         .await;
-    assert_eq!(res.status().as_u16(), 403);
-    app.stop().await;
-}
+        assert_eq!(res.status().as_u16(), 403);
+        app.stop().await;
+    }
+);
 
 /// When a stream says `done`, the stored message is already finished: a script that reads it
 /// right after the stream's end finds the same text and status. The final save used to
 /// happen after `done` went out; a quick reader then found the last periodic save. That is a
 /// race of about a millisecond, so this asks many times (the full suite caught it once in
-/// `offline_analyst_answers_with_real_numbers_postgres`; this loop does not reliably).
-async fn finished_when_the_stream_says_so(backend: Backend) {
-    let app = common::spawn_app(backend).await;
+/// `offline_analyst_answers_with_real_numbers::postgres`; this loop does not reliably).
+async fn finished_when_the_stream_says_so(app: TestApp) {
     let (s, slug) = demo_workspace(&app, "done@ai.example").await;
     for _ in 0..20 {
         let m = answer_of(&app, &s, &slug, "What are the biggest open deals?").await;
@@ -638,12 +623,7 @@ async fn finished_when_the_stream_says_so(backend: Backend) {
     }
 }
 
-#[tokio::test]
-async fn finished_when_the_stream_says_so_sqlite() {
-    finished_when_the_stream_says_so(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn finished_when_the_stream_says_so_postgres() {
-    finished_when_the_stream_says_so(Backend::Postgres).await;
-}
+both_backends!(
+    finished_when_the_stream_says_so,
+    finished_when_the_stream_says_so
+);

@@ -257,6 +257,7 @@ both_backends!(
 /// Two server processes on one PostgreSQL database: a session that the second one has just
 /// answered from its access cache stops working there as soon as the first signs it out (the
 /// bus's notice clears the cache), not when the cache entry would have expired.
+// PostgreSQL only: processes share events over LISTEN/NOTIFY; SQLite's bus is one process's.
 #[tokio::test]
 async fn a_sign_out_reaches_every_process_at_once() {
     let db = common::TestDb::new(common::Backend::Postgres).await;
@@ -314,39 +315,38 @@ async fn a_sign_out_reaches_every_process_at_once() {
     other_task.abort();
 }
 
-#[tokio::test]
-async fn rate_limit_answers_429_with_retry_after() {
-    let db = common::TestDb::new(common::Backend::Sqlite).await;
-    let mut config = common::test_config(&db.url);
-    config.sign_in_attempts_per_account = 3;
-    let app = common::spawn_with(db, config, |_| None).await;
-    app.sign_up("dee@example.com", "Dee", PW).await; // counts as one attempt
-    let mut statuses = vec![];
-    for _ in 0..4 {
-        let res = app
-            .client
-            .post(app.url("/auth/login"))
-            .header("origin", app.origin())
-            .header("accept", "application/json")
-            .form(&[("email", "dee@example.com"), ("password", "wrong password")])
-            .send()
-            .await
-            .unwrap();
-        statuses.push(res.status().as_u16());
-        if res.status() == 429 {
-            let retry: u64 = res.headers()["retry-after"]
-                .to_str()
-                .unwrap()
-                .parse()
+both_backends!(
+    rate_limit_answers_429_with_retry_after,
+    config = |c: &mut server::Config| c.sign_in_attempts_per_account = 3,
+    |app: TestApp| async move {
+        app.sign_up("dee@example.com", "Dee", PW).await; // counts as one attempt
+        let mut statuses = vec![];
+        for _ in 0..4 {
+            let res = app
+                .client
+                .post(app.url("/auth/login"))
+                .header("origin", app.origin())
+                .header("accept", "application/json")
+                .form(&[("email", "dee@example.com"), ("password", "wrong password")])
+                .send()
+                .await
                 .unwrap();
-            assert!((1..=60).contains(&retry));
-            assert_eq!(res.json::<Value>().await.unwrap()["code"], "rate_limited");
+            statuses.push(res.status().as_u16());
+            if res.status() == 429 {
+                let retry: u64 = res.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!((1..=60).contains(&retry));
+                assert_eq!(res.json::<Value>().await.unwrap()["code"], "rate_limited");
+            }
         }
+        assert_eq!(statuses, vec![303, 303, 429, 429]);
+        // Even the right password waits: the limit is on attempts, not failures.
+        assert!(app.sign_in("dee@example.com", PW).await.is_err());
     }
-    assert_eq!(statuses, vec![303, 303, 429, 429]);
-    // Even the right password waits: the limit is on attempts, not failures.
-    assert!(app.sign_in("dee@example.com", PW).await.is_err());
-}
+);
 
 both_backends!(workspaces_and_slugs, |app: TestApp| async move {
     let s = app.sign_up("eve@example.com", "Eve", PW).await;

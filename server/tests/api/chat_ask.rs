@@ -301,121 +301,139 @@ async fn second_question_at_once_is_refused_when_stored(app: TestApp) {
 // A reader that stops taking data falls behind the answer's ring of recent events; it starts
 // over from a snapshot of the answer, and a `sent` it missed is still passed on, once. Before
 // `sent` it has no id to find the answer by: it holds the answer itself.
-#[tokio::test]
-async fn a_reader_that_falls_behind_starts_over_from_a_snapshot_and_keeps_its_ids() {
-    let app = common::spawn_app(Backend::Sqlite).await;
-    // Far more than the socket buffers between the app and this client hold, in many more
-    // events than the ring keeps.
-    let tokens: Vec<String> = (0..600)
-        .map(|i| format!("<{i}>{}", "x".repeat(32 * 1024)))
-        .collect();
-    let text: String = tokens.concat();
-    let fake = fake_llm::start(vec![fixed(move || {
-        let mut frames: Vec<String> = tokens.iter().map(|t| fake_llm::oa_text(t)).collect();
-        frames.push(fake_llm::oa_finish("stop"));
-        frames.push(fake_llm::OA_DONE.into());
-        Reply::Sse(frames)
-    })])
-    .await;
-    let (s, slug) = with_provider(&app, "behind@chat.example", "openai", &fake).await;
-    let held = hold_writes(&app).await;
-    let mut events =
-        Events::new(post_ask(&app, &s, json!({"workspace": slug, "content": "Long"})).await);
-    // Not reading: the whole answer comes from the model meanwhile, and the question is
-    // stored (`sent`) while this reader is stuck.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    release(held).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(events.until("end").await, "the stream ends");
-    assert!(
-        !events.named("snapshot").is_empty(),
-        "the reader fell behind and started over"
-    );
-    let sent = events.named("sent");
-    assert_eq!(sent.len(), 1, "`sent` once");
-    let (streamed, status) = replay(&events.seen);
-    assert_eq!(status, "complete");
-    assert!(streamed == text, "the whole answer, in order, once");
-    let id = sent[0]["sent"]["assistant_message_id"].as_i64().unwrap();
-    for snapshot in events.named("snapshot") {
-        let shown = snapshot["message"]["id"].as_i64().unwrap();
-        assert!(shown == 0 || shown == id, "{shown}");
+both_backends!(
+    a_reader_that_falls_behind_starts_over_from_a_snapshot_and_keeps_its_ids,
+    |app: TestApp| async move {
+        // Far more than the socket buffers between the app and this client hold, in many more
+        // events than the ring keeps.
+        let tokens: Vec<String> = (0..600)
+            .map(|i| format!("<{i}>{}", "x".repeat(32 * 1024)))
+            .collect();
+        let text: String = tokens.concat();
+        let fake = fake_llm::start(vec![fixed(move || {
+            let mut frames: Vec<String> = tokens.iter().map(|t| fake_llm::oa_text(t)).collect();
+            frames.push(fake_llm::oa_finish("stop"));
+            frames.push(fake_llm::OA_DONE.into());
+            Reply::Sse(frames)
+        })])
+        .await;
+        let (s, slug) = with_provider(&app, "behind@chat.example", "openai", &fake).await;
+        let held = hold_writes(&app).await;
+        let mut events =
+            Events::new(post_ask(&app, &s, json!({"workspace": slug, "content": "Long"})).await);
+        // Not reading: the whole answer comes from the model meanwhile, and the question is
+        // stored (`sent`), and the answer after it, while this reader is stuck.
+        let fake_ref = &fake;
+        common::eventually("the model to send the whole answer", move || async move {
+            fake_ref.sent_whole() == 1
+        })
+        .await;
+        release(held).await;
+        let db = &app.state.db;
+        common::eventually("the answer to be stored whole", move || async move {
+            use app::backend::entity::ai_messages;
+            use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+            ai_messages::Entity::find()
+                .filter(ai_messages::Column::Role.eq("assistant"))
+                .filter(ai_messages::Column::Status.eq("complete"))
+                .count(db)
+                .await
+                .unwrap()
+                == 1
+        })
+        .await;
+        assert!(events.until("end").await, "the stream ends");
+        assert!(
+            !events.named("snapshot").is_empty(),
+            "the reader fell behind and started over"
+        );
+        let sent = events.named("sent");
+        assert_eq!(sent.len(), 1, "`sent` once");
+        let (streamed, status) = replay(&events.seen);
+        assert_eq!(status, "complete");
+        assert!(streamed == text, "the whole answer, in order, once");
+        let id = sent[0]["sent"]["assistant_message_id"].as_i64().unwrap();
+        for snapshot in events.named("snapshot") {
+            let shown = snapshot["message"]["id"].as_i64().unwrap();
+            assert!(shown == 0 || shown == id, "{shown}");
+        }
+        assert!(stored(&app, &s, &slug, id).await["content"] == text.as_str());
+        app.stop().await;
     }
-    assert!(stored(&app, &s, &slug, id).await["content"] == text.as_str());
-    app.stop().await;
-}
+);
 
-#[tokio::test]
-async fn refusals_are_json_errors_and_nothing_is_stored() {
-    let app = common::spawn_app(Backend::Sqlite).await;
-    let (s, ws) = owner_of_new_workspace(&app, "refused@chat.example").await;
-    let (other, other_ws) = owner_of_new_workspace(&app, "other@chat.example").await;
-    let theirs: Value = other
-        .ok(
-            &app.client,
-            "create_conversation",
-            json!({"workspace": other_ws.slug}),
+both_backends!(
+    refusals_are_json_errors_and_nothing_is_stored,
+    |app: TestApp| async move {
+        let (s, ws) = owner_of_new_workspace(&app, "refused@chat.example").await;
+        let (other, other_ws) = owner_of_new_workspace(&app, "other@chat.example").await;
+        let theirs: Value = other
+            .ok(
+                &app.client,
+                "create_conversation",
+                json!({"workspace": other_ws.slug}),
+            )
+            .await;
+        let error_of = |res: reqwest::Response| async move {
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.expect("a JSON error");
+            (status, body["code"].as_str().unwrap_or("").to_owned())
+        };
+        let cases = [
+            (
+                json!({"workspace": ws.slug, "content": "  "}),
+                422,
+                "validation",
+            ),
+            (json!({"workspace": ws.slug}), 400, "bad_request"),
+            (
+                json!({"workspace": "no-such-workspace", "content": "Hi"}),
+                404,
+                "not_found",
+            ),
+        ];
+        for (body, status, code) in cases {
+            let got = error_of(post_ask(&app, &s, body.clone()).await).await;
+            assert_eq!(got, (status, code.to_owned()), "{body}");
+        }
+        // Another person's conversation (they are not even in this workspace).
+        let got = error_of(
+            post_ask(
+                &app,
+                &s,
+                json!({"workspace": ws.slug, "conversation_id": theirs["id"], "content": "Hi"}),
+            )
+            .await,
         )
         .await;
-    let error_of = |res: reqwest::Response| async move {
-        let status = res.status().as_u16();
-        let body: Value = res.json().await.expect("a JSON error");
-        (status, body["code"].as_str().unwrap_or("").to_owned())
-    };
-    let cases = [
-        (
-            json!({"workspace": ws.slug, "content": "  "}),
-            422,
-            "validation",
-        ),
-        (json!({"workspace": ws.slug}), 400, "bad_request"),
-        (
-            json!({"workspace": "no-such-workspace", "content": "Hi"}),
-            404,
-            "not_found",
-        ),
-    ];
-    for (body, status, code) in cases {
-        let got = error_of(post_ask(&app, &s, body.clone()).await).await;
-        assert_eq!(got, (status, code.to_owned()), "{body}");
+        assert_eq!(got.0, 404, "{got:?}");
+        // Not signed in, and signed in but from another site.
+        let res = app
+            .client
+            .post(app.url("/api/chat/ask"))
+            .json(&json!({"workspace": ws.slug, "content": "Hi"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(error_of(res).await.0, 401);
+        let res = app
+            .client
+            .post(app.url("/api/chat/ask"))
+            .header("cookie", s.header())
+            .header("origin", "https://evil.example")
+            .json(&json!({"workspace": ws.slug, "content": "Hi"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(error_of(res).await.0, 403);
+        let convs: Vec<Value> = s
+            .ok(
+                &app.client,
+                "list_conversations",
+                json!({"workspace": ws.slug}),
+            )
+            .await;
+        assert!(convs.is_empty(), "nothing was asked: {convs:?}");
+        app.stop().await;
     }
-    // Another person's conversation (they are not even in this workspace).
-    let got = error_of(
-        post_ask(
-            &app,
-            &s,
-            json!({"workspace": ws.slug, "conversation_id": theirs["id"], "content": "Hi"}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(got.0, 404, "{got:?}");
-    // Not signed in, and signed in but from another site.
-    let res = app
-        .client
-        .post(app.url("/api/chat/ask"))
-        .json(&json!({"workspace": ws.slug, "content": "Hi"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_of(res).await.0, 401);
-    let res = app
-        .client
-        .post(app.url("/api/chat/ask"))
-        .header("cookie", s.header())
-        .header("origin", "https://evil.example")
-        .json(&json!({"workspace": ws.slug, "content": "Hi"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_of(res).await.0, 403);
-    let convs: Vec<Value> = s
-        .ok(
-            &app.client,
-            "list_conversations",
-            json!({"workspace": ws.slug}),
-        )
-        .await;
-    assert!(convs.is_empty(), "nothing was asked: {convs:?}");
-    app.stop().await;
-}
+);

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use app::backend::jobs::{queue, NewJob};
 
-use crate::common::{Backend, TestDb};
+use crate::common::TestDb;
 
 fn worker(url: &str, data_dir: &std::path::Path) -> Child {
     use base64::Engine;
@@ -51,8 +51,7 @@ where
     panic!("timed out waiting for {what}");
 }
 
-async fn killed_worker(backend: Backend) {
-    let db = TestDb::new(backend).await;
+async fn killed_worker(db: TestDb) {
     let conn = db.connect().await;
     app::backend::db::migrate(&conn).await.unwrap();
     let data = tempfile::tempdir().unwrap();
@@ -131,12 +130,7 @@ async fn killed_worker(backend: Backend) {
     conn.close().await.ok();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_worker_process_job_finishes_elsewhere_sqlite() {
-    killed_worker(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_worker_process_job_finishes_elsewhere_postgres() {
-    killed_worker(Backend::Postgres).await;
-}
+both_backends!(
+    a_killed_worker_process_job_finishes_elsewhere,
+    empty_db = killed_worker
+);

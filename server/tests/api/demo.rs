@@ -243,12 +243,7 @@ both_backends!(
     }
 );
 
-async fn first_start(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let mut config = common::test_config(&db.url);
-    config.seed_demo = true;
-    let app = common::spawn_with(db, config, |_| None).await;
-
+async fn first_start(app: TestApp) {
     // The first account owns the demo workspace and its deals.
     let first = app.sign_up("first@example.com", "First", PW).await;
     let info: Option<SessionInfo> = first.ok(&app.client, "current_session", json!({})).await;
@@ -292,18 +287,15 @@ async fn first_start(backend: Backend) {
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn first_start_seeds_a_demo_the_first_account_owns_sqlite() {
-    first_start(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn first_start_seeds_a_demo_the_first_account_owns_postgres() {
-    first_start(Backend::Postgres).await;
-}
+both_backends!(
+    first_start_seeds_a_demo_the_first_account_owns,
+    config = |c: &mut server::Config| c.seed_demo = true,
+    first_start
+);
 
 /// A seed gives its transaction's connection a page cache big enough for a million deals;
 /// the connection goes back to the pool with the usual one, after a refused seed too.
+// SQLite only: the page cache (PRAGMA cache_size) is SQLite's, set per connection.
 #[tokio::test]
 async fn a_seed_gives_its_connection_back_with_the_usual_page_cache() {
     use app::backend::db::{self, PoolSettings};

@@ -38,6 +38,8 @@ struct Shared {
     requests: Arc<Mutex<Vec<(HeaderMap, Value)>>>,
     /// Set when a streamed answer was dropped by the client before its last frame.
     aborted: Arc<AtomicBool>,
+    /// How many streamed answers were sent to their last frame.
+    sent_whole: Arc<AtomicUsize>,
 }
 
 pub struct Fake {
@@ -62,19 +64,32 @@ impl Fake {
     pub fn aborted(&self) -> bool {
         self.shared.aborted.load(Ordering::SeqCst)
     }
+    /// How many streamed answers went out to their last frame (the client has taken them
+    /// from the fake, short of what the sockets between them still hold).
+    pub fn sent_whole(&self) -> usize {
+        self.shared.sent_whole.load(Ordering::SeqCst)
+    }
 }
 
-/// Sets `aborted` if dropped before `finish` (the client hung up mid-stream).
-struct Guard(Arc<AtomicBool>, bool);
+/// Sets `aborted` if dropped before `finish` (the client hung up mid-stream); `finish`
+/// counts an answer sent whole.
+struct Guard {
+    aborted: Arc<AtomicBool>,
+    sent_whole: Arc<AtomicUsize>,
+    finished: bool,
+}
 impl Guard {
     fn finish(&mut self) {
-        self.1 = true;
+        if !self.finished {
+            self.finished = true;
+            self.sent_whole.fetch_add(1, Ordering::SeqCst);
+        }
     }
 }
 impl Drop for Guard {
     fn drop(&mut self) {
-        if !self.1 {
-            self.0.store(true, Ordering::SeqCst);
+        if !self.finished {
+            self.aborted.store(true, Ordering::SeqCst);
         }
     }
 }
@@ -98,9 +113,13 @@ async fn handle(State(s): State<Shared>, headers: HeaderMap, body: String) -> Re
         // Paced, so the head and the first frames are out before the cut.
         Reply::Drop(f) => (f, Duration::from_millis(20), true),
     };
-    let aborted = s.aborted.clone();
+    let guard = Guard {
+        aborted: s.aborted.clone(),
+        sent_whole: s.sent_whole.clone(),
+        finished: false,
+    };
     let stream = futures_util::stream::unfold(
-        (frames.into_iter(), Guard(aborted, false)),
+        (frames.into_iter(), guard),
         move |(mut it, mut guard)| async move {
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
@@ -130,6 +149,7 @@ pub async fn start(script: Vec<Step>) -> Fake {
         hits: Arc::default(),
         requests: Arc::default(),
         aborted: Arc::default(),
+        sent_whole: Arc::default(),
     };
     let app = Router::new()
         .route("/v1/chat/completions", post(handle))

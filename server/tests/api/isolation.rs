@@ -13,7 +13,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{json, Value};
 
 use app::types::{CreatedApiToken, CreatedInvitation, SessionInfo};
-use common::{Backend, TestApp};
+use common::TestApp;
 
 const PW: &str = "correct horse battery";
 
@@ -767,14 +767,7 @@ async fn snapshot(app: &TestApp) -> String {
     out
 }
 
-async fn isolation(backend: Backend) {
-    // No job workers: the jobs setup leaves behind (a webhook delivery to a closed port that
-    // retries with backoff, a report) would otherwise change status between the two
-    // snapshots, and the comparison must only ever see what a probe did.
-    let db = common::TestDb::new(backend).await;
-    let mut config = common::test_config(&db.url);
-    config.job_workers = Some(0);
-    let app = common::spawn_with(db, config, |_| None).await;
+async fn isolation(app: TestApp) {
     let world = setup(&app).await;
     let table = probes(&world);
     let before = snapshot(&app).await;
@@ -814,15 +807,14 @@ async fn isolation(backend: Backend) {
     assert_eq!(before, after, "a probe changed data");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_server_function_crosses_workspaces_sqlite() {
-    isolation(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_server_function_crosses_workspaces_postgres() {
-    isolation(Backend::Postgres).await;
-}
+// No job workers: the jobs setup leaves behind (a webhook delivery to a closed port that
+// retries with backoff, a report) would otherwise change status between the two snapshots,
+// and the comparison must only ever see what a probe did.
+both_backends!(
+    no_server_function_crosses_workspaces,
+    config = |c: &mut server::Config| c.job_workers = Some(0),
+    isolation
+);
 
 #[tokio::test]
 async fn every_server_function_has_a_probe() {

@@ -8,40 +8,13 @@ use app::backend::jobs::{queue, JobStatus, NewJob};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
-use crate::common::{Backend, TestDb};
-
-async fn migrated(backend: Backend) -> (TestDb, DatabaseConnection) {
-    let db = TestDb::new(backend).await;
-    let conn = db.connect().await;
-    app::backend::db::migrate(&conn).await.unwrap();
-    (db, conn)
-}
-
-macro_rules! on_both {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                let (_db, conn) = migrated(Backend::Sqlite).await;
-                ($body)(conn).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                let (_db, conn) = migrated(Backend::Postgres).await;
-                ($body)(conn).await;
-            }
-        }
-    };
-}
+use crate::common::{self, Backend};
 
 const LEASE: Duration = Duration::from_secs(30);
 
-on_both!(
+both_backends!(
     concurrent_claimers_run_each_job_exactly_once,
-    |db: DatabaseConnection| async move {
+    db = |db: DatabaseConnection| async move {
         let jobs: Vec<NewJob> = (0..300)
             .map(|i| NewJob::new("noop", json!({ "n": i })))
             .collect();
@@ -103,9 +76,9 @@ on_both!(
     }
 );
 
-on_both!(
+both_backends!(
     an_expired_lease_is_claimed_again_and_counted,
-    |db: DatabaseConnection| async move {
+    db = |db: DatabaseConnection| async move {
         let job = queue::enqueue(&db, &NewJob::new("noop", json!({})))
             .await
             .unwrap();
@@ -131,9 +104,9 @@ on_both!(
     }
 );
 
-on_both!(
+both_backends!(
     a_busy_queue_still_reclaims_an_expired_lease_first,
-    |db: DatabaseConnection| async move {
+    db = |db: DatabaseConnection| async move {
         let stalled = queue::enqueue(&db, &NewJob::new("noop", json!({})))
             .await
             .unwrap();
@@ -151,9 +124,9 @@ on_both!(
     }
 );
 
-on_both!(
+both_backends!(
     claims_take_higher_priority_then_older_jobs,
-    |db: DatabaseConnection| async move {
+    db = |db: DatabaseConnection| async move {
         let mut order = Vec::new();
         for priority in [0, 5, 0, 5] {
             let mut job = NewJob::new("noop", json!({}));
@@ -178,9 +151,9 @@ on_both!(
     }
 );
 
-on_both!(
+both_backends!(
     failures_back_off_then_fail_for_good,
-    |db: DatabaseConnection| async move {
+    db = |db: DatabaseConnection| async move {
         let mut new = NewJob::new("flaky", json!({}));
         new.max_attempts = 2;
         let job = queue::enqueue(&db, &new).await.unwrap();
@@ -213,9 +186,9 @@ on_both!(
     }
 );
 
-on_both!(
+both_backends!(
     a_dead_worker_on_the_last_attempt_fails_the_job,
-    |db: DatabaseConnection| async move {
+    db = |db: DatabaseConnection| async move {
         let mut new = NewJob::new("noop", json!({}));
         new.max_attempts = 1;
         let job = queue::enqueue(&db, &new).await.unwrap();
@@ -231,9 +204,9 @@ on_both!(
     }
 );
 
-on_both!(
+both_backends!(
     cancel_stops_queued_and_running_jobs,
-    |db: DatabaseConnection| async move {
+    db = |db: DatabaseConnection| async move {
         let queued = queue::enqueue(&db, &NewJob::new("noop", json!({})))
             .await
             .unwrap();
@@ -268,9 +241,9 @@ on_both!(
     }
 );
 
-on_both!(
+both_backends!(
     events_keep_their_order_and_old_jobs_are_pruned,
-    |db: DatabaseConnection| async move {
+    db = |db: DatabaseConnection| async move {
         let job = queue::enqueue(&db, &NewJob::new("report", json!({})))
             .await
             .unwrap();
@@ -340,9 +313,9 @@ fn pool_config() -> app::backend::jobs::PoolConfig {
     }
 }
 
-on_both!(
+both_backends!(
     workers_run_handlers_and_record_how_they_ended,
-    |db: DatabaseConnection| async move {
+    db = |db: DatabaseConnection| async move {
         use app::backend::jobs::{JobError, Pool, Registry};
 
         let registry = Registry::default()
@@ -440,9 +413,9 @@ on_both!(
     }
 );
 
-on_both!(
+both_backends!(
     completing_a_job_claims_the_next_in_the_same_statement,
-    |db: DatabaseConnection| async move {
+    db = |db: DatabaseConnection| async move {
         let first = queue::enqueue(&db, &NewJob::new("noop", json!({})))
             .await
             .unwrap();
@@ -509,10 +482,11 @@ on_both!(
 /// On SQLite, claims read the first entries of the partial claim-order index: without being
 /// told, SQLite took `ix_jobs_claim (status, run_at)` and sorted every due job to take one,
 /// so one-at-a-time throughput fell as the backlog grew.
+// SQLite only: checks SQLite's query plan (EXPLAIN QUERY PLAN) for the claim statements.
 #[tokio::test]
 async fn sqlite_claims_walk_the_claim_order_index() {
     use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
-    let (_db, conn) = migrated(Backend::Sqlite).await;
+    let (_db, conn) = common::migrated(Backend::Sqlite).await;
     let jobs: Vec<NewJob> = (0..50)
         .map(|i| NewJob::new("noop", json!({ "n": i })))
         .collect();

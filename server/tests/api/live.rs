@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 
 use app::backend::jobs::{JobError, NewJob, Pool, PoolConfig, Registry};
 
-use crate::common::{self, Session, TestApp};
+use crate::common::{Session, TestApp};
 
 /// One SSE message.
 #[derive(Debug, Clone)]
@@ -126,15 +126,7 @@ fn ticker_pool(app: &TestApp, gate: Arc<Semaphore>) -> Pool {
     )
 }
 
-async fn spawn_without_workers(backend: common::Backend) -> TestApp {
-    let db = common::TestDb::new(backend).await;
-    let mut config = common::test_config(&db.url);
-    config.job_workers = Some(0);
-    common::spawn_with(db, config, |_| None).await
-}
-
-async fn live_streams(backend: common::Backend) {
-    let app = spawn_without_workers(backend).await;
+async fn live_streams(app: TestApp) {
     let (s, slug, ws_id) = owner(&app, "live@example.com").await;
     let gate = Arc::new(Semaphore::new(0));
     let pool = ticker_pool(&app, gate.clone());
@@ -284,12 +276,9 @@ async fn live_streams(backend: common::Backend) {
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn job_streams_resume_without_gaps_or_repeats_sqlite() {
-    live_streams(common::Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn job_streams_resume_without_gaps_or_repeats_postgres() {
-    live_streams(common::Backend::Postgres).await;
-}
+// The server runs no workers: the test's own pool runs the jobs, one step per permit.
+both_backends!(
+    job_streams_resume_without_gaps_or_repeats,
+    config = |c: &mut server::Config| c.job_workers = Some(0),
+    live_streams
+);

@@ -3,9 +3,9 @@
 use crate::common;
 
 use common::{Backend, TestDb};
+use sea_orm::DatabaseConnection;
 
-async fn apply_twice(backend: Backend) {
-    let db = TestDb::new(backend).await;
+async fn apply_twice(db: TestDb) {
     let conn = db.connect().await;
     let before = app::backend::db::migration_status(&conn).await.unwrap();
     assert!(
@@ -23,16 +23,9 @@ async fn apply_twice(backend: Backend) {
     conn.close().await.unwrap();
 }
 
-#[tokio::test]
-async fn sqlite_migrations_apply_from_empty_and_are_idempotent() {
-    apply_twice(Backend::Sqlite).await;
-}
+both_backends!(apply_from_empty_and_are_idempotent, empty_db = apply_twice);
 
-#[tokio::test]
-async fn postgres_migrations_apply_from_empty_and_are_idempotent() {
-    apply_twice(Backend::Postgres).await;
-}
-
+// PostgreSQL only: migrators in several processes take turns on its advisory lock.
 #[tokio::test]
 async fn concurrent_migrators_on_postgres_take_turns() {
     // Several processes starting at once must not trip over each other.
@@ -51,11 +44,8 @@ async fn concurrent_migrators_on_postgres_take_turns() {
 
 /// A migration named before ones already applied (the reports table, 000005, landed after
 /// 000007) is still applied to a database that lacks it: SeaORM compares by name, not order.
-async fn late_earlier_migration(backend: Backend) {
+async fn late_earlier_migration(conn: DatabaseConnection) {
     use sea_orm::ConnectionTrait;
-    let db = TestDb::new(backend).await;
-    let conn = db.connect().await;
-    app::backend::db::migrate(&conn).await.unwrap();
     // The database as it was before the reports migration existed.
     conn.execute_unprepared("DROP TABLE reports").await.unwrap();
     conn.execute_unprepared(
@@ -82,19 +72,15 @@ async fn late_earlier_migration(backend: Backend) {
         .unwrap();
 }
 
-#[tokio::test]
-async fn sqlite_takes_a_migration_named_before_applied_ones() {
-    late_earlier_migration(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn postgres_takes_a_migration_named_before_applied_ones() {
-    late_earlier_migration(Backend::Postgres).await;
-}
+both_backends!(
+    a_migration_named_before_applied_ones_is_applied,
+    db = late_earlier_migration
+);
 
 /// `db::analyze` gives SQLite's planner its table statistics but no STAT4 samples: with
 /// samples, each statement comparing an indexed column to a parameter was prepared (parsed
 /// and planned) again on every execution instead of coming from the statement cache.
+// SQLite only: checks SQLite's planner statistics (sqlite_stat1, sqlite_stat4).
 #[tokio::test]
 async fn sqlite_statistics_leave_no_stat4_samples() {
     use app::backend::jobs::{queue, NewJob};
@@ -158,12 +144,9 @@ async fn index_definitions(conn: &impl sea_orm::ConnectionTrait, table: &str) ->
 /// A large load drops a table's secondary indexes and builds them again in its transaction:
 /// afterwards the table has exactly the indexes it had, unique ones never left, and a load
 /// that fails gives them back with its rollback.
-async fn deferred_indexes_come_back(backend: Backend) {
+async fn deferred_indexes_come_back(conn: DatabaseConnection) {
     use app::backend::bulk;
-    use sea_orm::TransactionTrait;
-    let db = TestDb::new(backend).await;
-    let conn = db.connect().await;
-    app::backend::db::migrate(&conn).await.unwrap();
+    use sea_orm::{DatabaseBackend, TransactionTrait};
     let deals_before = index_definitions(&conn, "deals").await;
     let companies_before = index_definitions(&conn, "companies").await;
     assert!(deals_before.len() >= 10, "{deals_before:?}");
@@ -173,7 +156,7 @@ async fn deferred_indexes_come_back(backend: Backend) {
         .await
         .unwrap();
     assert!(deferred.indexes() >= 10);
-    if backend == Backend::Postgres {
+    if conn.get_database_backend() == DatabaseBackend::Postgres {
         assert!(
             deferred.foreign_keys() >= 5,
             "deals and companies have foreign keys"
@@ -203,15 +186,7 @@ async fn deferred_indexes_come_back(backend: Backend) {
     assert_eq!(index_definitions(&conn, "deals").await, deals_before);
 }
 
-#[tokio::test]
-async fn sqlite_deferred_indexes_come_back() {
-    deferred_indexes_come_back(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn postgres_deferred_indexes_come_back() {
-    deferred_indexes_come_back(Backend::Postgres).await;
-}
+both_backends!(deferred_indexes_come_back, db = deferred_indexes_come_back);
 
 /// A migrated SQLite database, and SQLite's plan for `sql` with `values` bound, its steps
 /// joined by "; ".
@@ -253,6 +228,7 @@ async fn sqlite_planner() -> (
 /// The sweep for answers a dead process left `streaming` (every process, every minute) reads
 /// a range of an index, not every message ever written — with its values bound as parameters,
 /// as sea-orm sends them.
+// SQLite only: checks SQLite's query plan (EXPLAIN QUERY PLAN).
 #[tokio::test]
 async fn sqlite_the_streaming_sweep_searches_an_index() {
     let (_db, plan) = sqlite_planner().await;
@@ -270,6 +246,7 @@ async fn sqlite_the_streaming_sweep_searches_an_index() {
 /// SQLite reads the dashboard's period aggregates from the deals' covering indexes alone (no
 /// row fetched by rowid), and the deals list sorted by created date still reads its page in
 /// index order (no sort).
+// SQLite only: checks SQLite's query plans (EXPLAIN QUERY PLAN).
 #[tokio::test]
 async fn sqlite_dashboard_periods_read_covering_indexes() {
     let (_db, explain) = sqlite_planner().await;

@@ -21,7 +21,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use common::{Backend, TestApp, TestDb};
+use common::{TestApp, TestDb};
 
 #[derive(Default)]
 struct FakeState {
@@ -147,7 +147,7 @@ async fn start_fake() -> Fake {
 
 const PROVIDERS: [&str; 3] = ["alpha", "beta", "gamma"];
 
-async fn spawn_with_fake(backend: Backend, fake: &Fake) -> TestApp {
+async fn spawn_with_fake(db: TestDb, fake: &Fake) -> TestApp {
     let mut env: HashMap<String, String> = HashMap::new();
     env.insert("OAUTH_PROVIDERS".into(), PROVIDERS.join(","));
     for p in PROVIDERS {
@@ -167,7 +167,6 @@ async fn spawn_with_fake(backend: Backend, fake: &Fake) -> TestApp {
             format!("{}/{p}/userinfo", fake.base),
         );
     }
-    let db = TestDb::new(backend).await;
     let config = common::test_config(&db.url);
     common::spawn_with(db, config, move |k| env.get(k).cloned()).await
 }
@@ -246,9 +245,9 @@ async fn whoami(app: &TestApp, res: &reqwest::Response) -> app::types::SessionIn
         .expect("session")
 }
 
-async fn run_flow_tests(backend: Backend) {
+async fn run_flow_tests(db: TestDb) {
     let fake = start_fake().await;
-    let app = spawn_with_fake(backend, &fake).await;
+    let app = spawn_with_fake(db, &fake).await;
 
     // The sign-in page lists every configured provider.
     let opts: Value = app
@@ -442,12 +441,5 @@ async fn run_flow_tests(backend: Backend) {
     assert!(fake.state.lock().unwrap().exchanges >= 4);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn oauth_flow_and_failures_sqlite() {
-    run_flow_tests(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn oauth_flow_and_failures_postgres() {
-    run_flow_tests(Backend::Postgres).await;
-}
+// The server's OAUTH_* variables name the fake provider, which starts first.
+both_backends!(oauth_flow_and_failures, empty_db = run_flow_tests);

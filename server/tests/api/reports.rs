@@ -21,7 +21,7 @@ use app::types::{
     Company, CreatedWebhookEndpoint, Page, Report, ReportStatus, Schedule, StartedReport,
 };
 
-use crate::common::{self, Backend, Session, TestApp, TestDb};
+use crate::common::{self, Session, TestApp, TestDb};
 
 async fn seeded(app: &TestApp, email: &str) -> (Session, String, i64) {
     let (s, ws) = crate::common::owner_of_new_workspace(app, email).await;
@@ -383,19 +383,19 @@ async fn receiver() -> (std::net::SocketAddr, Received) {
     (addr, received)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_finished_report_is_mailed_and_announced_signed() {
-    let (port, mail) = common::smtp_sink().await;
-    let db = TestDb::new(Backend::Sqlite).await;
-    let mut config = crate::common::test_config(&db.url);
-    config.smtp_host = Some("127.0.0.1".into());
-    config.smtp_port = port;
-    config.smtp_tls = "none".into();
-    config.job_workers = Some(2);
-    let app = crate::common::spawn_with(db, config, |_| None).await;
-    let (s, ws, _) = seeded(&app, "deliver@example.com").await;
-    let (addr, received) = receiver().await;
-    let hook: CreatedWebhookEndpoint = s
+both_backends!(
+    a_finished_report_is_mailed_and_announced_signed,
+    empty_db = |db: TestDb| async move {
+        let (port, mail) = common::smtp_sink().await;
+        let mut config = crate::common::test_config(&db.url);
+        config.smtp_host = Some("127.0.0.1".into());
+        config.smtp_port = port;
+        config.smtp_tls = "none".into();
+        config.job_workers = Some(2);
+        let app = crate::common::spawn_with(db, config, |_| None).await;
+        let (s, ws, _) = seeded(&app, "deliver@example.com").await;
+        let (addr, received) = receiver().await;
+        let hook: CreatedWebhookEndpoint = s
         .ok(
             &app.client,
             "create_webhook",
@@ -403,43 +403,44 @@ async fn a_finished_report_is_mailed_and_announced_signed() {
         )
         .await;
 
-    let r = start(
-        &app,
-        &s,
-        &ws,
-        json!({"kind": "pipeline", "deliver_to": ["ana@example.com"]}),
-    )
-    .await;
+        let r = start(
+            &app,
+            &s,
+            &ws,
+            json!({"kind": "pipeline", "deliver_to": ["ana@example.com"]}),
+        )
+        .await;
 
-    let data = tokio::time::timeout(Duration::from_secs(60), mail)
-        .await
-        .expect("the e-mail arrives")
-        .unwrap();
-    assert!(data.contains("ana@example.com"));
-    assert!(data.contains("application/pdf"), "the PDF is attached");
-    assert!(data.contains(&format!("-{}.pdf", r.id)));
+        let data = tokio::time::timeout(Duration::from_secs(60), mail)
+            .await
+            .expect("the e-mail arrives")
+            .unwrap();
+        assert!(data.contains("ana@example.com"));
+        assert!(data.contains("application/pdf"), "the PDF is attached");
+        assert!(data.contains(&format!("-{}.pdf", r.id)));
 
-    let mut got = Vec::new();
-    for _ in 0..1200 {
-        got = received.0.lock().unwrap().clone();
-        if !got.is_empty() {
-            break;
+        let mut got = Vec::new();
+        for _ in 0..1200 {
+            got = received.0.lock().unwrap().clone();
+            if !got.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let (headers, body) = got.first().expect("the webhook arrives");
+        assert_eq!(headers["x-hyperformant-event"], "report.completed");
+        let sig = headers[webhooks::SIGNATURE_HEADER].to_str().unwrap();
+        assert!(webhooks::verify(
+            &hook.secret,
+            sig,
+            body,
+            chrono::Utc::now().timestamp(),
+            300
+        ));
+        let payload: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(payload["data"]["report_id"], r.id, "{payload}");
     }
-    let (headers, body) = got.first().expect("the webhook arrives");
-    assert_eq!(headers["x-hyperformant-event"], "report.completed");
-    let sig = headers[webhooks::SIGNATURE_HEADER].to_str().unwrap();
-    assert!(webhooks::verify(
-        &hook.secret,
-        sig,
-        body,
-        chrono::Utc::now().timestamp(),
-        300
-    ));
-    let payload: Value = serde_json::from_str(body).unwrap();
-    assert_eq!(payload["data"]["report_id"], r.id, "{payload}");
-}
+);
 
 both_backends!(a_due_schedule_makes_a_report, |app: TestApp| async move {
     let (s, ws, _) = seeded(&app, "sched-report@example.com").await;

@@ -174,26 +174,20 @@ both_backends!(graceful_shutdown_completes, |app: TestApp| async move {
     }
 });
 
-#[tokio::test]
-async fn readiness_fails_while_migrations_are_pending() {
-    // A database the server may not migrate: /readyz must say 503 and why.
-    let db = common::TestDb::new(Backend::Sqlite).await;
-    let mut config = common::test_config(&db.url);
-    config.migrate_on_start = false;
-    let app = server::Application::build(config, common::test_leptos_options())
-        .await
-        .unwrap();
-    let addr = app.local_addr();
-    let handle = tokio::spawn(app.run_until(std::future::pending()));
-    let res = reqwest::get(format!("http://{addr}/readyz")).await.unwrap();
-    assert_eq!(res.status(), 503);
-    let body: Value = res.json().await.unwrap();
-    assert!(
-        body["reason"].as_str().unwrap().contains("pending"),
-        "{body}"
-    );
-    handle.abort();
-}
+// A database the server may not migrate: /readyz must say 503 and why.
+both_backends!(
+    readiness_fails_while_migrations_are_pending,
+    config = |c: &mut server::Config| c.migrate_on_start = false,
+    |app: TestApp| async move {
+        let res = app.client.get(app.url("/readyz")).send().await.unwrap();
+        assert_eq!(res.status(), 503);
+        let body: Value = res.json().await.unwrap();
+        assert!(
+            body["reason"].as_str().unwrap().contains("pending"),
+            "{body}"
+        );
+    }
+);
 
 both_backends!(
     concurrent_pages_render_for_their_own_request,

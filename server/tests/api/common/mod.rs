@@ -465,37 +465,90 @@ impl Session {
     }
 }
 
-/// Defines one test per backend: `both_backends!(name, |app| async move { ... })` expands to
-/// `mod name { sqlite(), postgres() }`, each with its own server and database.
-/// `both_backends!(name, config = |c: &mut Config| …, |app| …)` adjusts the server's
-/// configuration first.
+/// A fresh database of `backend` with every migration applied, and a connection to it (the
+/// database is dropped with the `TestDb`).
+pub async fn migrated(backend: Backend) -> (TestDb, DatabaseConnection) {
+    let db = TestDb::new(backend).await;
+    let conn = db.connect().await;
+    app::backend::db::migrate(&conn)
+        .await
+        .expect("migrate the test database");
+    (db, conn)
+}
+
+/// The one way to run a test on both databases: `both_backends!(name, …)` expands to
+/// `mod name { sqlite(), postgres() }`, two `#[tokio::test]`s (nextest lists them as
+/// `name::sqlite` and `name::postgres`), each on a fresh database of its own. What the test
+/// body (a closure or the path of an `async fn`) is given depends on the form:
+///
+/// - `both_backends!(name, |app: TestApp| async move { … })`: the real server
+///   (`spawn_app`) on the database.
+/// - `both_backends!(name, config = |c: &mut Config| { … }, |app: TestApp| async move { … })`:
+///   the same, its `test_config` adjusted first (`spawn_configured`).
+/// - `both_backends!(name, db = |db: DatabaseConnection| async move { … })`: no server, a
+///   connection to the database with every migration applied (`migrated`).
+/// - `both_backends!(name, empty_db = |db: TestDb| async move { … })`: no server, the database
+///   as created, nothing applied, for a test that migrates it or starts processes on it its
+///   own way (`db.url`, `db.backend`, `db.connect()`).
+///
+/// A test that runs on one database only says why in a comment on the line above it.
 #[macro_export]
 macro_rules! both_backends {
-    ($name:ident, $body:expr) => {
-        $crate::both_backends!($name, config = |_: &mut server::config::Config| {}, $body);
+    ($name:ident, db = $body:expr $(,)?) => {
+        $crate::both_backends!(@pair $name, |backend| async move {
+            let (_db, conn) = $crate::common::migrated(backend).await;
+            ($body)(conn).await
+        });
     };
-    ($name:ident, config = $configure:expr, $body:expr) => {
+    ($name:ident, empty_db = $body:expr $(,)?) => {
+        $crate::both_backends!(@pair $name, |backend| async move {
+            ($body)($crate::common::TestDb::new(backend).await).await
+        });
+    };
+    ($name:ident, config = $configure:expr, $body:expr $(,)?) => {
+        $crate::both_backends!(@pair $name, |backend| async move {
+            ($body)($crate::common::spawn_configured(backend, $configure).await).await
+        });
+    };
+    (@pair $name:ident, $run:expr) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app =
-                    $crate::common::spawn_configured($crate::common::Backend::Sqlite, $configure)
-                        .await;
-                ($body)(app).await;
+                ($run)($crate::common::Backend::Sqlite).await
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let app =
-                    $crate::common::spawn_configured($crate::common::Backend::Postgres, $configure)
-                        .await;
-                ($body)(app).await;
+                ($run)($crate::common::Backend::Postgres).await
             }
         }
     };
+    ($name:ident, $body:expr $(,)?) => {
+        $crate::both_backends!(@pair $name, |backend| async move {
+            ($body)($crate::common::spawn_app(backend).await).await
+        });
+    };
+}
+
+/// Waits for a condition by polling `check` every 25 ms until it holds. Not a timing
+/// assertion: the limit (a minute) only keeps a test that can never pass from hanging, and
+/// names what it waited for.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited a minute for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
 }
 
 /// A minimal SMTP server: accepts one message and hands back its DATA.
