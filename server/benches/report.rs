@@ -60,7 +60,7 @@ fn ms(d: Duration) -> String {
 
 async fn run(
     conn: &sea_orm::DatabaseConnection,
-    ws: i64,
+    ws: app::backend::WorkspaceId,
     input: &ReportInput,
 ) -> Vec<(&'static str, Duration)> {
     let mut steps = Vec::new();
@@ -122,12 +122,13 @@ async fn main() {
         );
         let ws = {
             use sea_orm::EntityTrait;
-            app::backend::entity::workspaces::Entity::find()
+            let id = app::backend::entity::workspaces::Entity::find()
                 .one(&conn)
                 .await
                 .unwrap()
                 .expect("the demo workspace")
-                .id
+                .id;
+            app::backend::workspaces::by_id(&conn, id).await.unwrap()
         };
         for (label, input) in [
             (

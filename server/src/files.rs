@@ -229,17 +229,11 @@ pub async fn report_download(
         Some(Some(f)) => f,
         Some(None) => return fail(Error::field("format", "must be html, md or pdf")),
     };
-    let (bytes, content_type, filename) = match app::backend::repo::reports::output(
-        &state.db,
-        scope.workspace_id(),
-        id,
-        format,
-    )
-    .await
-    {
-        Ok(out) => out,
-        Err(e) => return fail(e),
-    };
+    let (bytes, content_type, filename) =
+        match app::backend::repo::reports::output(&state.db, scope.workspace(), id, format).await {
+            Ok(out) => out,
+            Err(e) => return fail(e),
+        };
     let mut res = (StatusCode::OK, Body::from(bytes)).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

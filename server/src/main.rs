@@ -143,8 +143,9 @@ async fn seed(config: Config, args: SeedArgs) -> anyhow::Result<()> {
                 .one(&conn)
                 .await?
                 .with_context(|| format!("no workspace with the slug `{slug}`"))?;
-            let owners = demo::member_ids(&conn, ws.id).await?;
-            (ws.id, ws.slug, owners)
+            let id = app::backend::workspaces::by_id(&conn, ws.id).await?;
+            let owners = demo::member_ids(&conn, id).await?;
+            (id, ws.slug, owners)
         }
         None => {
             let mut n = 1;

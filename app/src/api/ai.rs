@@ -12,7 +12,7 @@ pub async fn get_ai_settings(workspace: String) -> Result<AiSettings, ApiError> 
     let scope = super::scope(&workspace).await?;
     scope.authorize::<can::ManageWorkspace>()?;
     let state = super::state()?;
-    Ok(crate::backend::ai::settings_view(&state, scope.workspace_id()).await?)
+    Ok(crate::backend::ai::settings_view(&state, scope.workspace()).await?)
 }
 
 crate::endpoint_doc! {
@@ -34,7 +34,7 @@ pub async fn update_ai_settings(
         .await?;
     // Every process answers questions with the new provider from now on.
     state.access_changed().await;
-    Ok(crate::backend::ai::settings_view(&state, scope.workspace_id()).await?)
+    Ok(crate::backend::ai::settings_view(&state, scope.workspace()).await?)
 }
 
 crate::endpoint_doc! {
@@ -50,7 +50,7 @@ crate::endpoint_doc! {
 pub async fn get_ai_usage(workspace: String) -> Result<AiUsageReport, ApiError> {
     let scope = super::scope(&workspace).await?;
     let state = super::state()?;
-    let resolved = crate::backend::ai::resolve(&state, scope.workspace_id()).await?;
+    let resolved = crate::backend::ai::resolve(&state, scope.workspace()).await?;
     Ok(crate::backend::repo::ai::usage(&state.db, &scope, resolved.budget).await?)
 }
 

@@ -97,7 +97,7 @@ mod ctx {
         if let Some((event, data)) = webhook {
             if let Err(e) = crate::backend::delivery::webhooks::emit(
                 &state,
-                scope.workspace_id(),
+                scope.workspace(),
                 event,
                 data,
                 None,

@@ -49,7 +49,7 @@ pub fn registry(state: &AppState) -> Registry {
 }
 
 async fn announce_failure(state: AppState, job: crate::backend::entity::jobs::Model) {
-    let Some(workspace_id) = job.workspace_id else {
+    let Some(workspace_id) = crate::backend::jobs::workspace_of(&job) else {
         return;
     };
     if job.kind == DeliverWebhook::NAME {

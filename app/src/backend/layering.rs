@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 const ROOT: &str = "state";
 
 /// What the queue may use: it knows no kind of work (see `job_kinds`).
-const QUEUE_MAY_USE: &[&str] = &["db", "entity", "error", "events", ROOT];
+const QUEUE_MAY_USE: &[&str] = &["db", "entity", "error", "events", "tenant", ROOT];
 
 /// Items re-exported at `crate::backend`, by the module that defines them.
 const REEXPORTS: &[(&str, &str)] = &[
@@ -19,6 +19,7 @@ const REEXPORTS: &[(&str, &str)] = &[
     ("AuthConfig", ROOT),
     ("Error", "error"),
     ("Result", "error"),
+    ("WorkspaceId", "tenant"),
 ];
 
 fn backend_dir() -> PathBuf {
@@ -236,6 +237,56 @@ fn arrows_point_down() {
             {
                 wrong.push(format!("{rel} uses {path} ({why})"));
             }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The files that may turn a number into a `WorkspaceId`, and why they may.
+const MAY_VOUCH: &[(&str, &str)] = &[
+    (
+        "backend/auth/scope.rs",
+        "a Scope's workspace passed the membership check",
+    ),
+    (
+        "backend/jobs/mod.rs",
+        "a job was enqueued in its workspace by code holding one",
+    ),
+    (
+        "backend/workspaces.rs",
+        "creates workspaces and reads its own table",
+    ),
+    ("backend/demo/mod.rs", "creates the demo workspace"),
+    (
+        "backend/schedules.rs",
+        "the scheduler reads every workspace's due schedules",
+    ),
+];
+
+#[test]
+fn only_checked_code_makes_a_workspace_id() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut wrong = Vec::new();
+    for file in files {
+        let rel = file
+            .strip_prefix(&src)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        if ["backend/tenant.rs", "backend/layering.rs"].contains(&rel.as_str()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).expect("a source is readable");
+        let text = without_tests(&text);
+        if text.contains("WorkspaceId::vouched") && !MAY_VOUCH.iter().any(|(f, _)| *f == rel) {
+            wrong.push(format!("{rel} makes a WorkspaceId from a number"));
+        }
+        if text.contains("workspaces::by_id") {
+            wrong.push(format!(
+                "{rel} uses workspaces::by_id (operator commands and tests only)"
+            ));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));

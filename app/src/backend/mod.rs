@@ -23,10 +23,12 @@ pub mod schedules;
 pub mod sql;
 pub mod state;
 pub mod system;
+pub mod tenant;
 pub mod workspaces;
 
 pub use error::{Error, Result};
 pub use state::{AppState, AuthConfig};
+pub use tenant::WorkspaceId;
 
 #[cfg(test)]
 mod layering;

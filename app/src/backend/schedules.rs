@@ -16,7 +16,7 @@ use sea_orm::{
 pub use crate::backend::cron::Timing;
 use crate::backend::entity::schedules;
 use crate::backend::jobs::{JobContext, JobError, JobKind, Jobs};
-use crate::backend::{AppState, Result};
+use crate::backend::{AppState, Result, WorkspaceId};
 /// How often each process looks for due schedules.
 pub const TICK: Duration = Duration::from_secs(15);
 
@@ -72,7 +72,10 @@ async fn take(state: &AppState, s: &schedules::Model, now: DateTime<Utc>) -> Res
         schedule_id: s.id,
         due_at: Some(due_at),
     };
-    let job = Jobs::enqueue_in(&txn, &RunSchedule::job(&run)?.in_workspace(s.workspace_id)).await?;
+    // The scheduler reads every workspace's due schedules: each row's workspace is the one its
+    // schedule was created in, through a checked scope.
+    let ws = WorkspaceId::vouched(s.workspace_id);
+    let job = Jobs::enqueue_in(&txn, &RunSchedule::job(&run)?.in_workspace(ws)).await?;
     schedules::Entity::update_many()
         .col_expr(schedules::Column::LastJobId, Expr::value(job.id))
         .filter(schedules::Column::Id.eq(s.id))
@@ -116,14 +119,18 @@ impl JobKind for RunSchedule {
         input: RunInput,
     ) -> std::result::Result<serde_json::Value, JobError> {
         let state = &self.state;
+        let ws = ctx
+            .workspace()
+            .ok_or_else(|| JobError::Permanent("a scheduled run needs a workspace".into()))?;
         let Some(schedule) = schedules::Entity::find_by_id(input.schedule_id)
+            .filter(schedules::Column::WorkspaceId.eq(ws))
             .one(&state.db)
             .await?
         else {
             return Err(JobError::Permanent("the schedule was deleted".into()));
         };
         ctx.step(&format!("start “{}”", schedule.name), 50).await?;
-        let started = start_work(state, &schedule).await;
+        let started = start_work(state, ws, &schedule).await;
         let error = started.as_ref().err().map(ToString::to_string);
         schedules::Entity::update_many()
             .col_expr(schedules::Column::LastError, Expr::value(error))
@@ -139,6 +146,7 @@ impl JobKind for RunSchedule {
 /// Starts the schedule's work: a report of its kind, with its input and recipients.
 async fn start_work(
     state: &AppState,
+    ws: WorkspaceId,
     schedule: &schedules::Model,
 ) -> std::result::Result<serde_json::Value, JobError> {
     let mut input: crate::types::ReportInput =
@@ -149,13 +157,8 @@ async fn start_work(
     input.kind = schedule.kind.clone();
     let recipients: Vec<String> = serde_json::from_str(&schedule.recipients).unwrap_or_default();
     input.deliver_to.extend(recipients);
-    let (report_id, job_id) = crate::backend::reports::start_for(
-        state,
-        schedule.workspace_id,
-        schedule.created_by,
-        &input,
-    )
-    .await?;
+    let (report_id, job_id) =
+        crate::backend::reports::start_for(state, ws, schedule.created_by, &input).await?;
     Ok(serde_json::json!({ "report_id": report_id, "job_id": job_id }))
 }
 

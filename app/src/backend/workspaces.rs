@@ -1,6 +1,7 @@
 //! Workspaces (tenants): creating them, and listing the ones a user belongs to. Everything
 //! inside a workspace is reached through a Scope (see `auth::scope`).
 
+use crate::backend::WorkspaceId;
 use chrono::Utc;
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
@@ -15,6 +16,29 @@ use crate::types::{parse_name, FieldError, Role, Slug, StageKind, WorkspaceSumma
 /// The slug of the workspace `serve` fills when it starts on an empty database; the first
 /// account to sign up becomes its owner (see `create_first`).
 pub const DEMO_SLUG: &str = "demo";
+
+/// The workspace with id `id`, for operator commands and tests: code inside the app gets its
+/// `WorkspaceId` from a checked `Scope` or a job's context instead (the layering test keeps
+/// this function out of app/src).
+pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> Result<WorkspaceId> {
+    workspaces::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|w| WorkspaceId::vouched(w.id))
+        .ok_or(Error::NotFound("workspace"))
+}
+
+/// Every workspace of the instance, for work done in each (the daily insights sweep).
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<WorkspaceId>> {
+    use sea_orm::QuerySelect;
+    let ids: Vec<i64> = workspaces::Entity::find()
+        .select_only()
+        .column(workspaces::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().map(WorkspaceId::vouched).collect())
+}
 
 pub async fn list_for_user(
     db: &impl ConnectionTrait,
@@ -199,7 +223,7 @@ async fn insert(
     }
     .insert(db)
     .await?;
-    add_default_pipelines(db, ws.id).await?;
+    add_default_pipelines(db, WorkspaceId::vouched(ws.id)).await?;
     audit::record(
         db,
         Entry {
@@ -288,7 +312,7 @@ pub const DEFAULT_PIPELINES: [(&str, &[StageDef]); 2] = [
 /// Creates the default pipelines if the workspace has none (new workspaces, demo data).
 pub(crate) async fn add_default_pipelines(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<()> {
     let existing = pipelines::Entity::find()
         .filter(pipelines::Column::WorkspaceId.eq(workspace_id))
@@ -300,7 +324,7 @@ pub(crate) async fn add_default_pipelines(
     let now = Utc::now();
     for (position, (name, stages)) in DEFAULT_PIPELINES.iter().enumerate() {
         let p = pipelines::ActiveModel {
-            workspace_id: Set(workspace_id),
+            workspace_id: Set(workspace_id.get()),
             name: Set((*name).to_owned()),
             position: Set(position as i32),
             is_default: Set(position == 0),
@@ -312,7 +336,7 @@ pub(crate) async fn add_default_pipelines(
         .await?;
         pipeline_stages::Entity::insert_many(stages.iter().enumerate().map(
             |(i, (stage, prob, kind))| pipeline_stages::ActiveModel {
-                workspace_id: Set(workspace_id),
+                workspace_id: Set(workspace_id.get()),
                 pipeline_id: Set(p.id),
                 name: Set((*stage).to_owned()),
                 position: Set(i as i32),

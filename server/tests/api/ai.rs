@@ -472,9 +472,10 @@ async fn insights_find_what_changed(app: TestApp) {
             .await;
     }
 
-    let found = app::backend::ai::insights::find(&conn, ws, now)
-        .await
-        .unwrap();
+    let found =
+        app::backend::ai::insights::find(&conn, crate::common::workspace(&conn, ws).await, now)
+            .await
+            .unwrap();
     let kinds: Vec<&str> = found.iter().map(|f| f.kind).collect();
     assert_eq!(
         kinds,
@@ -490,15 +491,21 @@ async fn insights_find_what_changed(app: TestApp) {
 
     // Run: the model phrases them (its text states no numbers, so it passes); again: nothing new.
     assert_eq!(
-        app::backend::ai::insights::run(&app.state, ws)
-            .await
-            .unwrap(),
+        app::backend::ai::insights::run(
+            &app.state,
+            crate::common::workspace(&app.state.db, ws).await
+        )
+        .await
+        .unwrap(),
         3
     );
     assert_eq!(
-        app::backend::ai::insights::run(&app.state, ws)
-            .await
-            .unwrap(),
+        app::backend::ai::insights::run(
+            &app.state,
+            crate::common::workspace(&app.state.db, ws).await
+        )
+        .await
+        .unwrap(),
         0
     );
     let list: Vec<Value> = s

@@ -289,9 +289,15 @@ async fn setup(app: &TestApp) -> World {
         label: "contract test".into(),
         ip: None,
     };
-    demo::seed(&conn, ws_id, &[owner_id], &actor, &spec)
-        .await
-        .expect("seed the demo workspace");
+    demo::seed(
+        &conn,
+        common::workspace(&conn, ws_id).await,
+        &[owner_id],
+        &actor,
+        &spec,
+    )
+    .await
+    .expect("seed the demo workspace");
 
     let (token, _) = token_for(app, &owner, "demo", "contract").await;
     let (personal_token, _) = token_for(app, &owner, &personal_slug, "personal").await;
@@ -385,7 +391,7 @@ async fn setup(app: &TestApp) -> World {
         use app::backend::repo::ai::{add_insights, NewInsight};
         add_insights(
             &conn,
-            ws_id,
+            common::workspace(&conn, ws_id).await,
             vec![NewInsight {
                 kind: "stalled_deal",
                 subject: "Contract deal".into(),
@@ -398,7 +404,7 @@ async fn setup(app: &TestApp) -> World {
         )
         .await
         .unwrap();
-        app::backend::repo::ai::insight_ids(&conn, ws_id)
+        app::backend::repo::ai::insight_ids(&conn, common::workspace(&conn, ws_id).await)
             .await
             .unwrap()[0]
     };
@@ -464,8 +470,8 @@ async fn setup(app: &TestApp) -> World {
     // A job due tomorrow, so it is still queued when the cancel comes.
     let job = {
         use app::backend::jobs::{queue, NewJob};
-        let mut new =
-            NewJob::new("pipeline_report", json!({"kind": "pipeline"})).in_workspace(ws_id);
+        let mut new = NewJob::new("pipeline_report", json!({"kind": "pipeline"}))
+            .in_workspace(common::workspace(&app.state.db, ws_id).await);
         new.run_at = Some(chrono::Utc::now() + chrono::Duration::days(1));
         queue::enqueue(&conn, &new).await.unwrap().id
     };

@@ -583,9 +583,15 @@ both_backends!(
         let (s2, ws2) = common::owner_of_new_workspace(&app, "seeded@example.com").await;
         let all = json!({});
         assert_eq!(list(&app, &s2, &ws2.slug, all.clone()).await.total, 0);
-        demo::seed(&app.state.db, ws2.id, &[], &actor, &spec)
-            .await
-            .unwrap();
+        demo::seed(
+            &app.state.db,
+            common::workspace(&app.state.db, ws2.id).await,
+            &[],
+            &actor,
+            &spec,
+        )
+        .await
+        .unwrap();
         let stale = list(&app, &s2, &ws2.slug, all.clone()).await;
         assert_eq!((stale.total, stale.items.is_empty()), (0, false));
 

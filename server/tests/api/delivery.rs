@@ -302,7 +302,10 @@ both_backends!(
         let failing = app
             .state
             .jobs()
-            .enqueue(&NewJob::new("no_such_kind", json!({})).in_workspace(ws_id))
+            .enqueue(
+                &NewJob::new("no_such_kind", json!({}))
+                    .in_workspace(common::workspace(&app.state.db, ws_id).await),
+            )
             .await
             .unwrap();
         let got = received.wait_for(2).await;

@@ -216,9 +216,9 @@ both_backends!(
                 (cos, ds)
             }
         };
-        let (ca, da) = rows(a).await;
-        let (cb, db) = rows(b).await;
-        let (cc, _) = rows(c).await;
+        let (ca, da) = rows(a.get()).await;
+        let (cb, db) = rows(b.get()).await;
+        let (cc, _) = rows(c.get()).await;
         assert_eq!(ca, cb, "same seed, same companies");
         assert_eq!(da, db, "same seed, same deals");
         assert_ne!(ca, cc, "another seed, other companies");
@@ -239,7 +239,7 @@ both_backends!(
         .await
         .unwrap_err();
         assert!(err.to_string().contains("companies must be"), "{err}");
-        assert!(rows(empty).await.0.is_empty());
+        assert!(rows(empty.get()).await.0.is_empty());
     }
 );
 

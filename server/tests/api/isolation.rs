@@ -561,7 +561,7 @@ async fn b_records(app: &TestApp, s: &common::Session, ws: &str) -> Records {
             .unwrap()
             .id;
         let mut new = NewJob::new("pipeline_report", json!({"title": "Clandestine job input"}))
-            .in_workspace(ws_id);
+            .in_workspace(common::workspace(&app.state.db, ws_id).await);
         new.run_at = Some(chrono::Utc::now() + chrono::Duration::days(1));
         queue::enqueue(&conn, &new).await.unwrap().id
     };
@@ -632,7 +632,7 @@ async fn b_records(app: &TestApp, s: &common::Session, ws: &str) -> Records {
             .id;
         add_insights(
             &conn,
-            ws_id,
+            common::workspace(&conn, ws_id).await,
             vec![NewInsight {
                 kind: "stalled_deal",
                 subject: "Secret renewal deal".into(),
@@ -645,7 +645,9 @@ async fn b_records(app: &TestApp, s: &common::Session, ws: &str) -> Records {
         )
         .await
         .unwrap();
-        insight_ids(&conn, ws_id).await.unwrap()[0]
+        insight_ids(&conn, common::workspace(&conn, ws_id).await)
+            .await
+            .unwrap()[0]
     };
     Records {
         company,

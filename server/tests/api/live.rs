@@ -139,7 +139,10 @@ async fn live_streams(app: TestApp) {
     let job = app
         .state
         .jobs()
-        .enqueue(&NewJob::new("ticker", json!({})).in_workspace(ws_id))
+        .enqueue(
+            &NewJob::new("ticker", json!({}))
+                .in_workspace(crate::common::workspace(&app.state.db, ws_id).await),
+        )
         .await
         .unwrap();
     let announced = ws_stream.next().await.unwrap();
@@ -265,7 +268,10 @@ async fn live_streams(app: TestApp) {
     let _other = app
         .state
         .jobs()
-        .enqueue(&NewJob::new("ticker", json!({})).in_workspace(ws_id))
+        .enqueue(
+            &NewJob::new("ticker", json!({}))
+                .in_workspace(crate::common::workspace(&app.state.db, ws_id).await),
+        )
         .await
         .unwrap();
     let leaked = tokio::time::timeout(Duration::from_millis(700), theirs.next()).await;

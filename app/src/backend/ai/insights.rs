@@ -7,6 +7,7 @@
 //! the next day; `ensure_daily` (at start-up) makes sure one sweep is queued.
 
 use crate::backend::auth::can;
+use crate::backend::WorkspaceId;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
@@ -88,7 +89,7 @@ fn round2(x: f64) -> f64 {
 /// What SQL found, with the template text (the model may rephrase it).
 pub async fn find(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     now: DateTime<Utc>,
 ) -> Result<Vec<NewInsight>> {
     let backend = db.get_database_backend();
@@ -252,7 +253,7 @@ const SYSTEM: &str = "You write one short sentence for a sales team about a nota
 their data. Use only the facts given; state no number that is not in them. No headings, no HTML.";
 
 /// Finds, phrases and stores the workspace's new insights; answers how many were new.
-pub async fn run(state: &AppState, workspace_id: i64) -> Result<u64> {
+pub async fn run(state: &AppState, workspace_id: WorkspaceId) -> Result<u64> {
     let mut found = find(&state.db, workspace_id, Utc::now()).await?;
     let mut fresh = vec![];
     for f in found.drain(..) {
@@ -321,7 +322,13 @@ impl JobKind for FindInsights {
     ) -> std::result::Result<serde_json::Value, JobError> {
         let state = &self.state;
         ctx.step("look for notable changes", 10).await?;
-        let added = run(state, p.workspace_id).await?;
+        let ws = ctx
+            .workspace()
+            .filter(|ws| ws.get() == p.workspace_id)
+            .ok_or_else(|| {
+                JobError::Permanent("an insights job belongs to its workspace".into())
+            })?;
+        let added = run(state, ws).await?;
         ctx.log(&format!("{added} new insights")).await?;
         if added > 0 {
             state
@@ -348,7 +355,7 @@ pub async fn start(
     };
     state
         .jobs()
-        .enqueue(&FindInsights::job(&input)?.in_workspace(auth.workspace_id()))
+        .enqueue(&FindInsights::job(&input)?.in_workspace(auth.workspace()))
         .await
 }
 
@@ -367,20 +374,15 @@ impl JobKind for InsightsSweep {
         ctx: std::sync::Arc<JobContext>,
         _: serde_json::Value,
     ) -> std::result::Result<serde_json::Value, JobError> {
-        use crate::backend::entity::workspaces;
-        use sea_orm::{EntityTrait, QuerySelect};
         let state = &self.state;
-        let ids: Vec<i64> = workspaces::Entity::find()
-            .select_only()
-            .column(workspaces::Column::Id)
-            .into_tuple()
-            .all(&state.db)
-            .await?;
+        let ids = crate::backend::workspaces::all(&state.db).await?;
         ctx.step(&format!("queue insights for {} workspaces", ids.len()), 50)
             .await?;
         let jobs = state.jobs();
         for &workspace_id in &ids {
-            let input = FindInput { workspace_id };
+            let input = FindInput {
+                workspace_id: workspace_id.get(),
+            };
             jobs.enqueue(&FindInsights::job(&input)?.in_workspace(workspace_id))
                 .await?;
         }

@@ -12,6 +12,7 @@ pub mod provider;
 pub mod tools;
 mod wire;
 
+use crate::backend::WorkspaceId;
 use std::{sync::Arc, time::Duration};
 
 use provider::{HttpSettings, Provider};
@@ -94,9 +95,9 @@ pub fn build_provider(
 
 /// The workspace's own settings when its admins set some, the server's otherwise (read
 /// through the access cache: every question asks, and saving settings clears it).
-pub async fn resolve(state: &AppState, workspace_id: i64) -> Result<Resolved> {
+pub async fn resolve(state: &AppState, workspace_id: WorkspaceId) -> Result<Resolved> {
     let config = state.ai();
-    let stored = match state.access().ai_settings(workspace_id) {
+    let stored = match state.access().ai_settings(workspace_id.get()) {
         Some(kept) => {
             if kept.renew {
                 let state = state.clone();
@@ -140,7 +141,11 @@ pub async fn resolve(state: &AppState, workspace_id: i64) -> Result<Resolved> {
 
 /// Refuses model work once the workspace used its monthly budget (the offline analyst uses
 /// no tokens and is never refused).
-pub async fn check_budget(state: &AppState, workspace_id: i64, resolved: &Resolved) -> Result<()> {
+pub async fn check_budget(
+    state: &AppState,
+    workspace_id: WorkspaceId,
+    resolved: &Resolved,
+) -> Result<()> {
     let Some(budget) = resolved.budget.filter(|_| !resolved.offline) else {
         return Ok(());
     };
@@ -157,12 +162,12 @@ pub async fn check_budget(state: &AppState, workspace_id: i64, resolved: &Resolv
 /// The workspace's own AI settings from the database, kept in the access cache.
 async fn read_settings(
     state: &AppState,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<Option<super::entity::ai_settings::Model>> {
     let cache = state.access();
     let ticket = cache.ticket();
     let read = repo::ai::settings(&state.db, workspace_id).await?;
-    cache.store_ai_settings(ticket, workspace_id, read.clone());
+    cache.store_ai_settings(ticket, workspace_id.get(), read.clone());
     Ok(read)
 }
 
@@ -180,7 +185,7 @@ pub fn prompt_hash(parts: &[&str]) -> String {
 /// The settings as admins see them (never the key).
 pub async fn settings_view(
     state: &AppState,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<crate::types::AiSettings> {
     let config = state.ai();
     Ok(match repo::ai::settings(&state.db, workspace_id).await? {

@@ -31,6 +31,10 @@ impl Scope {
     pub fn workspace_id(&self) -> i64 {
         self.workspace_id
     }
+    /// The workspace to query in: this scope's, checked when the scope was made.
+    pub fn workspace(&self) -> crate::backend::WorkspaceId {
+        crate::backend::WorkspaceId::vouched(self.workspace_id)
+    }
     pub fn workspace_slug(&self) -> &str {
         &self.workspace_slug
     }

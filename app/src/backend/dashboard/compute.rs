@@ -1,6 +1,7 @@
 //! Assembling the dashboard from its queries' rows: the KPIs (this period against the one
 //! before) and the charts (daily rows folded into the period's buckets), one function each.
 
+use crate::backend::WorkspaceId;
 use std::collections::BTreeMap;
 
 use chrono::{Duration as Span, NaiveDate, Utc};
@@ -16,7 +17,7 @@ use crate::types::{Currency, Dashboard, DashboardQuery, Kpi, KpiValue, Money};
 /// Computes every figure of the dashboard (no cache).
 pub async fn compute(
     db: &impl ConnectionTrait,
-    ws: i64,
+    ws: WorkspaceId,
     q: &DashboardQuery,
     p: Period,
 ) -> Result<Dashboard> {

@@ -163,7 +163,7 @@ pub async fn get(state: &AppState, scope: &Scope, q: &DashboardQuery) -> Result<
             q.days, q.from, q.to, q.owner, q.pipeline
         ),
     );
-    let ws = scope.workspace_id();
+    let ws = scope.workspace();
     let minute = Utc::now().timestamp() / 60;
     match state.dashboards().lookup(key, minute) {
         Lookup::Earlier(d) => Ok(d),
@@ -176,7 +176,7 @@ pub async fn get(state: &AppState, scope: &Scope, q: &DashboardQuery) -> Result<
                     })
                     .await;
                 if let Err(e) = fresh {
-                    tracing::warn!(workspace_id = ws, error = %e, "dashboard refresh failed");
+                    tracing::warn!(workspace_id = ws.get(), error = %e, "dashboard refresh failed");
                 }
             });
             Ok(d)

@@ -2,6 +2,7 @@
 //! figures add up `deal_totals` (see its migration): per day, currency, owner and stage,
 //! kept by triggers; companies, signals and activities are counted per day in `day_totals`.
 
+use crate::backend::WorkspaceId;
 use chrono::{DateTime, Duration as Span, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
@@ -23,10 +24,10 @@ pub(super) struct Filter {
 }
 
 impl Filter {
-    pub fn new(ws: i64, owner: Option<i64>, p: &Period) -> Self {
+    pub fn new(ws: WorkspaceId, owner: Option<i64>, p: &Period) -> Self {
         let day = |t: DateTime<Utc>| t.format("%Y-%m-%d").to_string();
         Self {
-            ws,
+            ws: ws.get(),
             owner,
             from_day: day(p.from),
             to_day: day(p.to),
@@ -91,7 +92,7 @@ fn owner_clause(q: &mut Query, col: &str, owner: Option<i64>) -> String {
 
 /// The currency most deals use: charts are drawn in it (sums across currencies would
 /// lie). Ties go to the first by name; "USD" when there are no deals.
-pub(super) async fn main_currency(db: &impl ConnectionTrait, ws: i64) -> Result<String> {
+pub(super) async fn main_currency(db: &impl ConnectionTrait, ws: WorkspaceId) -> Result<String> {
     let mut s = Query::new(db.get_database_backend());
     let sql = format!(
         "SELECT currency AS key, '' AS day, {n} AS n, NULL AS total FROM deal_totals \
@@ -260,7 +261,7 @@ pub(super) async fn flow_days(db: &impl ConnectionTrait, f: &Filter) -> Result<V
 /// trailing window before the period to its end: their number and summed sentiment.
 pub(super) async fn sentiment_days(
     db: &impl ConnectionTrait,
-    ws: i64,
+    ws: WorkspaceId,
     p: &Period,
     ids: &[i64],
 ) -> Result<Vec<DayRow>> {

@@ -236,7 +236,7 @@ pub async fn send_test(
     let endpoint = find_endpoint(&state.db, auth, id).await?;
     webhooks::emit(
         state,
-        auth.workspace_id(),
+        auth.workspace(),
         "webhook.test",
         serde_json::json!({ "message": "A test event from Hyperformant", "endpoint_id": endpoint.id }),
         Some(endpoint.id),
@@ -290,7 +290,7 @@ pub async fn redeliver(
         .one(&state.db)
         .await?
         .ok_or(Error::NotFound("webhook delivery"))?;
-    let again = webhooks::redeliver(state, &delivery).await?;
+    let again = webhooks::redeliver(state, auth.workspace(), &delivery).await?;
     audit::record(
         &state.db,
         Entry::in_scope(auth, "webhook.redeliver")

@@ -7,6 +7,7 @@ pub mod endpoints;
 pub mod mail;
 pub mod webhooks;
 
+use crate::backend::WorkspaceId;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -39,7 +40,7 @@ impl DeliverySettings {
 /// A finished report to hand out.
 #[derive(Clone, Debug)]
 pub struct ReportReady {
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub report_id: i64,
     /// `market`, `competitor` or `pipeline`.
     pub kind: String,
@@ -110,7 +111,7 @@ pub async fn report_ready(state: &AppState, report: &ReportReady) -> Result<Queu
     Ok(queued)
 }
 
-async fn workspace_slug(state: &AppState, workspace_id: i64) -> Result<String> {
+async fn workspace_slug(state: &AppState, workspace_id: WorkspaceId) -> Result<String> {
     use sea_orm::EntityTrait;
     Ok(
         crate::backend::entity::workspaces::Entity::find_by_id(workspace_id)
@@ -138,7 +139,7 @@ impl JobKind for SendEmail {
         let state = &self.state;
         let settings = state.delivery();
         let mut attachments = Vec::new();
-        if let (Some(report_id), Some(workspace_id)) = (job.report_pdf, ctx.job.workspace_id) {
+        if let (Some(report_id), Some(workspace_id)) = (job.report_pdf, ctx.workspace()) {
             attachments.push(report_attachment(state, workspace_id, report_id).await?);
         }
         let mail = Mail {
@@ -171,7 +172,7 @@ impl JobKind for SendEmail {
 /// good (see `JobError`'s `From<Error>`).
 async fn report_attachment(
     state: &AppState,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     report_id: i64,
 ) -> std::result::Result<MailAttachment, JobError> {
     let (bytes, content_type, filename) = crate::backend::repo::reports::output(

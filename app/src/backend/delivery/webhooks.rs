@@ -12,6 +12,7 @@
 //! host is resolved once, checked, and the connection is pinned to that address (no second
 //! lookup a DNS rebinding could change), and redirects are not followed.
 
+use crate::backend::WorkspaceId;
 use std::{net::IpAddr, net::SocketAddr, sync::Arc, time::Duration};
 
 use chrono::Utc;
@@ -162,7 +163,7 @@ fn event_types_of(endpoint: &webhook_endpoints::Model) -> Vec<String> {
 /// subscribed to it (or only `only_endpoint`), and queues the deliveries. Answers how many.
 pub async fn emit(
     state: &AppState,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     event_type: &str,
     data: serde_json::Value,
     only_endpoint: Option<i64>,
@@ -200,7 +201,7 @@ pub async fn emit(
     let mut queued = Vec::new();
     for endpoint in &endpoints {
         let delivery = insert_delivery(&txn, endpoint, event_type, &event_id, &body, None).await?;
-        queued.push(queue_delivery(&txn, &delivery).await?);
+        queued.push(queue_delivery(&txn, workspace_id, &delivery).await?);
     }
     txn.commit().await?;
     let jobs = state.jobs();
@@ -236,16 +237,13 @@ async fn insert_delivery(
 
 async fn queue_delivery(
     db: &impl ConnectionTrait,
+    ws: WorkspaceId,
     delivery: &webhook_deliveries::Model,
 ) -> Result<crate::backend::entity::jobs::Model> {
     let input = DeliveryInput {
         delivery_id: delivery.id,
     };
-    let job = Jobs::enqueue_in(
-        db,
-        &DeliverWebhook::job(&input)?.in_workspace(delivery.workspace_id),
-    )
-    .await?;
+    let job = Jobs::enqueue_in(db, &DeliverWebhook::job(&input)?.in_workspace(ws)).await?;
     webhook_deliveries::Entity::update_many()
         .col_expr(
             webhook_deliveries::Column::JobId,
@@ -261,9 +259,11 @@ async fn queue_delivery(
 /// delivery row linked to the first.
 pub async fn redeliver(
     state: &AppState,
+    ws: WorkspaceId,
     delivery: &webhook_deliveries::Model,
 ) -> Result<webhook_deliveries::Model> {
     let endpoint = webhook_endpoints::Entity::find_by_id(delivery.endpoint_id)
+        .filter(webhook_endpoints::Column::WorkspaceId.eq(ws))
         .one(&state.db)
         .await?
         .ok_or(Error::NotFound("webhook endpoint"))?;
@@ -277,7 +277,7 @@ pub async fn redeliver(
         Some(delivery.id),
     )
     .await?;
-    let job = queue_delivery(&txn, &again).await?;
+    let job = queue_delivery(&txn, ws, &again).await?;
     txn.commit().await?;
     state.jobs().announce(&job).await;
     Ok(webhook_deliveries::Model {

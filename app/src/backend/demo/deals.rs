@@ -1,6 +1,7 @@
 //! Demo deals: two years of them across the workspace's pipelines, more of them recently,
 //! larger for larger companies; old deals mostly closed, young ones mostly open.
 
+use crate::backend::WorkspaceId;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -32,7 +33,10 @@ pub(super) struct DealRow {
     pub(super) end: DateTime<Utc>,
 }
 
-pub(super) async fn load_pipelines(db: &impl ConnectionTrait, ws: i64) -> Result<Vec<Pipe>> {
+pub(super) async fn load_pipelines(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+) -> Result<Vec<Pipe>> {
     let ps = pipelines::Entity::find()
         .filter(pipelines::Column::WorkspaceId.eq(ws))
         .order_by_asc(pipelines::Column::Position)

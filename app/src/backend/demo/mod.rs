@@ -19,6 +19,7 @@ mod market;
 mod seed;
 mod words;
 
+use crate::backend::WorkspaceId;
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -89,24 +90,17 @@ pub async fn seed_for(
     db: &DatabaseConnection,
     auth: &Authorized<'_, can::ManageWorkspace>,
 ) -> Result<DemoDataReport> {
-    let owners = member_ids(db, auth.workspace_id()).await?;
+    let owners = member_ids(db, auth.workspace()).await?;
     let actor = DemoActor {
         user_id: Some(auth.user_id()),
         label: auth.actor_label().to_owned(),
         ip: auth.ip().map(str::to_owned),
     };
-    seed(
-        db,
-        auth.workspace_id(),
-        &owners,
-        &actor,
-        &DemoSpec::standard(),
-    )
-    .await
+    seed(db, auth.workspace(), &owners, &actor, &DemoSpec::standard()).await
 }
 
 /// Members who can own deals (viewers cannot), oldest first.
-pub async fn member_ids(db: &impl ConnectionTrait, workspace_id: i64) -> Result<Vec<i64>> {
+pub async fn member_ids(db: &impl ConnectionTrait, workspace_id: WorkspaceId) -> Result<Vec<i64>> {
     Ok(memberships::Entity::find()
         .filter(memberships::Column::WorkspaceId.eq(workspace_id))
         .filter(memberships::Column::Role.ne(Role::Viewer))
@@ -141,7 +135,11 @@ pub async fn seed_empty_instance(
 }
 
 /// A workspace without members, for `server seed --demo` and the startup demo.
-pub async fn create_workspace(db: &impl ConnectionTrait, name: &str, slug: &str) -> Result<i64> {
+pub async fn create_workspace(
+    db: &impl ConnectionTrait,
+    name: &str,
+    slug: &str,
+) -> Result<WorkspaceId> {
     let now = Utc::now();
     let ws = workspaces::ActiveModel {
         name: Set(name.to_owned()),
@@ -158,6 +156,8 @@ pub async fn create_workspace(db: &impl ConnectionTrait, name: &str, slug: &str)
         }
         _ => Error::Db(e),
     })?;
-    add_default_pipelines(db, ws.id).await?;
-    Ok(ws.id)
+    // The workspace was made just now, by this code.
+    let ws = WorkspaceId::vouched(ws.id);
+    add_default_pipelines(db, ws).await?;
+    Ok(ws)
 }

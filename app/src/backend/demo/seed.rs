@@ -2,6 +2,7 @@
 //! builds its indexes and, on PostgreSQL, its totals after the load), each kind generated
 //! in turn, and an audit entry.
 
+use crate::backend::WorkspaceId;
 use std::time::Instant;
 
 use rand::SeedableRng;
@@ -26,7 +27,7 @@ use crate::types::DemoDataReport;
 /// mixed into real ones could not be told apart or removed cleanly.
 pub async fn seed<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     owner_ids: &[i64],
     actor: &DemoActor,
     spec: &DemoSpec,
@@ -73,7 +74,11 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
         ms = committing.elapsed().as_millis() as u64,
         "demo seed: commit"
     );
-    tracing::info!(workspace_id, ?report, "demo data seeded");
+    tracing::info!(
+        workspace_id = workspace_id.get(),
+        ?report,
+        "demo data seeded"
+    );
     Ok(report)
 }
 
@@ -155,14 +160,14 @@ async fn build_indexes(
 /// Switches the totals' triggers back on and sums the workspace's rows into them.
 async fn resume_totals(
     txn: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<(), sea_orm::DbErr> {
     let summing = Instant::now();
     let backend = txn.get_database_backend();
     for t in migrations::totals::ALL {
         txn.execute_unprepared(&format!("ALTER TABLE {} ENABLE TRIGGER USER", t.source))
             .await?;
-        for sql in t.rebuild(backend, workspace_id) {
+        for sql in t.rebuild(backend, workspace_id.get()) {
             txn.execute_unprepared(&sql).await?;
         }
     }
@@ -208,7 +213,7 @@ async fn rows_up_to(db: &impl ConnectionTrait, cap: u64) -> Result<u64> {
 
 async fn fill(
     txn: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     owner_ids: &[i64],
     actor: &DemoActor,
     spec: &DemoSpec,
@@ -234,7 +239,7 @@ async fn fill(
 
     let mut g = Generator {
         rng: ChaCha8Rng::seed_from_u64(spec.seed),
-        ws: workspace_id,
+        ws: workspace_id.get(),
         anchor: spec.anchor,
         owners: owner_ids.to_vec(),
         report: DemoDataReport::default(),
@@ -270,7 +275,7 @@ async fn fill(
     audit::record(
         txn,
         Entry {
-            workspace_id: Some(workspace_id),
+            workspace_id: Some(workspace_id.get()),
             actor_user_id: actor.user_id,
             actor_label: actor.label.clone(),
             action: ACTION_SEEDED,

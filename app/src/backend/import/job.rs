@@ -57,7 +57,7 @@ pub async fn start(
     };
     state
         .jobs()
-        .enqueue(&RunImport::job(&payload)?.in_workspace(auth.workspace_id()))
+        .enqueue(&RunImport::job(&payload)?.in_workspace(auth.workspace()))
         .await
 }
 
@@ -104,7 +104,7 @@ async fn run_job(
         });
         if let Err(e) = crate::backend::delivery::webhooks::emit(
             state,
-            workspace_id,
+            scope.workspace(),
             "import.completed",
             event,
             None,

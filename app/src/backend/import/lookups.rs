@@ -1,6 +1,7 @@
 //! What the rows of an import may refer to (existing domains and e-mails, the pipeline's
 //! stages, the workspace's members), loaded once per import rather than once per row.
 
+use crate::backend::WorkspaceId;
 use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -26,7 +27,7 @@ pub(super) struct Lookups {
 
 pub(super) async fn lookups(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     entity: ImportEntity,
     pipeline: Option<i64>,
 ) -> Result<Lookups> {

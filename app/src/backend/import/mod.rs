@@ -243,7 +243,7 @@ pub async fn check(
             })
         }
     };
-    let lookups = lookups(db, scope.workspace_id(), entity, options.pipeline_id).await?;
+    let lookups = lookups(db, scope.workspace(), entity, options.pipeline_id).await?;
     Ok(walk(
         path,
         sniffed,
@@ -296,7 +296,7 @@ pub async fn error_report(
     let sniffed = sniff_file(&path, options.has_header).await?;
     let mapping =
         mapping_of(entity, options, &sniffed).map_err(|p| Error::BadRequest(p.join(" ")))?;
-    let lookups = lookups(db, scope.workspace_id(), entity, options.pipeline_id).await?;
+    let lookups = lookups(db, scope.workspace(), entity, options.pipeline_id).await?;
     let (_, errors) = walk(
         path.clone(),
         sniffed.clone(),

@@ -2,6 +2,7 @@
 //! one transaction, streaming from the file so memory stays flat.
 
 use crate::backend::auth::can;
+use crate::backend::WorkspaceId;
 use std::path::PathBuf;
 
 use chrono::Utc;
@@ -54,7 +55,7 @@ pub async fn run<C: ConnectionTrait + TransactionTrait>(
         Err(problems) => return Err(Error::field("mapping", problems.join(" "))),
     };
     step("check every row", 5).await?;
-    let lookups_for_check = lookups(db, auth.workspace_id(), entity, options.pipeline_id).await?;
+    let lookups_for_check = lookups(db, auth.workspace(), entity, options.pipeline_id).await?;
     let (check, _) = walk(
         path.clone(),
         sniffed.clone(),
@@ -123,7 +124,7 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<(u64, u64)> {
     let to_write = check.valid.max(1);
     let entity = source.entity;
-    let lookups = lookups(db, auth.workspace_id(), entity, options.pipeline_id).await?;
+    let lookups = lookups(db, auth.workspace(), entity, options.pipeline_id).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<(u64, ValidRow)>(256);
     let walker = tokio::spawn(walk(
         source.path,
@@ -139,7 +140,7 @@ async fn write_all<C: ConnectionTrait + TransactionTrait>(
     let txn = crate::backend::db::begin_write(db).await?;
     let (mut inserted, mut updated) = (0u64, 0u64);
     while let Some((line, row)) = rx.recv().await {
-        let result = write_row(&txn, auth.workspace_id(), row).await;
+        let result = write_row(&txn, auth.workspace(), row).await;
         match result {
             Ok(Written::Inserted) => inserted += 1,
             Ok(Written::Updated) => updated += 1,
@@ -198,7 +199,7 @@ enum Written {
 
 /// One checked row: a new record, or an existing one overwritten (upserts by domain or
 /// e-mail; a record deleted since the check is inserted again).
-async fn write_row(txn: &impl ConnectionTrait, ws: i64, row: ValidRow) -> Result<Written> {
+async fn write_row(txn: &impl ConnectionTrait, ws: WorkspaceId, row: ValidRow) -> Result<Written> {
     fn inserted<T>(_: T) -> Written {
         Written::Inserted
     }

@@ -26,6 +26,12 @@ use crate::backend::entity::jobs;
 use crate::backend::events::{Bus, Event, Topic};
 use crate::backend::Result;
 
+/// The workspace `job` was enqueued in — by code that held a checked scope for it, or the
+/// workspaces code enumerating its own rows.
+pub fn workspace_of(job: &jobs::Model) -> Option<crate::backend::WorkspaceId> {
+    job.workspace_id.map(crate::backend::WorkspaceId::vouched)
+}
+
 /// How requests start work: enqueue, then announce, so an idle worker in any process picks
 /// the job up at once rather than at its next poll.
 #[derive(Clone)]
@@ -129,8 +135,8 @@ impl NewJob {
         }
     }
 
-    pub fn in_workspace(mut self, workspace_id: i64) -> Self {
-        self.workspace_id = Some(workspace_id);
+    pub fn in_workspace(mut self, workspace_id: crate::backend::WorkspaceId) -> Self {
+        self.workspace_id = Some(workspace_id.get());
         self
     }
 }

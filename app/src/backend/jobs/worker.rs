@@ -57,6 +57,11 @@ pub struct JobContext {
 }
 
 impl JobContext {
+    /// The workspace the job was enqueued in (by code that held a checked scope for it).
+    pub fn workspace(&self) -> Option<crate::backend::WorkspaceId> {
+        super::workspace_of(&self.job)
+    }
+
     pub fn payload<T: serde::de::DeserializeOwned>(&self) -> Result<T, JobError> {
         serde_json::from_str(&self.job.payload)
             .map_err(|e| JobError::Permanent(format!("the job's input is not valid: {e}")))

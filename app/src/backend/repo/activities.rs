@@ -1,6 +1,7 @@
 //! Activities: calls, e-mails, meetings, notes and tasks, attached to a company, a deal
 //! and/or a contact — the timeline of the company and deal pages.
 
+use crate::backend::WorkspaceId;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -116,7 +117,11 @@ pub async fn list(
     })
 }
 
-async fn find(db: &impl ConnectionTrait, workspace_id: i64, id: i64) -> Result<activities::Model> {
+async fn find(
+    db: &impl ConnectionTrait,
+    workspace_id: WorkspaceId,
+    id: i64,
+) -> Result<activities::Model> {
     activities::Entity::find_by_id(id)
         .filter(activities::Column::WorkspaceId.eq(workspace_id))
         .one(db)
@@ -125,14 +130,14 @@ async fn find(db: &impl ConnectionTrait, workspace_id: i64, id: i64) -> Result<a
 }
 
 pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Activity> {
-    Ok(hydrate(db, vec![find(db, scope.workspace_id(), id).await?])
+    Ok(hydrate(db, vec![find(db, scope.workspace(), id).await?])
         .await?
         .remove(0))
 }
 
 async fn validate(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     input: &ActivityInput,
 ) -> Result<(String, Option<String>)> {
     let mut errors: Vec<FieldError> = Vec::new();
@@ -182,7 +187,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     input: &ActivityInput,
 ) -> Result<Activity> {
     let txn = crate::backend::db::begin_write(db).await?;
-    let (subject, body) = validate(&txn, auth.workspace_id(), input).await?;
+    let (subject, body) = validate(&txn, auth.workspace(), input).await?;
     let now = Utc::now();
     let row = activities::ActiveModel {
         workspace_id: Set(auth.workspace_id()),
@@ -220,8 +225,8 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     input: &ActivityInput,
 ) -> Result<Activity> {
     let txn = crate::backend::db::begin_write(db).await?;
-    let existing = find(&txn, auth.workspace_id(), id).await?;
-    let (subject, body) = validate(&txn, auth.workspace_id(), input).await?;
+    let existing = find(&txn, auth.workspace(), id).await?;
+    let (subject, body) = validate(&txn, auth.workspace(), input).await?;
     let was_done = existing.done_at;
     let mut a: activities::ActiveModel = existing.into();
     a.kind = Set(input.kind);
@@ -256,7 +261,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     id: i64,
 ) -> Result<()> {
     let txn = crate::backend::db::begin_write(db).await?;
-    let existing = find(&txn, auth.workspace_id(), id).await?;
+    let existing = find(&txn, auth.workspace(), id).await?;
     activities::Entity::delete_by_id(existing.id)
         .exec(&txn)
         .await?;
@@ -273,7 +278,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
 
 pub(crate) async fn recent_for_company(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     company_id: i64,
     limit: u64,
 ) -> Result<Vec<Activity>> {

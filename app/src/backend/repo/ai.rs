@@ -1,6 +1,7 @@
 //! The AI analyst's workspace state: provider settings (key encrypted at rest), token usage
 //! per month, the response cache and insights.
 
+use crate::backend::WorkspaceId;
 use chrono::{Datelike, Utc};
 use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict},
@@ -17,7 +18,7 @@ use crate::types::{AiSettingsInput, AiUsageReport, FieldError, Insight};
 
 pub async fn settings(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<Option<ai_settings::Model>> {
     Ok(ai_settings::Entity::find_by_id(workspace_id)
         .one(db)
@@ -81,7 +82,7 @@ pub async fn save_settings(
     input: &AiSettingsInput,
 ) -> Result<ai_settings::Model> {
     validate(input)?;
-    let existing = settings(db, auth.workspace_id()).await?;
+    let existing = settings(db, auth.workspace()).await?;
     let key = match (&input.api_key, input.clear_api_key) {
         (_, true) => None,
         (Some(k), _) if !k.trim().is_empty() => Some(secrets.encrypt(k.trim())),
@@ -128,13 +129,13 @@ pub fn month_of(now: chrono::DateTime<Utc>) -> String {
 /// Adds `tokens` to this month's count of (workspace, user); user 0 is background work.
 pub async fn record_usage(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     user_id: i64,
     tokens: i64,
 ) -> Result<()> {
     let now = Utc::now();
     ai_usage::Entity::insert(ai_usage::ActiveModel {
-        workspace_id: Set(workspace_id),
+        workspace_id: Set(workspace_id.get()),
         user_id: Set(user_id),
         month: Set(month_of(now)),
         tokens: Set(tokens),
@@ -165,7 +166,10 @@ pub async fn record_usage(
 }
 
 /// Tokens the workspace used this month.
-pub async fn tokens_this_month(db: &impl ConnectionTrait, workspace_id: i64) -> Result<i64> {
+pub async fn tokens_this_month(
+    db: &impl ConnectionTrait,
+    workspace_id: WorkspaceId,
+) -> Result<i64> {
     let rows: Vec<i64> = ai_usage::Entity::find()
         .select_only()
         .column(ai_usage::Column::Tokens)
@@ -331,13 +335,13 @@ pub struct NewInsight {
 /// Stores findings the workspace has not seen; answers how many were new.
 pub async fn add_insights(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     found: Vec<NewInsight>,
 ) -> Result<u64> {
     let mut added = 0;
     for f in found {
         let res = ai_insights::Entity::insert(ai_insights::ActiveModel {
-            workspace_id: Set(workspace_id),
+            workspace_id: Set(workspace_id.get()),
             kind: Set(f.kind.to_owned()),
             subject: Set(f.subject.chars().take(300).collect()),
             subject_id: Set(f.subject_id),
@@ -367,7 +371,7 @@ pub async fn add_insights(
 /// Whether `fingerprint` is already known to the workspace (the model is not asked twice).
 pub async fn has_insight(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     fingerprint: &str,
 ) -> Result<bool> {
     Ok(ai_insights::Entity::find()
@@ -438,7 +442,7 @@ pub async fn suggestion_subjects(
 }
 
 /// The ids of a workspace's insights, newest first (tests and the job's log).
-pub async fn insight_ids(db: &impl ConnectionTrait, workspace_id: i64) -> Result<Vec<i64>> {
+pub async fn insight_ids(db: &impl ConnectionTrait, workspace_id: WorkspaceId) -> Result<Vec<i64>> {
     Ok(ai_insights::Entity::find()
         .select_only()
         .column(ai_insights::Column::Id)

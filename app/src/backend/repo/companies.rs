@@ -2,6 +2,7 @@
 //! per-company summary. Tags are kept twice: as typed on the row (for display) and
 //! lower-cased in `company_tags` (for filtering with an index).
 
+use crate::backend::WorkspaceId;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::Utc;
@@ -343,7 +344,7 @@ pub async fn list(
 
 pub(crate) async fn find(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
 ) -> Result<companies::Model> {
     companies::Entity::find_by_id(id)
@@ -354,13 +355,13 @@ pub(crate) async fn find(
 }
 
 pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Company> {
-    Ok(to_company(find(db, scope.workspace_id(), id).await?))
+    Ok(to_company(find(db, scope.workspace(), id).await?))
 }
 
 /// Names of the given companies of the workspace, for lists that show them next to records.
 pub(crate) async fn names(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     ids: impl IntoIterator<Item = i64>,
 ) -> Result<HashMap<i64, (String, Option<String>)>> {
     let mut ids: Vec<i64> = ids.into_iter().collect();
@@ -387,7 +388,7 @@ pub(crate) async fn names(
         .await?;
     Ok(rows
         .into_iter()
-        .filter(|(_, ws, ..)| *ws == workspace_id)
+        .filter(|(_, ws, ..)| *ws == workspace_id.get())
         .map(|(id, _, name, domain)| (id, (name, domain)))
         .collect())
 }
@@ -408,7 +409,7 @@ fn map_unique(e: sea_orm::DbErr) -> Error {
 
 async fn replace_tags(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     company_id: i64,
     tags: &[String],
 ) -> Result<()> {
@@ -422,7 +423,7 @@ async fn replace_tags(
     if !lowered.is_empty() {
         company_tags::Entity::insert_many(lowered.into_iter().map(|tag| {
             company_tags::ActiveModel {
-                workspace_id: Set(workspace_id),
+                workspace_id: Set(workspace_id.get()),
                 company_id: Set(company_id),
                 tag: Set(tag),
             }
@@ -458,13 +459,13 @@ fn apply(active: &mut companies::ActiveModel, v: &ValidCompany) {
 /// Inserts a validated company without an audit entry (bulk imports audit once for all).
 pub(crate) async fn insert_row(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     v: &ValidCompany,
     source: CompanySource,
 ) -> Result<companies::Model> {
     let now = Utc::now();
     let mut active = companies::ActiveModel {
-        workspace_id: Set(workspace_id),
+        workspace_id: Set(workspace_id.get()),
         source: Set(source),
         created_at: Set(now),
         updated_at: Set(now),
@@ -483,7 +484,7 @@ pub(crate) async fn insert(
     v: &ValidCompany,
     source: CompanySource,
 ) -> Result<companies::Model> {
-    let row = insert_row(db, auth.workspace_id(), v, source).await?;
+    let row = insert_row(db, auth.workspace(), v, source).await?;
     audit::record(
         db,
         Entry::in_scope(auth, "company.created")
@@ -497,7 +498,7 @@ pub(crate) async fn insert(
 /// Overwrites an existing company with validated values, without an audit entry.
 pub(crate) async fn overwrite_row(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     existing: companies::Model,
     v: &ValidCompany,
 ) -> Result<companies::Model> {
@@ -517,7 +518,7 @@ pub(crate) async fn overwrite(
     v: &ValidCompany,
 ) -> Result<companies::Model> {
     let before = to_company(existing.clone());
-    let row = overwrite_row(db, auth.workspace_id(), existing, v).await?;
+    let row = overwrite_row(db, auth.workspace(), existing, v).await?;
     let after = to_company(row.clone());
     audit::record(
         db,
@@ -575,7 +576,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<Company> {
     let v = validate(input).map_err(Error::Validation)?;
     let txn = crate::backend::db::begin_write(db).await?;
-    let existing = find(&txn, auth.workspace_id(), id).await?;
+    let existing = find(&txn, auth.workspace(), id).await?;
     let row = overwrite(&txn, auth, existing, &v).await?;
     txn.commit().await?;
     Ok(to_company(row))
@@ -589,7 +590,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     id: i64,
 ) -> Result<()> {
     let txn = crate::backend::db::begin_write(db).await?;
-    let existing = find(&txn, auth.workspace_id(), id).await?;
+    let existing = find(&txn, auth.workspace(), id).await?;
     companies::Entity::delete_by_id(existing.id)
         .exec(&txn)
         .await?;
@@ -633,7 +634,7 @@ pub async fn summary(
 ) -> Result<crate::types::CompanySummary> {
     use super::{activities, competitors, contacts, deals, metrics, signals};
     let company = get(db, scope, id).await?;
-    let ws = scope.workspace_id();
+    let ws = scope.workspace();
     let (open_deals, open_pipeline, won_total) = deals::totals_for_company(db, ws, id).await?;
     let latest_signals = signals::latest_for_company(db, ws, id, 20).await?;
     let average_sentiment = (!latest_signals.is_empty()).then(|| {

@@ -1,5 +1,6 @@
 //! Competitor links: company A regards company B as a competitor, with a threat level.
 
+use crate::backend::WorkspaceId;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -15,7 +16,7 @@ use crate::types::{parse_optional_text, Competitor, CompetitorInput, FieldError}
 
 async fn hydrate(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     rows: Vec<competitors::Model>,
     show: fn(&competitors::Model) -> i64,
 ) -> Result<Vec<Competitor>> {
@@ -44,14 +45,14 @@ pub async fn of_company(
     scope: &Scope,
     company_id: i64,
 ) -> Result<Vec<Competitor>> {
-    company_repo::find(db, scope.workspace_id(), company_id).await?;
+    company_repo::find(db, scope.workspace(), company_id).await?;
     let rows = competitors::Entity::find()
         .filter(competitors::Column::WorkspaceId.eq(scope.workspace_id()))
         .filter(competitors::Column::CompanyId.eq(company_id))
         .order_by_asc(competitors::Column::Id)
         .all(db)
         .await?;
-    let mut list = hydrate(db, scope.workspace_id(), rows, |c| c.competitor_id).await?;
+    let mut list = hydrate(db, scope.workspace(), rows, |c| c.competitor_id).await?;
     // Highest threat first (the column holds text, so order here rather than in SQL).
     list.sort_by(|a, b| {
         b.threat_level
@@ -72,14 +73,14 @@ pub async fn competing_with(
         .filter(competitors::Column::CompetitorId.eq(company_id))
         .all(db)
         .await?;
-    hydrate(db, scope.workspace_id(), rows, |c| c.company_id).await
+    hydrate(db, scope.workspace(), rows, |c| c.company_id).await
 }
 
 /// The companies most often named as a competitor in the workspace, as (id, name), most
 /// named first — "the competitors" a dashboard follows.
 pub(crate) async fn most_named(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     n: usize,
 ) -> Result<Vec<(i64, String)>> {
     // From the counts the database keeps (`competitor_counts`, read top down by its index):
@@ -132,7 +133,7 @@ pub async fn upsert<C: ConnectionTrait + TransactionTrait>(
         ("company_id", input.company_id),
         ("competitor_id", input.competitor_id),
     ] {
-        if company_repo::find(&txn, auth.workspace_id(), id)
+        if company_repo::find(&txn, auth.workspace(), id)
             .await
             .is_err()
         {
@@ -188,7 +189,7 @@ pub async fn upsert<C: ConnectionTrait + TransactionTrait>(
     .await?;
     txn.commit().await?;
     Ok(
-        hydrate(db, auth.workspace_id(), vec![row], |c| c.competitor_id)
+        hydrate(db, auth.workspace(), vec![row], |c| c.competitor_id)
             .await?
             .remove(0),
     )

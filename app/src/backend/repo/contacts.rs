@@ -1,5 +1,6 @@
 //! Contacts: people at companies. E-mail addresses are unique per workspace.
 
+use crate::backend::WorkspaceId;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
@@ -22,7 +23,7 @@ pub const SORTS: &[&str] = &["name", "email", "created", "updated"];
 
 pub(crate) async fn hydrate(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     rows: Vec<contacts::Model>,
 ) -> Result<Vec<Contact>> {
     let names =
@@ -84,7 +85,7 @@ pub async fn list(
     )
     .await?;
     Ok(Page {
-        items: hydrate(db, scope.workspace_id(), rows).await?,
+        items: hydrate(db, scope.workspace(), rows).await?,
         total,
         total_exact,
         page: req.page,
@@ -94,7 +95,7 @@ pub async fn list(
 
 pub(crate) async fn find(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
 ) -> Result<contacts::Model> {
     contacts::Entity::find_by_id(id)
@@ -105,10 +106,8 @@ pub(crate) async fn find(
 }
 
 pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Contact> {
-    let row = find(db, scope.workspace_id(), id).await?;
-    Ok(hydrate(db, scope.workspace_id(), vec![row])
-        .await?
-        .remove(0))
+    let row = find(db, scope.workspace(), id).await?;
+    Ok(hydrate(db, scope.workspace(), vec![row]).await?.remove(0))
 }
 
 pub(crate) struct ValidContact {
@@ -193,7 +192,7 @@ pub(crate) fn validate_fields(
 /// Checks every field, and that the company belongs to this workspace.
 pub(crate) async fn validate(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     input: &ContactInput,
 ) -> Result<ValidContact> {
     let own = validate_fields(input);
@@ -238,12 +237,12 @@ fn apply(a: &mut contacts::ActiveModel, v: ValidContact) {
 /// Inserts a validated contact without an audit entry (bulk imports audit once for all).
 pub(crate) async fn insert_row(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     v: ValidContact,
 ) -> Result<contacts::Model> {
     let now = Utc::now();
     let mut a = contacts::ActiveModel {
-        workspace_id: Set(workspace_id),
+        workspace_id: Set(workspace_id.get()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -268,7 +267,7 @@ pub(crate) async fn insert(
     auth: &Authorized<'_, can::Write>,
     v: ValidContact,
 ) -> Result<contacts::Model> {
-    let row = insert_row(db, auth.workspace_id(), v).await?;
+    let row = insert_row(db, auth.workspace(), v).await?;
     audit::record(
         db,
         Entry::in_scope(auth, "contact.created")
@@ -302,7 +301,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     input: &ContactInput,
 ) -> Result<Contact> {
     let txn = crate::backend::db::begin_write(db).await?;
-    let v = validate(&txn, auth.workspace_id(), input).await?;
+    let v = validate(&txn, auth.workspace(), input).await?;
     let row = insert(&txn, auth, v).await?;
     txn.commit().await?;
     get(db, auth, row.id).await
@@ -315,8 +314,8 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     input: &ContactInput,
 ) -> Result<Contact> {
     let txn = crate::backend::db::begin_write(db).await?;
-    let existing = find(&txn, auth.workspace_id(), id).await?;
-    let v = validate(&txn, auth.workspace_id(), input).await?;
+    let existing = find(&txn, auth.workspace(), id).await?;
+    let v = validate(&txn, auth.workspace(), input).await?;
     overwrite(&txn, auth, existing, v).await?;
     txn.commit().await?;
     get(db, auth, id).await
@@ -328,7 +327,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     id: i64,
 ) -> Result<()> {
     let txn = crate::backend::db::begin_write(db).await?;
-    let existing = find(&txn, auth.workspace_id(), id).await?;
+    let existing = find(&txn, auth.workspace(), id).await?;
     contacts::Entity::delete_by_id(existing.id)
         .exec(&txn)
         .await?;
@@ -345,7 +344,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
 
 pub(crate) async fn for_company(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     company_id: i64,
 ) -> Result<Vec<Contact>> {
     let rows = contacts::Entity::find()

@@ -208,7 +208,7 @@ pub async fn run_again(
     let new = NewJob {
         max_attempts: job.max_attempts,
         priority: job.priority,
-        ..NewJob::new(job.kind.clone(), payload).in_workspace(auth.workspace_id())
+        ..NewJob::new(job.kind.clone(), payload).in_workspace(auth.workspace())
     };
     let created = jobs_svc.enqueue(&new).await?;
     audit::record(

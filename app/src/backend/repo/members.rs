@@ -1,6 +1,7 @@
 //! Members of a workspace and their roles. The last owner can neither leave nor be demoted
 //! or removed: a workspace always has someone who can manage it.
 
+use crate::backend::WorkspaceId;
 use chrono::Utc;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -37,7 +38,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Member
 
 async fn membership(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     user_id: i64,
 ) -> Result<memberships::Model> {
     memberships::Entity::find()
@@ -48,7 +49,7 @@ async fn membership(
         .ok_or(Error::NotFound("member"))
 }
 
-async fn owner_count(db: &impl ConnectionTrait, workspace_id: i64) -> Result<u64> {
+async fn owner_count(db: &impl ConnectionTrait, workspace_id: WorkspaceId) -> Result<u64> {
     Ok(memberships::Entity::find()
         .filter(memberships::Column::WorkspaceId.eq(workspace_id))
         .filter(memberships::Column::Role.eq(Role::Owner))
@@ -67,7 +68,7 @@ pub async fn change_role<C: ConnectionTrait + TransactionTrait>(
     role: Role,
 ) -> Result<Member> {
     let txn = crate::backend::db::begin_write(db).await?;
-    let current = membership(&txn, auth.workspace_id(), user_id).await?;
+    let current = membership(&txn, auth.workspace(), user_id).await?;
     // Owners are made and unmade only by owners.
     if (current.role == Role::Owner || role == Role::Owner) && !auth.can(Action::ManageOwners) {
         return Err(Error::Forbidden(
@@ -76,7 +77,7 @@ pub async fn change_role<C: ConnectionTrait + TransactionTrait>(
     }
     if current.role == Role::Owner
         && role != Role::Owner
-        && owner_count(&txn, auth.workspace_id()).await? <= 1
+        && owner_count(&txn, auth.workspace()).await? <= 1
     {
         return Err(last_owner());
     }
@@ -121,16 +122,16 @@ pub async fn remove<C: ConnectionTrait + TransactionTrait>(
         ));
     }
     let txn = crate::backend::db::begin_write(db).await?;
-    let current = membership(&txn, auth.workspace_id(), user_id).await?;
+    let current = membership(&txn, auth.workspace(), user_id).await?;
     if current.role == Role::Owner {
         if !auth.can(Action::ManageOwners) {
             return Err(Error::Forbidden("only an owner can remove an owner".into()));
         }
-        if owner_count(&txn, auth.workspace_id()).await? <= 1 {
+        if owner_count(&txn, auth.workspace()).await? <= 1 {
             return Err(last_owner());
         }
     }
-    end_membership(&txn, auth.workspace_id(), &current).await?;
+    end_membership(&txn, auth.workspace(), &current).await?;
     audit::record(
         &txn,
         Entry::in_scope(auth, actions::MEMBER_REMOVED).target("user", user_id),
@@ -143,11 +144,11 @@ pub async fn remove<C: ConnectionTrait + TransactionTrait>(
 /// The caller leaves the workspace.
 pub async fn leave<C: ConnectionTrait + TransactionTrait>(db: &C, scope: &Scope) -> Result<()> {
     let txn = crate::backend::db::begin_write(db).await?;
-    let current = membership(&txn, scope.workspace_id(), scope.user_id()).await?;
-    if current.role == Role::Owner && owner_count(&txn, scope.workspace_id()).await? <= 1 {
+    let current = membership(&txn, scope.workspace(), scope.user_id()).await?;
+    if current.role == Role::Owner && owner_count(&txn, scope.workspace()).await? <= 1 {
         return Err(last_owner());
     }
-    end_membership(&txn, scope.workspace_id(), &current).await?;
+    end_membership(&txn, scope.workspace(), &current).await?;
     audit::record(
         &txn,
         Entry::in_scope(scope, actions::MEMBER_LEFT).target("user", scope.user_id()),
@@ -159,7 +160,7 @@ pub async fn leave<C: ConnectionTrait + TransactionTrait>(db: &C, scope: &Scope)
 
 async fn end_membership(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     m: &memberships::Model,
 ) -> Result<()> {
     memberships::Entity::delete_by_id(m.id).exec(db).await?;

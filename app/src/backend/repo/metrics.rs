@@ -1,6 +1,7 @@
 //! Market metrics: time series per company (headcount, web traffic, price, funding …) or
 //! per segment ("fintech/DE").
 
+use crate::backend::WorkspaceId;
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -128,10 +129,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     }
     let txn = crate::backend::db::begin_write(db).await?;
     if let Some(c) = input.company_id {
-        if company_repo::find(&txn, auth.workspace_id(), c)
-            .await
-            .is_err()
-        {
+        if company_repo::find(&txn, auth.workspace(), c).await.is_err() {
             err("company_id", "no such company".into());
         }
     }
@@ -189,7 +187,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
 /// The company's series over the last `days`, one per metric, oldest point first.
 pub(crate) async fn series_for_company(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     company_id: i64,
     days: i64,
 ) -> Result<Vec<MetricSeries>> {

@@ -1,6 +1,7 @@
 //! Pipelines and their ordered stages. Every workspace starts with "New business" and
 //! "Renewals"; admins edit stages. A stage that still holds deals cannot be removed.
 
+use crate::backend::WorkspaceId;
 use std::collections::HashMap;
 
 use chrono::Utc;
@@ -34,7 +35,7 @@ pub fn to_stage(m: &pipeline_stages::Model) -> Stage {
 /// Every stage of the workspace by id (a small table; lists use it to name stages).
 pub(crate) async fn stages_by_id(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<HashMap<i64, pipeline_stages::Model>> {
     Ok(pipeline_stages::Entity::find()
         .filter(pipeline_stages::Column::WorkspaceId.eq(workspace_id))
@@ -48,7 +49,7 @@ pub(crate) async fn stages_by_id(
 /// The workspace's pipelines as (id, name), in their order (for pickers and dashboards).
 pub(crate) async fn list_ids(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<Vec<(i64, String)>> {
     Ok(pipelines::Entity::find()
         .filter(pipelines::Column::WorkspaceId.eq(workspace_id))
@@ -68,7 +69,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Pipeli
         .order_by_asc(pipelines::Column::Id)
         .all(db)
         .await?;
-    let mut stages: Vec<pipeline_stages::Model> = stages_by_id(db, scope.workspace_id())
+    let mut stages: Vec<pipeline_stages::Model> = stages_by_id(db, scope.workspace())
         .await?
         .into_values()
         .collect();
@@ -90,7 +91,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Pipeli
 
 pub(crate) async fn find(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
 ) -> Result<pipelines::Model> {
     pipelines::Entity::find_by_id(id)
@@ -182,16 +183,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
         _ => Error::Db(e),
     })?;
     for (i, (_, stage, prob, kind)) in stages.iter().enumerate() {
-        insert_stage(
-            &txn,
-            auth.workspace_id(),
-            p.id,
-            i as i32,
-            stage,
-            *prob,
-            *kind,
-        )
-        .await?;
+        insert_stage(&txn, auth.workspace(), p.id, i as i32, stage, *prob, *kind).await?;
     }
     audit::record(
         &txn,
@@ -210,7 +202,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 
 async fn insert_stage(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     pipeline_id: i64,
     position: i32,
     name: &str,
@@ -219,7 +211,7 @@ async fn insert_stage(
 ) -> Result<()> {
     let now = Utc::now();
     pipeline_stages::ActiveModel {
-        workspace_id: Set(workspace_id),
+        workspace_id: Set(workspace_id.get()),
         pipeline_id: Set(pipeline_id),
         name: Set(name.to_owned()),
         position: Set(position),
@@ -246,7 +238,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     let name = parse_name(name, 100).map_err(|m| Error::field("name", m))?;
     let wanted = validate_stages(stages).map_err(Error::Validation)?;
     let txn = crate::backend::db::begin_write(db).await?;
-    let p = find(&txn, auth.workspace_id(), pipeline_id).await?;
+    let p = find(&txn, auth.workspace(), pipeline_id).await?;
     let current: Vec<pipeline_stages::Model> = pipeline_stages::Entity::find()
         .filter(pipeline_stages::Column::PipelineId.eq(p.id))
         .all(&txn)
@@ -309,16 +301,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
                     .await?;
             }
             None => {
-                insert_stage(
-                    &txn,
-                    auth.workspace_id(),
-                    p.id,
-                    i as i32,
-                    stage,
-                    *prob,
-                    *kind,
-                )
-                .await?
+                insert_stage(&txn, auth.workspace(), p.id, i as i32, stage, *prob, *kind).await?
             }
         }
     }
@@ -352,7 +335,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     pipeline_id: i64,
 ) -> Result<()> {
     let txn = crate::backend::db::begin_write(db).await?;
-    let p = find(&txn, auth.workspace_id(), pipeline_id).await?;
+    let p = find(&txn, auth.workspace(), pipeline_id).await?;
     let in_use = deals::Entity::find()
         .filter(deals::Column::PipelineId.eq(p.id))
         .count(&txn)

@@ -2,6 +2,7 @@
 //! report, a finished report's files, and deleting one. Starting and making one is
 //! `backend::reports`.
 
+use crate::backend::WorkspaceId;
 use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -97,7 +98,7 @@ fn to_report(r: Row, job: Option<&jobs::Model>) -> Report {
 
 async fn jobs_of(
     db: &impl ConnectionTrait,
-    ws: i64,
+    ws: WorkspaceId,
     rows: &[Row],
 ) -> Result<HashMap<i64, jobs::Model>> {
     let ids: Vec<i64> = rows
@@ -123,7 +124,7 @@ async fn jobs_of(
 pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Result<Page<Report>> {
     check_filters(q, FILTERS)?;
     let req = list::page_request(q);
-    let ws = scope.workspace_id();
+    let ws = scope.workspace();
     let mut sel = select().filter(reports::Column::WorkspaceId.eq(ws));
     if let Some(k) = q.filter("kind") {
         let kind = ReportKind::parse(k).ok_or_else(|| {
@@ -170,7 +171,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: &ListQuery) -> Re
 }
 
 pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Report> {
-    let ws = scope.workspace_id();
+    let ws = scope.workspace();
     let row = select()
         .filter(reports::Column::WorkspaceId.eq(ws))
         .filter(reports::Column::Id.eq(id))
@@ -227,7 +228,7 @@ pub async fn delete(
 /// A finished report in `format`: (bytes, content type, file name).
 pub async fn output(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     report_id: i64,
     format: ReportFormat,
 ) -> Result<(Vec<u8>, &'static str, String)> {

@@ -1,5 +1,6 @@
 //! Market signals: news, social and review items about a company, with sentiment −1…1.
 
+use crate::backend::WorkspaceId;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -22,7 +23,7 @@ pub const SORTS: &[&str] = &["published", "sentiment"];
 
 async fn hydrate(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     rows: Vec<signals::Model>,
 ) -> Result<Vec<Signal>> {
     let names = company_repo::names(db, workspace_id, rows.iter().map(|s| s.company_id)).await?;
@@ -92,7 +93,7 @@ pub async fn list(
     )
     .await?;
     Ok(Page {
-        items: hydrate(db, scope.workspace_id(), rows).await?,
+        items: hydrate(db, scope.workspace(), rows).await?,
         total,
         total_exact,
         page: req.page,
@@ -136,7 +137,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
         err("sentiment", "must be between -1 and 1".into());
     }
     let txn = crate::backend::db::begin_write(db).await?;
-    if company_repo::find(&txn, auth.workspace_id(), input.company_id)
+    if company_repo::find(&txn, auth.workspace(), input.company_id)
         .await
         .is_err()
     {
@@ -167,7 +168,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     )
     .await?;
     txn.commit().await?;
-    Ok(hydrate(db, auth.workspace_id(), vec![row]).await?.remove(0))
+    Ok(hydrate(db, auth.workspace(), vec![row]).await?.remove(0))
 }
 
 pub async fn delete<C: ConnectionTrait + TransactionTrait>(
@@ -195,7 +196,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
 
 pub(crate) async fn latest_for_company(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     company_id: i64,
     limit: u64,
 ) -> Result<Vec<Signal>> {

@@ -1,6 +1,7 @@
 //! What the report kinds share: the period, the segment filter, the currency deals are
 //! summed in, and number formatting.
 
+use crate::backend::WorkspaceId;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
@@ -87,7 +88,7 @@ struct CurrencyRow {
 
 /// The currency most of the workspace's deals are in: sums are taken in it alone (adding
 /// euros to dollars would state a number nobody can use), and the report says so.
-pub async fn main_currency(db: &impl ConnectionTrait, ws: i64) -> Result<Currency> {
+pub async fn main_currency(db: &impl ConnectionTrait, ws: WorkspaceId) -> Result<Currency> {
     let mut q = Query::new(db.get_database_backend());
     let sql = format!(
         "SELECT currency FROM deals WHERE workspace_id = {} GROUP BY currency ORDER BY COUNT(*) DESC, currency LIMIT 1",
@@ -148,7 +149,7 @@ pub struct MoverRow {
 /// `company_filter`, conditions on alias `c`).
 pub async fn first_last(
     db: &impl ConnectionTrait,
-    ws: i64,
+    ws: WorkspaceId,
     metric: &str,
     p: &Period,
     company_filter: impl FnOnce(&mut Query) -> String,

@@ -2,6 +2,7 @@
 //! table (size, headcount growth, coverage and its tone, deals), and the sentiment trend of
 //! each over the period.
 
+use crate::backend::WorkspaceId;
 use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::{ConnectionTrait, FromQueryResult};
@@ -64,7 +65,11 @@ fn in_list(q: &mut Query, ids: &[i64]) -> String {
         .join(", ")
 }
 
-pub async fn compute(db: &impl ConnectionTrait, ws: i64, v: &Valid) -> Result<Vec<Section>> {
+pub async fn compute(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    v: &Valid,
+) -> Result<Vec<Section>> {
     let backend = db.get_database_backend();
     let p = v.period;
     let Some((company_id, company)) = v.company.clone() else {

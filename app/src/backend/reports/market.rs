@@ -2,6 +2,7 @@
 //! growth, how it breaks down, metric trends, the top movers, the deals with it, and the
 //! tone of its coverage.
 
+use crate::backend::WorkspaceId;
 use std::collections::BTreeMap;
 
 use sea_orm::{ConnectionTrait, FromQueryResult};
@@ -45,7 +46,11 @@ struct DealRow {
     won_value: i64,
 }
 
-pub async fn compute(db: &impl ConnectionTrait, ws: i64, v: &Valid) -> Result<Vec<Section>> {
+pub async fn compute(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    v: &Valid,
+) -> Result<Vec<Section>> {
     let backend = db.get_database_backend();
     let p = v.period;
     let segment = v.segment();

@@ -18,6 +18,7 @@ mod market;
 mod pipeline;
 
 use crate::backend::auth::can;
+use crate::backend::WorkspaceId;
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, Utc};
@@ -121,7 +122,11 @@ fn trimmed(v: &Option<String>) -> Option<String> {
 }
 
 /// Checks `input` against the workspace; every problem is a field error.
-pub async fn validate(db: &impl ConnectionTrait, ws: i64, input: &ReportInput) -> Result<Valid> {
+pub async fn validate(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    input: &ReportInput,
+) -> Result<Valid> {
     let mut errors: Vec<FieldError> = Vec::new();
     let mut err = |field: &str, message: String| {
         errors.push(FieldError {
@@ -287,7 +292,7 @@ pub async fn start(
 ) -> Result<StartedReport> {
     let (report_id, job_id) = enqueue(
         state,
-        auth.workspace_id(),
+        auth.workspace(),
         Some(auth.user_id()),
         input,
         Some(Entry::in_scope(auth, "report.start")),
@@ -301,7 +306,7 @@ pub async fn start(
 /// record their own run).
 async fn enqueue(
     state: &AppState,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     created_by: Option<i64>,
     input: &ReportInput,
     audit_entry: Option<Entry>,
@@ -309,7 +314,7 @@ async fn enqueue(
     let valid = validate(&state.db, workspace_id, input).await?;
     let txn = crate::backend::db::begin_write(&state.db).await?;
     let row = reports::ActiveModel {
-        workspace_id: Set(workspace_id),
+        workspace_id: Set(workspace_id.get()),
         kind: Set(valid.kind.as_str().into()),
         title: Set(valid.title.clone()),
         input: Set(serde_json::to_string(&valid.input).map_err(anyhow::Error::from)?),
@@ -347,16 +352,16 @@ async fn enqueue(
 /// Starts a report for `workspace_id` (scheduled runs and scripts alike).
 pub async fn start_for(
     state: &AppState,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     created_by: Option<i64>,
     input: &ReportInput,
 ) -> Result<(i64, i64)> {
     enqueue(state, workspace_id, created_by, input, None).await
 }
 
-async fn announce(bus: &crate::backend::events::Bus, ws: i64, id: i64) {
+async fn announce(bus: &crate::backend::events::Bus, ws: WorkspaceId, id: i64) {
     bus.publish(Event::new(
-        Some(ws),
+        Some(ws.get()),
         Topic::Derived {
             entity: "report".into(),
             id,
@@ -414,8 +419,7 @@ async fn run_job(
     input: MakeInput,
 ) -> std::result::Result<serde_json::Value, JobError> {
     let ws = ctx
-        .job
-        .workspace_id
+        .workspace()
         .ok_or_else(|| JobError::Permanent("a report job needs a workspace".into()))?;
     let Some(row) = reports::Entity::find_by_id(input.report_id)
         .filter(reports::Column::WorkspaceId.eq(ws))
@@ -426,7 +430,7 @@ async fn run_job(
     };
     set_status(&state.db, row.id, ReportStatus::Running, None).await?;
     announce(ctx.bus(), ws, row.id).await;
-    let outcome = make(state, &ctx, &row).await;
+    let outcome = make(state, &ctx, ws, &row).await;
     let status = match &outcome {
         Ok(_) => None,
         Err(JobError::Cancelled) => Some((ReportStatus::Cancelled, None)),
@@ -446,9 +450,9 @@ async fn run_job(
 async fn make(
     state: &AppState,
     ctx: &JobContext,
+    ws: WorkspaceId,
     row: &reports::Model,
 ) -> std::result::Result<serde_json::Value, JobError> {
-    let ws = row.workspace_id;
     ctx.step("gather data", 5).await?;
     let input: ReportInput = serde_json::from_str(&row.input)
         .map_err(|e| JobError::Permanent(format!("the stored input is not valid: {e}")))?;
@@ -522,7 +526,7 @@ async fn make(
 /// charts yet.
 pub async fn compute(
     db: &impl ConnectionTrait,
-    ws: i64,
+    ws: WorkspaceId,
     valid: &Valid,
     title: &str,
     data_as_of: chrono::DateTime<Utc>,

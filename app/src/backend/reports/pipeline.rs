@@ -7,6 +7,7 @@
 //! (entered in the period) now at or beyond k. Lost deals count as having reached only the
 //! first stage, since where they were lost is not recorded.
 
+use crate::backend::WorkspaceId;
 use std::collections::BTreeMap;
 
 use sea_orm::{ConnectionTrait, FromQueryResult};
@@ -51,7 +52,11 @@ struct DealRow {
     amount_minor: i64,
 }
 
-pub async fn compute(db: &impl ConnectionTrait, ws: i64, v: &Valid) -> Result<Vec<Section>> {
+pub async fn compute(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    v: &Valid,
+) -> Result<Vec<Section>> {
     let backend = db.get_database_backend();
     let p = v.period;
     let Some((pipeline_id, pipeline)) = v.pipeline.clone() else {

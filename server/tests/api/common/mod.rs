@@ -383,6 +383,13 @@ pub async fn owner_of_new_workspace(
     (s, ws)
 }
 
+/// The `WorkspaceId` of workspace `id`, for the tests that call the backend below the API.
+pub async fn workspace(db: &sea_orm::DatabaseConnection, id: i64) -> app::backend::WorkspaceId {
+    app::backend::workspaces::by_id(db, id)
+        .await
+        .expect("the workspace exists")
+}
+
 /// Fills workspace `ws` with deterministic demo data (`seed`); answers its members' ids.
 pub async fn seed_demo(
     app: &TestApp,
@@ -393,6 +400,7 @@ pub async fn seed_demo(
 ) -> Vec<i64> {
     use app::backend::demo;
     let db = &app.state.db;
+    let ws = workspace(db, ws).await;
     let owners = demo::member_ids(db, ws).await.unwrap();
     demo::seed(
         db,

@@ -34,8 +34,8 @@ async fn admit(state: &AppState, scope: &Scope) -> Result<Resolved> {
         .limiter
         .check(&format!("{}:{}", scope.workspace_id(), scope.user_id()))
         .map_err(Error::RateLimited)?;
-    let resolved = crate::backend::ai::resolve(state, scope.workspace_id()).await?;
-    crate::backend::ai::check_budget(state, scope.workspace_id(), &resolved).await?;
+    let resolved = crate::backend::ai::resolve(state, scope.workspace()).await?;
+    crate::backend::ai::check_budget(state, scope.workspace(), &resolved).await?;
     Ok(resolved)
 }
 

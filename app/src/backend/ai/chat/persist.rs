@@ -106,7 +106,7 @@ pub(super) async fn finish_in_turn(state: &AppState, scope: &Scope, m: &ChatMess
     let txn = crate::backend::db::begin_write(&state.db).await?;
     repo::chat::save_answer(&txn, m).await?;
     let tokens = i64::from(m.prompt_tokens) + i64::from(m.completion_tokens);
-    repo::ai::record_usage(&txn, scope.workspace_id(), scope.user_id(), tokens).await?;
+    repo::ai::record_usage(&txn, scope.workspace(), scope.user_id(), tokens).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -109,7 +109,7 @@ pub(super) async fn competitor_comparison(
 ) -> Result<ToolOutcome, ToolError> {
     let company = repo::companies::get(db, scope, a.company_id).await?;
     let competitors = repo::competitors::of_company(db, scope, a.company_id).await?;
-    let ws = scope.workspace_id();
+    let ws = scope.workspace();
     let profile = |id: i64| async move {
         let signals = repo::signals::latest_for_company(db, ws, id, 20).await?;
         let (open, pipeline, _) = repo::deals::totals_for_company(db, ws, id).await?;

@@ -34,8 +34,8 @@ pub async fn board(
     q: &ListQuery,
     per_stage: u64,
 ) -> Result<Vec<BoardColumn>> {
-    pipeline_repo::find(db, scope.workspace_id(), pipeline_id).await?;
-    let stages = pipeline_repo::stages_by_id(db, scope.workspace_id()).await?;
+    pipeline_repo::find(db, scope.workspace(), pipeline_id).await?;
+    let stages = pipeline_repo::stages_by_id(db, scope.workspace()).await?;
     let mut q = q.clone();
     q.filters.insert("pipeline".into(), pipeline_id.to_string());
     q.filters.remove("stage");
@@ -89,7 +89,7 @@ pub async fn board(
             count: mine.iter().map(|t| t.n.max(0) as u64).sum(),
             total: money(|t| t.total),
             weighted: money(|t| t.weighted),
-            deals: hydrate_with(db, scope.workspace_id(), &stages, rows).await?,
+            deals: hydrate_with(db, scope.workspace(), &stages, rows).await?,
         });
     }
     Ok(columns)

@@ -1,5 +1,6 @@
 //! One company's deals: its newest, and its open and won totals.
 
+use crate::backend::WorkspaceId;
 use std::collections::BTreeMap;
 
 use sea_orm::{
@@ -16,7 +17,7 @@ use crate::types::{Currency, Deal, Money, StageKind};
 /// Deals of one company, newest first (the company page).
 pub(crate) async fn for_company(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     company_id: i64,
     limit: u64,
 ) -> Result<Vec<Deal>> {
@@ -44,7 +45,7 @@ struct KindTotal {
 /// Open deal count, open pipeline value and won value of one company, summed in SQL.
 pub(crate) async fn totals_for_company(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     company_id: i64,
 ) -> Result<(u64, Vec<Money>, Vec<Money>)> {
     let stages = pipeline_repo::stages_by_id(db, workspace_id).await?;

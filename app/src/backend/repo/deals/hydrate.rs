@@ -1,5 +1,6 @@
 //! Deals as the browser sees them: rows with their stage, company and owner names.
 
+use crate::backend::WorkspaceId;
 use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -34,7 +35,7 @@ async fn user_names(
 /// whatever the number of rows.
 pub(crate) async fn hydrate(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     rows: Vec<deals::Model>,
 ) -> Result<Vec<Deal>> {
     let stages = pipeline_repo::stages_by_id(db, workspace_id).await?;
@@ -44,7 +45,7 @@ pub(crate) async fn hydrate(
 /// `hydrate` with the workspace's stages already loaded (lists and the board have them).
 pub(super) async fn hydrate_with(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     stages: &HashMap<i64, pipeline_stages::Model>,
     rows: Vec<deals::Model>,
 ) -> Result<Vec<Deal>> {

@@ -13,6 +13,7 @@ mod listing;
 mod validate;
 mod write;
 
+use crate::backend::WorkspaceId;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::backend::auth::Scope;
@@ -51,7 +52,7 @@ pub const SORTS: &[&str] = &[
 
 pub(crate) async fn find(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
 ) -> Result<deals::Model> {
     deals::Entity::find_by_id(id)
@@ -62,8 +63,6 @@ pub(crate) async fn find(
 }
 
 pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Deal> {
-    let row = find(db, scope.workspace_id(), id).await?;
-    Ok(hydrate(db, scope.workspace_id(), vec![row])
-        .await?
-        .remove(0))
+    let row = find(db, scope.workspace(), id).await?;
+    Ok(hydrate(db, scope.workspace(), vec![row]).await?.remove(0))
 }

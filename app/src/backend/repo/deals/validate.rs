@@ -1,6 +1,7 @@
 //! Checking a deal input: every field, and that its stage, company and owner belong to the
 //! pipeline and the workspace.
 
+use crate::backend::WorkspaceId;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::backend::entity::{memberships, pipeline_stages};
@@ -24,7 +25,7 @@ pub(crate) struct ValidDeal {
 /// company and owner belong to this workspace (another workspace's ids look nonexistent).
 pub(crate) async fn validate(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     input: &DealInput,
 ) -> Result<ValidDeal> {
     let mut errors: Vec<FieldError> = Vec::new();

@@ -2,6 +2,7 @@
 //! kind) and delete, each in one transaction with its audit entry.
 
 use crate::backend::auth::can;
+use crate::backend::WorkspaceId;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -25,7 +26,7 @@ pub(crate) async fn insert(
     auth: &Authorized<'_, can::Write>,
     v: ValidDeal,
 ) -> Result<deals::Model> {
-    let row = insert_row(db, auth.workspace_id(), v).await?;
+    let row = insert_row(db, auth.workspace(), v).await?;
     audit::record(
         db,
         Entry::in_scope(auth, "deal.created")
@@ -39,12 +40,12 @@ pub(crate) async fn insert(
 /// Inserts a validated deal without an audit entry (bulk imports audit once for all).
 pub(crate) async fn insert_row(
     db: &impl ConnectionTrait,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     v: ValidDeal,
 ) -> Result<deals::Model> {
     let now = Utc::now();
     let row = deals::ActiveModel {
-        workspace_id: Set(workspace_id),
+        workspace_id: Set(workspace_id.get()),
         pipeline_id: Set(v.pipeline_id),
         stage_id: Set(v.stage.id),
         company_id: Set(v.company_id),
@@ -72,7 +73,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     input: &DealInput,
 ) -> Result<Deal> {
     let txn = crate::backend::db::begin_write(db).await?;
-    let v = validate(&txn, auth.workspace_id(), input).await?;
+    let v = validate(&txn, auth.workspace(), input).await?;
     let row = insert(&txn, auth, v).await?;
     txn.commit().await?;
     get(db, auth, row.id).await
@@ -85,8 +86,8 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     input: &DealInput,
 ) -> Result<Deal> {
     let txn = crate::backend::db::begin_write(db).await?;
-    let existing = find(&txn, auth.workspace_id(), id).await?;
-    let v = validate(&txn, auth.workspace_id(), input).await?;
+    let existing = find(&txn, auth.workspace(), id).await?;
+    let v = validate(&txn, auth.workspace(), input).await?;
     let stage_changed = existing.stage_id != v.stage.id;
     let from_stage = existing.stage_id;
     let now = Utc::now();
@@ -135,7 +136,7 @@ pub async fn move_to_stage<C: ConnectionTrait + TransactionTrait>(
     stage_id: i64,
 ) -> Result<Deal> {
     let txn = crate::backend::db::begin_write(db).await?;
-    let existing = find(&txn, auth.workspace_id(), id).await?;
+    let existing = find(&txn, auth.workspace(), id).await?;
     let stage = pipeline_stages::Entity::find_by_id(stage_id)
         .filter(pipeline_stages::Column::WorkspaceId.eq(auth.workspace_id()))
         .one(&txn)
@@ -177,7 +178,7 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
     id: i64,
 ) -> Result<()> {
     let txn = crate::backend::db::begin_write(db).await?;
-    let existing = find(&txn, auth.workspace_id(), id).await?;
+    let existing = find(&txn, auth.workspace(), id).await?;
     deals::Entity::delete_by_id(existing.id).exec(&txn).await?;
     audit::record(
         &txn,
