@@ -62,14 +62,8 @@ crate::endpoint_doc! {
 pub async fn delete_conversation(workspace: String, conversation_id: i64) -> Result<(), ApiError> {
     let scope = super::scope(&workspace).await?;
     let state = super::state()?;
-    for m in crate::backend::repo::chat::rows(
-        &state.db,
-        crate::backend::repo::chat::find(&state.db, &scope, conversation_id)
-            .await?
-            .id,
-    )
-    .await?
-    {
+    let conversation = crate::backend::repo::chat::find(&state.db, &scope, conversation_id).await?;
+    for m in crate::backend::repo::chat::rows(&state.db, &conversation).await? {
         state.chat_runs().stop(m.id);
     }
     Ok(crate::backend::repo::chat::delete(&state.db, &scope, conversation_id).await?)

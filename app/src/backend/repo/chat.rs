@@ -166,10 +166,15 @@ pub async fn rename(
     Ok(to_conversation(row))
 }
 
-pub async fn touch(db: &impl ConnectionTrait, id: i64) -> Result<()> {
+/// Marks `conversation` (found through a scope) as just used.
+pub async fn touch(
+    db: &impl ConnectionTrait,
+    conversation: &ai_conversations::Model,
+) -> Result<()> {
     ai_conversations::Entity::update_many()
         .col_expr(ai_conversations::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(ai_conversations::Column::Id.eq(id))
+        .filter(ai_conversations::Column::Id.eq(conversation.id))
+        .filter(ai_conversations::Column::WorkspaceId.eq(conversation.workspace_id))
         .exec(db)
         .await?;
     Ok(())
@@ -193,20 +198,17 @@ pub async fn messages(
     conversation_id: i64,
 ) -> Result<Vec<ChatMessage>> {
     let conv = find(db, scope, conversation_id).await?;
-    Ok(rows(db, conv.id)
-        .await?
-        .into_iter()
-        .map(to_message)
-        .collect())
+    Ok(rows(db, &conv).await?.into_iter().map(to_message).collect())
 }
 
-/// A conversation's messages in order (the caller has checked access).
+/// The messages of `conversation` (found through a scope), in order.
 pub async fn rows(
     db: &impl ConnectionTrait,
-    conversation_id: i64,
+    conversation: &ai_conversations::Model,
 ) -> Result<Vec<ai_messages::Model>> {
     Ok(ai_messages::Entity::find()
-        .filter(ai_messages::Column::ConversationId.eq(conversation_id))
+        .filter(ai_messages::Column::ConversationId.eq(conversation.id))
+        .filter(ai_messages::Column::WorkspaceId.eq(conversation.workspace_id))
         .order_by_asc(ai_messages::Column::Id)
         .all(db)
         .await?)
@@ -329,10 +331,16 @@ pub async fn set_content(db: &impl ConnectionTrait, id: i64, content: &str) -> R
     Ok(())
 }
 
-/// Drops the messages after `id` in its conversation (retry and edit-and-resend replace them).
-pub async fn delete_after(db: &impl ConnectionTrait, conversation_id: i64, id: i64) -> Result<()> {
+/// Drops the messages after `id` in `conversation` (found through a scope): retry and
+/// edit-and-resend replace them.
+pub async fn delete_after(
+    db: &impl ConnectionTrait,
+    conversation: &ai_conversations::Model,
+    id: i64,
+) -> Result<()> {
     ai_messages::Entity::delete_many()
-        .filter(ai_messages::Column::ConversationId.eq(conversation_id))
+        .filter(ai_messages::Column::ConversationId.eq(conversation.id))
+        .filter(ai_messages::Column::WorkspaceId.eq(conversation.workspace_id))
         .filter(ai_messages::Column::Id.gt(id))
         .exec(db)
         .await?;

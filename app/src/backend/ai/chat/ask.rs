@@ -91,7 +91,7 @@ pub async fn ask(
     let mut history = match conversation_id {
         Some(id) => {
             let conversation = repo::chat::find(&state.db, scope, id).await?;
-            let rows = repo::chat::rows(&state.db, conversation.id).await?;
+            let rows = repo::chat::rows(&state.db, &conversation).await?;
             busy(&rows, state.chat_runs())?;
             history(&rows, i64::MAX)
         }
@@ -154,10 +154,10 @@ pub(super) struct Pending {
 /// The turns before `question_id` and the question itself, as they stand in `db`.
 async fn history_to(
     db: &impl sea_orm::ConnectionTrait,
-    conversation_id: i64,
+    conversation: &crate::backend::entity::ai_conversations::Model,
     question_id: i64,
 ) -> Result<Vec<Message>> {
-    let rows = repo::chat::rows(db, conversation_id).await?;
+    let rows = repo::chat::rows(db, conversation).await?;
     Ok(history(&rows, question_id + 1))
 }
 
@@ -166,7 +166,7 @@ pub async fn retry(state: &AppState, scope: &Scope, message_id: i64) -> Result<S
     let db = &state.db;
     let msg = repo::chat::find_message(db, scope, message_id).await?;
     let conversation = repo::chat::find(db, scope, msg.conversation_id).await?;
-    let rows = repo::chat::rows(db, conversation.id).await?;
+    let rows = repo::chat::rows(db, &conversation).await?;
     busy(&rows, state.chat_runs())?;
     // The question this answer (or this question itself) belongs to.
     let question = rows
@@ -181,9 +181,9 @@ pub async fn retry(state: &AppState, scope: &Scope, message_id: i64) -> Result<S
     let resolved = admit(state, scope).await?;
     let _turn = state.writes().enter().await;
     let txn = crate::backend::db::begin_write(db).await?;
-    repo::chat::delete_after(&txn, conversation.id, question.id).await?;
-    repo::chat::touch(&txn, conversation.id).await?;
-    let history = history_to(&txn, conversation.id, question.id).await?;
+    repo::chat::delete_after(&txn, &conversation, question.id).await?;
+    repo::chat::touch(&txn, &conversation).await?;
+    let history = history_to(&txn, &conversation, question.id).await?;
     let answer = insert_answer(&txn, &conversation, &resolved).await?;
     txn.commit().await?;
     Ok(launch(state, scope, question.id, answer, history, resolved))
@@ -203,15 +203,15 @@ pub async fn edit(
         return Err(Error::BadRequest("only questions can be edited".into()));
     }
     let conversation = repo::chat::find(db, scope, msg.conversation_id).await?;
-    let rows = repo::chat::rows(db, conversation.id).await?;
+    let rows = repo::chat::rows(db, &conversation).await?;
     busy(&rows, state.chat_runs())?;
     let resolved = admit(state, scope).await?;
     let _turn = state.writes().enter().await;
     let txn = crate::backend::db::begin_write(db).await?;
     repo::chat::set_content(&txn, msg.id, &content).await?;
-    repo::chat::delete_after(&txn, conversation.id, msg.id).await?;
-    repo::chat::touch(&txn, conversation.id).await?;
-    let history = history_to(&txn, conversation.id, msg.id).await?;
+    repo::chat::delete_after(&txn, &conversation, msg.id).await?;
+    repo::chat::touch(&txn, &conversation).await?;
+    let history = history_to(&txn, &conversation, msg.id).await?;
     let answer = insert_answer(&txn, &conversation, &resolved).await?;
     txn.commit().await?;
     Ok(launch(state, scope, msg.id, answer, history, resolved))

@@ -36,12 +36,12 @@ pub(super) async fn store_turn(
         Some(id) => {
             // Read again under the lock: another answer may have started meanwhile.
             let conversation = repo::chat::find_for_update(&txn, scope, id).await?;
-            let rows = repo::chat::rows(&txn, conversation.id).await?;
+            let rows = repo::chat::rows(&txn, &conversation).await?;
             busy(&rows, state.chat_runs())?;
             if rows.is_empty() && conversation.title == "New conversation" {
                 repo::chat::rename(&txn, scope, id, &repo::chat::title_from(&p.question)).await?;
             } else {
-                repo::chat::touch(&txn, id).await?;
+                repo::chat::touch(&txn, &conversation).await?;
             }
             conversation
         }
