@@ -44,13 +44,12 @@ pub trait Permission: Copy + Send + Sync + 'static {
     const ACTION: Action;
 }
 
-/// One marker type per action.
+/// One marker type per `Action` variant, named alike (`can::Write` for `Action::Write`).
 pub mod can {
     use super::{Action, Permission};
 
     macro_rules! markers {
-        ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
-            $(#[$doc])*
+        ($($name:ident),* $(,)?) => {$(
             #[derive(Clone, Copy, Debug)]
             pub struct $name;
 
@@ -61,23 +60,14 @@ pub mod can {
     }
 
     markers!(
-        /// See workspace data.
         Read,
-        /// Create, change and delete workspace data.
         Write,
-        /// Start, cancel and schedule reports and other jobs.
         RunReports,
-        /// Create and revoke one's own API tokens.
         ManageOwnTokens,
-        /// Invite people, change roles below owner, remove members.
         ManageMembers,
-        /// Rename the workspace, edit pipelines, integrations and provider settings.
         ManageWorkspace,
-        /// Read the audit log.
         ViewAudit,
-        /// Make someone an owner or demote an owner.
         ManageOwners,
-        /// Delete the workspace and everything in it.
         DeleteWorkspace,
     );
 }
