@@ -225,6 +225,15 @@ pub struct Config {
     #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE", action = clap::ArgAction::Set, global = true)]
     pub webhook_allow_private: Option<bool>,
 
+    /// HubSpot's API (change it for a proxy, or a fake in tests).
+    #[arg(
+        long,
+        env = "HUBSPOT_API_URL",
+        default_value = "https://api.hubapi.com",
+        global = true
+    )]
+    pub hubspot_api_url: String,
+
     /// The AI model provider of workspaces that set none: `offline` (the built-in analyst,
     /// no model), `openai` (any OpenAI-compatible endpoint) or `anthropic`. Also writes report
     /// prose when not offline.
@@ -335,6 +344,13 @@ impl Config {
         };
         ai.http.idle_timeout = Duration::from_secs(self.ai_timeout_seconds.max(1));
         ai
+    }
+
+    pub fn connectors(&self) -> app::backend::connectors::ConnectorSettings {
+        app::backend::connectors::ConnectorSettings {
+            hubspot_url: self.hubspot_api_url.trim().trim_end_matches('/').to_owned(),
+            ..Default::default()
+        }
     }
 
     pub fn imports(&self) -> app::backend::import::ImportSettings {

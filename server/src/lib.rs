@@ -156,7 +156,8 @@ async fn build_state(
     let mut state = AppState::new(conn.clone(), events, auth, config.imports())
         .with_list_pool(lists)
         .with_delivery(delivery)
-        .with_ai(ai.clone());
+        .with_ai(ai.clone())
+        .with_connectors(config.connectors());
     if !ai.is_offline() {
         let provider = app::backend::ai::build_provider(
             &ai.provider,

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod chat;
 pub mod companies;
 pub mod competitors;
+pub mod connectors;
 pub mod contacts;
 pub mod dashboard;
 pub mod deals;

@@ -3,6 +3,7 @@
 //! only through the `JobKind` trait, so no domain module is imported by the queue.
 
 use crate::backend::ai::insights::{FindInsights, InsightsSweep};
+use crate::backend::connectors::SyncConnector;
 use crate::backend::delivery::{webhooks::DeliverWebhook, SendEmail};
 use crate::backend::import::RunImport;
 use crate::backend::jobs::{
@@ -40,6 +41,9 @@ pub fn registry(state: &AppState) -> Registry {
             state: state.clone(),
         })
         .kind(InsightsSweep {
+            state: state.clone(),
+        })
+        .kind(SyncConnector {
             state: state.clone(),
         })
         .on_failed({
@@ -87,6 +91,7 @@ mod tests {
                 RunImport::NAME,
                 FindInsights::NAME,
                 InsightsSweep::NAME,
+                SyncConnector::NAME,
             ],
             [
                 "noop",
@@ -98,6 +103,7 @@ mod tests {
                 "import",
                 "ai_insights",
                 "ai_insights_sweep",
+                "connector_sync",
             ]
         );
     }

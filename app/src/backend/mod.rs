@@ -5,6 +5,7 @@ pub mod ai;
 pub mod audit;
 pub mod auth;
 pub mod bulk;
+pub mod connectors;
 pub mod cron;
 pub mod dashboard;
 pub mod db;

@@ -162,6 +162,22 @@ async fn start_work(
     Ok(serde_json::json!({ "report_id": report_id, "job_id": job_id }))
 }
 
+/// Queues a sync of every connected connector whose interval has passed. A duplicate from
+/// another process's tick is harmless: `start_sync` leaves a queued or running sync be, and
+/// two syncs of one connector write the same links.
+pub async fn sync_due_connectors(state: &AppState) -> Result<usize> {
+    let due = crate::backend::repo::connectors::due(&state.db, Utc::now()).await?;
+    let mut started = 0;
+    for row in &due {
+        let ws = WorkspaceId::vouched(row.workspace_id);
+        match crate::backend::connectors::start_sync(state, ws, row).await {
+            Ok(_) => started += 1,
+            Err(e) => tracing::warn!(error = %e, connector = row.id, "queueing a sync"),
+        }
+    }
+    Ok(started)
+}
+
 /// Runs `tick` every `TICK` until `stop` says so.
 pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
@@ -170,6 +186,9 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
         }
         if let Err(e) = tick(&state, Utc::now(), 100).await {
             tracing::warn!(error = %e, "scheduler tick");
+        }
+        if let Err(e) = sync_due_connectors(&state).await {
+            tracing::warn!(error = %e, "queueing connector syncs");
         }
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}

@@ -58,6 +58,7 @@ struct Inner {
     /// Answers of the AI analyst being written in this process.
     chat_runs: super::ai::chat::Runs,
     writes: super::db::WriteGate,
+    connectors: super::connectors::ConnectorSettings,
 }
 
 impl AppState {
@@ -87,6 +88,7 @@ impl AppState {
                 ),
                 ai: Default::default(),
                 writes,
+                connectors: Default::default(),
             }),
         }
     }
@@ -131,6 +133,18 @@ impl AppState {
             inner.ai = ai;
         }
         self
+    }
+
+    /// The same state with these connector settings. Call before sharing the state.
+    pub fn with_connectors(mut self, connectors: super::connectors::ConnectorSettings) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.connectors = connectors;
+        }
+        self
+    }
+
+    pub fn connectors(&self) -> &super::connectors::ConnectorSettings {
+        &self.inner.connectors
     }
 
     pub fn ai(&self) -> &super::ai::AiConfig {

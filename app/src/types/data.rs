@@ -288,6 +288,10 @@ pub struct Company {
     pub tags: Vec<String>,
     pub source: CompanySource,
     pub external_ids: BTreeMap<String, String>,
+    /// Where each field's value came from, for fields a connector wrote or a person typed
+    /// since (absent: as entered before connectors, or never set).
+    #[serde(default)]
+    pub field_sources: BTreeMap<String, super::FieldSource>,
     #[serde(serialize_with = "super::timestamps::rfc3339_opt")]
     pub enriched_at: Option<DateTime<Utc>>,
     #[serde(serialize_with = "super::timestamps::rfc3339")]

@@ -5,6 +5,7 @@ mod api_docs;
 mod auth;
 pub mod charts;
 mod chat;
+mod connectors;
 mod dashboard;
 mod data;
 mod delivery;
@@ -27,6 +28,7 @@ pub use chat::{
     AiSettings, AiSettingsInput, AiUsageReport, AskQuestion, ChatEvent, ChatMessage, Conversation,
     Insight, SentMessage, ToolCall,
 };
+pub use connectors::{ConnectInput, Connector, ConnectorKind, ConnectorState, FieldSource};
 pub use dashboard::{Dashboard, DashboardQuery, Kpi, KpiValue};
 pub use data::{
     group_thousands, Activity, ActivityInput, ActivityKind, BoardColumn, Company, CompanyInput,

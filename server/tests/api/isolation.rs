@@ -379,6 +379,24 @@ fn probes(w: &World) -> BTreeMap<&'static str, Vec<Value>> {
     p.insert("get_ai_usage", vec![json!({"workspace": b})]);
     p.insert("list_insights", vec![json!({"workspace": b})]);
     p.insert("run_insights", both(&|ws| json!({"workspace": ws})));
+    // Admins only: the viewer is refused in A, and B does not exist for it.
+    p.insert("list_connectors", both(&|ws| json!({"workspace": ws})));
+    p.insert(
+        "connect_connector",
+        both(&|ws| json!({"workspace": ws, "input": {"kind": "hubspot", "access_token": "pat-x"}})),
+    );
+    p.insert(
+        "sync_connector",
+        both(&|ws| json!({"workspace": ws, "kind": "hubspot"})),
+    );
+    p.insert(
+        "pause_connector",
+        both(&|ws| json!({"workspace": ws, "kind": "hubspot", "paused": true})),
+    );
+    p.insert(
+        "disconnect_connector",
+        both(&|ws| json!({"workspace": ws, "kind": "hubspot"})),
+    );
     p.insert(
         "dismiss_insight",
         both(&|ws| json!({"workspace": ws, "id": r.insight})),
@@ -719,6 +737,11 @@ async fn snapshot(app: &TestApp) -> String {
             "workspace_id AS id, provider, base_url, model",
         ),
         ("ai_insights", "id, workspace_id, dismissed_at"),
+        ("connectors", "id, workspace_id, kind, state, account"),
+        (
+            "external_links",
+            "id, workspace_id, source, object, local_id",
+        ),
     ] {
         let rows = conn
             .query_all_raw(Statement::from_string(

@@ -76,6 +76,11 @@ const AREAS: &[(&str, &str, &str)] = &[
         "CSV upload, check and import; the per-row error report; CSV export of any list.",
     ),
     (
+        "connectors",
+        "Connectors",
+        "HubSpot sync (admins): connect with a token, sync now, pause, disconnect.",
+    ),
+    (
         "demo",
         "Demo data",
         "Fill an empty workspace with realistic demo data.",

@@ -108,6 +108,7 @@ impl Generator {
             source: Set(CompanySource::Demo),
             external_ids: Set(None),
             enriched_at: Set(None),
+            field_sources: Set(None),
             created_at: Set(created),
             updated_at: Set(created),
             ..Default::default()

@@ -25,6 +25,8 @@ pub struct Model {
     pub source: CompanySource,
     pub external_ids: Option<String>,
     pub enriched_at: Option<DateTimeUtc>,
+    /// JSON: where each field's value came from (`{"industry": {"source": "hubspot", "at": …}}`).
+    pub field_sources: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -179,6 +179,7 @@ pub fn test_config(database_url: &str) -> Config {
         webhook_allow_private: Some(true),
         ai_provider: "offline".into(),
         ai_base_url: String::new(),
+        hubspot_api_url: "http://127.0.0.1:9/".into(),
         ai_model: String::new(),
         ai_api_key: None,
         ai_monthly_token_budget: None,

@@ -78,6 +78,10 @@ pub fn to_company(m: companies::Model) -> Company {
             .external_ids
             .and_then(|j| serde_json::from_str::<BTreeMap<String, String>>(&j).ok())
             .unwrap_or_default(),
+        field_sources: m
+            .field_sources
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default(),
         enriched_at: m.enriched_at,
         created_at: m.created_at,
         updated_at: m.updated_at,

@@ -1,0 +1,93 @@
+//! Connectors over the API (admins and owners): which systems the workspace syncs with,
+//! connecting one with a credential that is never returned, syncing now, pausing, resuming
+//! and disconnecting. A sync is a job: follow it with `get_job`.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::types::{ApiError, ConnectInput, Connector, ConnectorKind};
+
+#[server(prefix = "/api", endpoint = "list_connectors", input = Json)]
+pub async fn list_connectors(workspace: String) -> Result<Vec<Connector>, ApiError> {
+    use crate::backend::auth::can;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
+    Ok(crate::backend::connectors::list(&super::state()?.db, &auth).await?)
+}
+
+crate::endpoint_doc! {
+    /// Every system the workspace can sync with, and its state: not connected, connected as
+    /// an account, paused, or needing attention (with what to do); the last sync and its job.
+    ListConnectors(workspace: String) -> Vec<Connector>,
+    example = {"workspace": "demo"}
+}
+
+#[server(prefix = "/api", endpoint = "connect_connector", input = Json)]
+pub async fn connect_connector(
+    workspace: String,
+    input: ConnectInput,
+) -> Result<Connector, ApiError> {
+    use crate::backend::auth::can;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
+    let state = super::state()?;
+    Ok(crate::backend::connectors::connect(&state, &auth, &input).await?)
+}
+
+crate::endpoint_doc! {
+    /// Connects a system with an access token (a HubSpot private app's), checked against it
+    /// first and stored encrypted, then starts the first sync. Connecting again replaces
+    /// the token (and, for another account, starts over).
+    ConnectConnector(workspace: String, input: ConnectInput) -> Connector,
+    example = {"workspace": "demo", "input": {"kind": "hubspot", "access_token": "pat-na1-00000000-0000-0000-0000-000000000000"}}
+}
+
+#[server(prefix = "/api", endpoint = "sync_connector", input = Json)]
+pub async fn sync_connector(workspace: String, kind: ConnectorKind) -> Result<Connector, ApiError> {
+    use crate::backend::auth::can;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
+    let state = super::state()?;
+    Ok(crate::backend::connectors::sync_now(&state, &auth, kind).await?)
+}
+
+crate::endpoint_doc! {
+    /// Syncs now (the sync already queued or running, if there is one); `sync_job_id` names
+    /// the job to follow.
+    SyncConnector(workspace: String, kind: ConnectorKind) -> Connector,
+    example = {"workspace": "demo", "kind": "hubspot"}
+}
+
+#[server(prefix = "/api", endpoint = "pause_connector", input = Json)]
+pub async fn pause_connector(
+    workspace: String,
+    kind: ConnectorKind,
+    paused: bool,
+) -> Result<Connector, ApiError> {
+    use crate::backend::auth::can;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
+    let state = super::state()?;
+    Ok(crate::backend::connectors::set_paused(&state, &auth, kind, paused).await?)
+}
+
+crate::endpoint_doc! {
+    /// Pauses (`paused: true`) or resumes a connector. A sync running stops after its page.
+    PauseConnector(workspace: String, kind: ConnectorKind, paused: bool) -> Connector,
+    example = {"workspace": "demo", "kind": "hubspot", "paused": true}
+}
+
+#[server(prefix = "/api", endpoint = "disconnect_connector", input = Json)]
+pub async fn disconnect_connector(workspace: String, kind: ConnectorKind) -> Result<(), ApiError> {
+    use crate::backend::auth::can;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize::<can::ManageWorkspace>()?;
+    let state = super::state()?;
+    Ok(crate::backend::connectors::disconnect(&state, &auth, kind).await?)
+}
+
+crate::endpoint_doc! {
+    /// Forgets the token and the sync's cursor. Synced records stay as the workspace's own.
+    DisconnectConnector(workspace: String, kind: ConnectorKind) -> (),
+    example = {"workspace": "demo", "kind": "hubspot"}
+}

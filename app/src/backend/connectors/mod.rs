@@ -1,0 +1,321 @@
+//! Connectors: the workspace filled from the systems a team already keeps its records in.
+//! An admin connects one with a credential (checked against the system, stored encrypted,
+//! never returned); each sync is a job on the queue that writes one page of records per
+//! transaction together with the cursor that follows it, so a worker killed mid-sync resumes
+//! at the last committed page. A credential the system refuses stops the connector and marks
+//! it "needs attention" instead of retrying.
+
+pub mod http;
+pub mod hubspot;
+mod job;
+
+use std::collections::BTreeMap;
+
+use sea_orm::ConnectionTrait;
+
+pub use job::{Failure, SyncConnector, SyncJob};
+
+use crate::backend::auth::{can, Authorized};
+use crate::backend::entity::connectors;
+use crate::backend::jobs::{JobKind, JobStatus};
+use crate::backend::repo::connectors as repo;
+use crate::backend::{AppState, Error, Result, WorkspaceId};
+use crate::types::{ConnectInput, Connector, ConnectorKind, ConnectorState};
+
+/// Where each system is reached (configurable for tests and proxies) and how.
+#[derive(Clone, Debug)]
+pub struct ConnectorSettings {
+    pub hubspot_url: String,
+    pub http: http::HttpSettings,
+}
+
+impl Default for ConnectorSettings {
+    fn default() -> Self {
+        Self {
+            hubspot_url: "https://api.hubapi.com".into(),
+            http: http::HttpSettings::default(),
+        }
+    }
+}
+
+/// What is stored, encrypted, in `connectors.secret_enc`.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct Credential {
+    pub access_token: String,
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credential(..)")
+    }
+}
+
+pub(crate) fn credential(state: &AppState, row: &connectors::Model) -> Result<Credential> {
+    let plain = state
+        .auth()
+        .secrets
+        .decrypt(&row.secret_enc)
+        .map_err(|e| Error::Unavailable(e.to_string()))?;
+    serde_json::from_str(&plain)
+        .map_err(|_| Error::Unavailable("the stored credential could not be read".into()))
+}
+
+fn view(kind: ConnectorKind, row: Option<&connectors::Model>) -> Connector {
+    let Some(row) = row else {
+        return Connector {
+            kind,
+            label: kind.label().into(),
+            state: ConnectorState::NotConnected,
+            account: None,
+            attention: None,
+            sync_job_id: None,
+            last_sync_at: None,
+            last_error: None,
+            counts: BTreeMap::new(),
+            interval_minutes: 15,
+        };
+    };
+    Connector {
+        kind,
+        label: kind.label().into(),
+        state: ConnectorState::parse(&row.state).unwrap_or(ConnectorState::NeedsAttention),
+        account: Some(row.account.clone()),
+        attention: row.attention.clone(),
+        sync_job_id: row.sync_job_id,
+        last_sync_at: row.last_sync_at,
+        last_error: row.last_error.clone(),
+        counts: serde_json::from_str(&row.counts).unwrap_or_default(),
+        interval_minutes: row.interval_minutes,
+    }
+}
+
+/// Every system this build connects to, with this workspace's state of each.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    auth: &Authorized<'_, can::ManageWorkspace>,
+) -> Result<Vec<Connector>> {
+    let rows = repo::all(db, auth.workspace()).await?;
+    Ok(ConnectorKind::ALL
+        .iter()
+        .map(|&k| view(k, rows.iter().find(|r| r.kind == k.as_str())))
+        .collect())
+}
+
+pub async fn get(
+    db: &impl ConnectionTrait,
+    auth: &Authorized<'_, can::ManageWorkspace>,
+    kind: ConnectorKind,
+) -> Result<Connector> {
+    Ok(view(
+        kind,
+        repo::find(db, auth.workspace(), kind).await?.as_ref(),
+    ))
+}
+
+/// Checks the credential against the system, stores it and starts the first sync.
+pub async fn connect(
+    state: &AppState,
+    auth: &Authorized<'_, can::ManageWorkspace>,
+    input: &ConnectInput,
+) -> Result<Connector> {
+    let token = input.access_token.trim();
+    if token.is_empty() || token.len() > 4096 || !token.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(Error::field(
+            "access_token",
+            "paste the access token of a HubSpot private app",
+        ));
+    }
+    let settings = state.connectors();
+    let (account, account_id) = match input.kind {
+        ConnectorKind::Hubspot => {
+            let client = hubspot::Client::new(&settings.hubspot_url, token, &settings.http);
+            let found = client.account().await.map_err(|e| match e {
+                http::RemoteError::BadCredentials { message, .. } => Error::field(
+                    "access_token",
+                    format!("HubSpot refused this token: {message}"),
+                ),
+                http::RemoteError::MissingScope { message, .. } => Error::field(
+                    "access_token",
+                    format!("the token lacks a permission the sync needs: {message}"),
+                ),
+                other => other.into(),
+            })?;
+            (
+                format!("HubSpot account {}", found.portal_id),
+                found.portal_id.to_string(),
+            )
+        }
+    };
+    let secret = serde_json::to_string(&Credential {
+        access_token: token.to_owned(),
+    })
+    .map_err(anyhow::Error::from)?;
+    let txn = crate::backend::db::begin_write(&state.db).await?;
+    let row = repo::connect(
+        &txn,
+        auth.workspace(),
+        repo::Connection {
+            kind: input.kind,
+            secret_enc: state.auth().secrets.encrypt(&secret),
+            account: &account,
+            account_id: Some(&account_id),
+            user_id: auth.user_id(),
+        },
+    )
+    .await?;
+    crate::backend::audit::record(
+        &txn,
+        crate::backend::audit::Entry::in_scope(auth, "connector.connected")
+            .target("connector", row.id)
+            .detail(format!("{} as {account}", input.kind.label())),
+    )
+    .await?;
+    txn.commit().await?;
+    start_sync(state, auth.workspace(), &row).await?;
+    get(&state.db, auth, input.kind).await
+}
+
+async fn connected(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    kind: ConnectorKind,
+) -> Result<connectors::Model> {
+    repo::find(db, workspace, kind)
+        .await?
+        .ok_or(Error::NotFound("connector"))
+}
+
+/// Queues a sync of `row`, unless one is queued or running already (then that one stands).
+pub async fn start_sync(
+    state: &AppState,
+    workspace: WorkspaceId,
+    row: &connectors::Model,
+) -> Result<i64> {
+    if let Some(job_id) = row.sync_job_id {
+        if let Ok(job) = crate::backend::jobs::queue::get(&state.db, job_id).await {
+            if JobStatus::parse(&job.status).is_some_and(|s| !s.is_finished()) {
+                return Ok(job_id);
+            }
+        }
+    }
+    let job = state
+        .jobs()
+        .enqueue(
+            &SyncConnector::job(&SyncJob {
+                connector_id: row.id,
+            })?
+            .in_workspace(workspace),
+        )
+        .await?;
+    repo::set_job(&state.db, row.id, job.id).await?;
+    Ok(job.id)
+}
+
+/// "Sync now": a paused or attention-needing connector must be resumed or reconnected first.
+pub async fn sync_now(
+    state: &AppState,
+    auth: &Authorized<'_, can::ManageWorkspace>,
+    kind: ConnectorKind,
+) -> Result<Connector> {
+    let row = connected(&state.db, auth.workspace(), kind).await?;
+    match ConnectorState::parse(&row.state) {
+        Some(ConnectorState::Connected) => {}
+        Some(ConnectorState::Paused) => {
+            return Err(Error::Conflict(
+                "the connector is paused: resume it to sync".into(),
+            ))
+        }
+        _ => {
+            return Err(Error::Conflict(
+                row.attention
+                    .clone()
+                    .unwrap_or_else(|| "reconnect the connector to sync".into()),
+            ))
+        }
+    }
+    start_sync(state, auth.workspace(), &row).await?;
+    get(&state.db, auth, kind).await
+}
+
+/// Pauses (`paused = true`) or resumes a connector; a sync running now finishes its page
+/// and stops at the next.
+pub async fn set_paused(
+    state: &AppState,
+    auth: &Authorized<'_, can::ManageWorkspace>,
+    kind: ConnectorKind,
+    paused: bool,
+) -> Result<Connector> {
+    let row = connected(&state.db, auth.workspace(), kind).await?;
+    if ConnectorState::parse(&row.state) == Some(ConnectorState::NeedsAttention) {
+        return Err(Error::Conflict(
+            "the connector needs attention: reconnect it".into(),
+        ));
+    }
+    let next = if paused {
+        ConnectorState::Paused
+    } else {
+        ConnectorState::Connected
+    };
+    repo::set_state(&state.db, row.id, next, None).await?;
+    crate::backend::audit::record(
+        &state.db,
+        crate::backend::audit::Entry::in_scope(
+            auth,
+            if paused {
+                "connector.paused"
+            } else {
+                "connector.resumed"
+            },
+        )
+        .target("connector", row.id)
+        .detail(kind.label()),
+    )
+    .await?;
+    get(&state.db, auth, kind).await
+}
+
+/// Forgets the credential and the cursor. The records synced stay, as the workspace's own;
+/// their links go, so a later connection matches them again by domain and e-mail.
+pub async fn disconnect(
+    state: &AppState,
+    auth: &Authorized<'_, can::ManageWorkspace>,
+    kind: ConnectorKind,
+) -> Result<()> {
+    let row = connected(&state.db, auth.workspace(), kind).await?;
+    if let Some(job_id) = row.sync_job_id {
+        let _ = crate::backend::jobs::queue::cancel(&state.db, job_id).await;
+    }
+    let txn = crate::backend::db::begin_write(&state.db).await?;
+    repo::delete(&txn, row.id).await?;
+    crate::backend::repo::synced::unlink_all(&txn, auth.workspace(), kind.as_str()).await?;
+    crate::backend::audit::record(
+        &txn,
+        crate::backend::audit::Entry::in_scope(auth, "connector.disconnected")
+            .target("connector", row.id)
+            .detail(kind.label()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_states_are_the_schemas() {
+        let kinds: Vec<&str> = ConnectorKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(kinds, migrations::CONNECTOR_KINDS);
+        let states: Vec<&str> = ConnectorState::STORED.iter().map(|s| s.as_str()).collect();
+        assert_eq!(states, migrations::CONNECTOR_STATES);
+    }
+
+    #[test]
+    fn a_credential_never_prints() {
+        let c = Credential {
+            access_token: "pat-secret".into(),
+        };
+        assert!(!format!("{c:?}").contains("pat-secret"));
+    }
+}

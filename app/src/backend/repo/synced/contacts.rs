@@ -1,0 +1,149 @@
+//! Contacts from another system: matched by link, then by e-mail; their company is the
+//! local company linked to the one that system associates them with.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
+
+use super::{link, linked, Incoming, Object, Written};
+use crate::backend::entity::contacts;
+use crate::backend::repo::contacts::{validate_fields, ValidContact};
+use crate::backend::{Result, WorkspaceId};
+use crate::types::ContactInput;
+
+/// A contact as sent, with the external id of its company (if any).
+pub type IncomingContact = (ContactInput, Option<String>);
+
+fn tolerant(mut input: ContactInput, fallback_name: &str) -> Option<ValidContact> {
+    for _ in 0..3 {
+        match validate_fields(&input) {
+            Ok(v) => return Some(v),
+            Err(errors) => {
+                for e in errors {
+                    match e.field.as_str() {
+                        "name" => input.name = fallback_name.to_owned(),
+                        "email" => input.email = None,
+                        "title" => input.title = None,
+                        "phone" => input.phone = None,
+                        _ => input.linkedin_url = None,
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+fn apply(a: &mut contacts::ActiveModel, v: ValidContact) {
+    a.name_key = Set(v.name.to_lowercase());
+    a.name = Set(v.name);
+    a.company_id = Set(v.company_id);
+    a.email = Set(v.email.map(String::from));
+    a.title = Set(v.title);
+    a.phone = Set(v.phone);
+    a.linkedin_url = Set(v.linkedin_url);
+    a.updated_at = Set(Utc::now());
+}
+
+/// Writes a page of contacts from `source` inside `db` (the caller's transaction).
+pub async fn upsert_contacts(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    source: &str,
+    page: Vec<Incoming<IncomingContact>>,
+) -> Result<Written> {
+    let links = linked(
+        db,
+        workspace,
+        source,
+        Object::Contact,
+        page.iter().map(|r| r.external_id.as_str()),
+    )
+    .await?;
+    let companies = linked(
+        db,
+        workspace,
+        source,
+        Object::Company,
+        page.iter().filter_map(|r| r.values.1.as_deref()),
+    )
+    .await?;
+    let mut valid = Vec::with_capacity(page.len());
+    for r in page {
+        let (mut input, company_ref) = r.values;
+        input.company_id = company_ref.and_then(|c| companies.get(&c).copied());
+        let fallback = input
+            .email
+            .clone()
+            .unwrap_or_else(|| format!("{source} contact {}", r.external_id));
+        if let Some(v) = tolerant(input, &fallback) {
+            valid.push((r.external_id, r.modified, v));
+        }
+    }
+    let ids: Vec<i64> = links.values().copied().collect();
+    let mut rows: HashMap<i64, contacts::Model> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        contacts::Entity::find()
+            .filter(contacts::Column::WorkspaceId.eq(workspace.get()))
+            .filter(contacts::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect()
+    };
+    let emails: Vec<String> = valid
+        .iter()
+        .filter(|(id, _, _)| !links.contains_key(id))
+        .filter_map(|(_, _, v)| v.email.as_ref().map(|e| e.as_str().to_owned()))
+        .collect();
+    let mut by_email: HashMap<String, contacts::Model> = if emails.is_empty() {
+        HashMap::new()
+    } else {
+        contacts::Entity::find()
+            .filter(contacts::Column::WorkspaceId.eq(workspace.get()))
+            .filter(contacts::Column::Email.is_in(emails))
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|m| Some((m.email.clone()?, m)))
+            .collect()
+    };
+    let mut written = Written::default();
+    let mut new_links = Vec::with_capacity(valid.len());
+    for (external_id, modified, v) in valid {
+        let existing = links
+            .get(&external_id)
+            .and_then(|id| rows.remove(id))
+            .or_else(|| by_email.remove(v.email.as_ref()?.as_str()));
+        let row = match existing {
+            Some(m) => {
+                let mut a: contacts::ActiveModel = m.into();
+                apply(&mut a, v);
+                written.updated += 1;
+                a.update(db).await?
+            }
+            None => {
+                let now = Utc::now();
+                let mut a = contacts::ActiveModel {
+                    workspace_id: Set(workspace.get()),
+                    created_at: Set(now),
+                    ..Default::default()
+                };
+                apply(&mut a, v);
+                written.inserted += 1;
+                a.insert(db).await?
+            }
+        };
+        if let Some(e) = row.email.clone() {
+            by_email.insert(e, row.clone());
+        }
+        new_links.push((external_id, row.id, modified));
+    }
+    link(db, workspace, source, Object::Contact, new_links).await?;
+    Ok(written)
+}

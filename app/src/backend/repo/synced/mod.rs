@@ -1,0 +1,176 @@
+//! Records another system owns (HubSpot …), written a page at a time by a connector's sync.
+//!
+//! A record already linked by its external id is updated; otherwise companies match by domain
+//! and contacts by e-mail before a new record is made; then the link is written. Links are
+//! unique per workspace, system, object and external id, so a re-sync, a retried page or two
+//! syncs racing update the same record (the loser of a race fails its page on the unique
+//! index and its job retries, finding the link). Values that fail the product's own checks
+//! (a country that is not a code, a malformed URL) are left out rather than failing the
+//! record; the name falls back to the domain or the external id.
+
+mod companies;
+mod contacts;
+mod deals;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
+
+use crate::backend::entity::external_links;
+use crate::backend::{Result, WorkspaceId};
+
+pub use companies::{upsert_companies, COMPANY_FIELDS};
+pub use contacts::{upsert_contacts, IncomingContact};
+pub use deals::{
+    stage_ref, upsert_deals, upsert_pipelines, IncomingDeal, IncomingPipeline, IncomingStage,
+};
+
+/// One record as another system sent it.
+#[derive(Clone, Debug)]
+pub struct Incoming<T> {
+    pub external_id: String,
+    /// When that system last changed it.
+    pub modified: Option<DateTime<Utc>>,
+    pub values: T,
+}
+
+/// What a page did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    pub inserted: u64,
+    pub updated: u64,
+    /// Left for a later sync (a deal whose stage is not known yet).
+    pub skipped: u64,
+}
+
+impl Written {
+    pub fn total(&self) -> u64 {
+        self.inserted + self.updated
+    }
+}
+
+/// The kinds of records links point at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Object {
+    Company,
+    Contact,
+    Deal,
+    Pipeline,
+    Stage,
+}
+
+impl Object {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Object::Company => "company",
+            Object::Contact => "contact",
+            Object::Deal => "deal",
+            Object::Pipeline => "pipeline",
+            Object::Stage => "stage",
+        }
+    }
+}
+
+/// The local ids of `external_ids` already linked, by external id.
+pub async fn linked(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    source: &str,
+    object: Object,
+    external_ids: impl IntoIterator<Item = &str>,
+) -> Result<HashMap<String, i64>> {
+    let ids: Vec<&str> = external_ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut out = HashMap::with_capacity(ids.len());
+    // Bounded IN lists: SQLite allows 32,766 parameters, PostgreSQL 65,535.
+    for chunk in ids.chunks(1000) {
+        let rows = external_links::Entity::find()
+            .filter(external_links::Column::WorkspaceId.eq(workspace.get()))
+            .filter(external_links::Column::Source.eq(source))
+            .filter(external_links::Column::Object.eq(object.as_str()))
+            .filter(external_links::Column::ExternalId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        out.extend(rows.into_iter().map(|r| (r.external_id, r.local_id)));
+    }
+    Ok(out)
+}
+
+/// Writes (or moves) the links of a page in one statement.
+pub async fn link(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    source: &str,
+    object: Object,
+    links: Vec<(String, i64, Option<DateTime<Utc>>)>,
+) -> Result<()> {
+    if links.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let rows =
+        links.into_iter().map(
+            |(external_id, local_id, modified)| external_links::ActiveModel {
+                workspace_id: Set(workspace.get()),
+                source: Set(source.to_owned()),
+                object: Set(object.as_str().to_owned()),
+                external_id: Set(external_id),
+                local_id: Set(local_id),
+                remote_modified_at: Set(modified),
+                synced_at: Set(now),
+                ..Default::default()
+            },
+        );
+    external_links::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                external_links::Column::WorkspaceId,
+                external_links::Column::Source,
+                external_links::Column::Object,
+                external_links::Column::ExternalId,
+            ])
+            .update_columns([
+                external_links::Column::LocalId,
+                external_links::Column::RemoteModifiedAt,
+                external_links::Column::SyncedAt,
+            ])
+            .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The external ids a record has, by system (`{"hubspot": "123"}`), for its page.
+pub async fn links_of(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    object: Object,
+    local_id: i64,
+) -> Result<Vec<external_links::Model>> {
+    Ok(external_links::Entity::find()
+        .filter(external_links::Column::WorkspaceId.eq(workspace.get()))
+        .filter(external_links::Column::Object.eq(object.as_str()))
+        .filter(external_links::Column::LocalId.eq(local_id))
+        .all(db)
+        .await?)
+}
+
+/// Drops a system's links in a workspace (the records stay, as the workspace's own).
+pub async fn unlink_all(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    source: &str,
+) -> Result<u64> {
+    Ok(external_links::Entity::delete_many()
+        .filter(external_links::Column::WorkspaceId.eq(workspace.get()))
+        .filter(external_links::Column::Source.eq(source))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

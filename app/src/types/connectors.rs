@@ -1,0 +1,118 @@
+//! Connectors to the systems a team already keeps its records in (HubSpot), as the
+//! Settings → Integrations page and scripts see them. Credentials go in and never come out.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A system Hyperformant can sync with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectorKind {
+    Hubspot,
+}
+
+impl ConnectorKind {
+    pub const ALL: &'static [ConnectorKind] = &[ConnectorKind::Hubspot];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectorKind::Hubspot => "hubspot",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnectorKind::Hubspot => "HubSpot",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == s)
+    }
+}
+
+/// Where a connector stands. A sync running is shown by its job, not by a state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectorState {
+    /// Not set up in this workspace (a card with "Connect").
+    NotConnected,
+    /// Syncs on its interval and on demand.
+    Connected,
+    /// Set up, but syncs only when asked to resume.
+    Paused,
+    /// Stopped by a credential the other system refused: `attention` says what to do.
+    NeedsAttention,
+}
+
+impl ConnectorState {
+    pub const STORED: &'static [ConnectorState] = &[
+        ConnectorState::Connected,
+        ConnectorState::Paused,
+        ConnectorState::NeedsAttention,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectorState::NotConnected => "not_connected",
+            ConnectorState::Connected => "connected",
+            ConnectorState::Paused => "paused",
+            ConnectorState::NeedsAttention => "needs_attention",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            ConnectorState::NotConnected,
+            ConnectorState::Connected,
+            ConnectorState::Paused,
+            ConnectorState::NeedsAttention,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// A connector as a workspace's admins see it: never its credential.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct Connector {
+    pub kind: ConnectorKind,
+    pub label: String,
+    pub state: ConnectorState,
+    /// Who the credential acts as ("HubSpot account 12345"), once connected.
+    pub account: Option<String>,
+    /// What to do, when the state is `needs_attention`.
+    pub attention: Option<String>,
+    /// The sync running now or last run (follow it at `/api/get_job`).
+    pub sync_job_id: Option<i64>,
+    #[serde(serialize_with = "super::timestamps::rfc3339_opt")]
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// Records synced so far, per object (`companies`, `contacts`, `deals`, `pipelines`).
+    pub counts: BTreeMap<String, i64>,
+    pub interval_minutes: i32,
+}
+
+/// How to connect: a private-app access token, pasted once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct ConnectInput {
+    pub kind: ConnectorKind,
+    /// Write-only: stored encrypted, never returned.
+    pub access_token: String,
+}
+
+/// Where one field's value came from, and when it was written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct FieldSource {
+    /// `manual`, `import`, `hubspot` …
+    pub source: String,
+    #[serde(serialize_with = "super::timestamps::rfc3339")]
+    pub at: DateTime<Utc>,
+}
