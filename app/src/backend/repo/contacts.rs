@@ -224,7 +224,7 @@ fn map_unique(e: sea_orm::DbErr) -> Error {
     }
 }
 
-fn apply(a: &mut contacts::ActiveModel, v: ValidContact) {
+pub(crate) fn apply(a: &mut contacts::ActiveModel, v: ValidContact) {
     a.name_key = Set(v.name.to_lowercase());
     a.name = Set(v.name);
     a.company_id = Set(v.company_id);

@@ -38,13 +38,7 @@ fn tolerant(mut input: ContactInput, fallback_name: &str) -> Option<ValidContact
 }
 
 fn apply(a: &mut contacts::ActiveModel, v: ValidContact) {
-    a.name_key = Set(v.name.to_lowercase());
-    a.name = Set(v.name);
-    a.company_id = Set(v.company_id);
-    a.email = Set(v.email.map(String::from));
-    a.title = Set(v.title);
-    a.phone = Set(v.phone);
-    a.linkedin_url = Set(v.linkedin_url);
+    crate::backend::repo::contacts::apply(a, v);
     a.updated_at = Set(Utc::now());
 }
 
