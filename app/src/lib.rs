@@ -152,6 +152,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings/audit") view=AuditPage />
                     <Route path=path!("settings/webhooks") view=WebhooksPage />
                     <Route path=path!("settings/ai") view=crate::pages::ai_settings::AiSettingsPage />
+                    <Route path=path!("settings/integrations") view=crate::pages::integrations::IntegrationsPage />
                     <Route path=path!("insights") view=crate::pages::insights::InsightsPage />
                     <Route path=path!("settings/system") view=SystemPage />
                 </ParentRoute>

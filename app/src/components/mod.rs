@@ -10,6 +10,7 @@ pub mod layout;
 pub mod list;
 pub mod live;
 pub mod markdown;
+pub mod provenance;
 pub mod session;
 pub mod system_status;
 pub mod theme;

@@ -14,6 +14,7 @@ use crate::api::companies::{get_company_summary, list_companies, DeleteCompany};
 use crate::api::competitors::{DeleteCompetitor, SaveCompetitor};
 use crate::components::form::{form_values, Alert, AlertKind, INPUT};
 use crate::components::format;
+use crate::components::provenance::Provenance;
 use crate::components::ui::{button_class, use_hydrated, Badge, Card, Skeleton, Tone};
 use crate::types::{
     ActivityInput, ActivityKind, CompanySummary, CompetitorInput, ListQuery, Role, StageKind,
@@ -275,6 +276,7 @@ fn OverviewTab(s: CompanySummary) -> impl IntoView {
                         <div><dt class="text-zinc-500">{k}</dt><dd class="font-medium text-zinc-900 dark:text-zinc-100">{if v.is_empty() { "—".to_owned() } else { v }}</dd></div>
                     }).collect_view()}
                 </dl>
+                <Provenance company=c.clone() />
                 <div class="mt-4 flex gap-4 text-sm">
                     {c.website.clone().map(|w| view! { <a href=w rel="noopener noreferrer" target="_blank" class="text-brand-600 hover:underline dark:text-brand-400">"Website"</a> })}
                     {c.linkedin_url.clone().map(|w| view! { <a href=w rel="noopener noreferrer" target="_blank" class="text-brand-600 hover:underline dark:text-brand-400">"LinkedIn"</a> })}

@@ -55,8 +55,11 @@ pub fn EditDealPage() -> impl IntoView {
         |(s, id)| async move {
             let deal = get_deal(s.clone(), id).await?;
             let pipelines = list_pipelines(s.clone()).await?;
+            let links = crate::api::connectors::list_record_links(s.clone(), "deal".into(), id)
+                .await
+                .unwrap_or_default();
             let members = list_members(s).await?;
-            Ok::<_, ApiError>((deal, pipelines, members))
+            Ok::<_, ApiError>((deal, pipelines, members, links))
         },
     );
     view! {
@@ -64,12 +67,34 @@ pub fn EditDealPage() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok((deal, pipelines, members)) => view! { <DealForm pipelines members existing=Some(deal) /> }.into_any(),
+                    Ok((deal, pipelines, members, links)) => view! {
+                        <SyncNotes links />
+                        <DealForm pipelines members existing=Some(deal) />
+                    }.into_any(),
                     Err(_) => view! { <super::not_found::NotFound /> }.into_any(),
                 }
             })}
         </Suspense>
     }
+}
+
+/// "Synced with HubSpot (id 301)", and a conflict that kept the last change here from being
+/// sent there.
+#[component]
+fn SyncNotes(links: Vec<crate::types::RecordLink>) -> impl IntoView {
+    use crate::components::form::{Alert, AlertKind};
+    links
+        .into_iter()
+        .map(|l| {
+            let system = if l.source == "hubspot" { "HubSpot".to_owned() } else { l.source.clone() };
+            view! {
+                <div class="mb-4 space-y-2" data-testid="sync-notes">
+                    <p class="text-xs text-zinc-500">{format!("Synced with {system} (id {}); changes to stage, amount and close date are sent back.", l.external_id)}</p>
+                    {l.conflict.map(|c| view! { <Alert kind=AlertKind::Error>{c}</Alert> })}
+                </div>
+            }
+        })
+        .collect_view()
 }
 
 #[component]

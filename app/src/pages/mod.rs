@@ -13,6 +13,7 @@ pub mod deal_form;
 pub mod deals;
 pub mod import;
 pub mod insights;
+pub mod integrations;
 pub mod invite;
 pub mod jobs;
 pub mod login;

@@ -3,7 +3,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use super::workspace::{use_role, use_slug};
-use crate::components::icons::{Icon, ARROW_RIGHT, BOLT, CHAT, KEY, SERVER, SHIELD, USERS};
+use crate::components::icons::{
+    Icon, ARROW_RIGHT, BOLT, CHAT, KEY, REFRESH, SERVER, SHIELD, USERS,
+};
 use crate::components::ui::{Card, PageHeader};
 use crate::types::Role;
 
@@ -15,7 +17,7 @@ struct Section {
     min_role: Role,
 }
 
-const SECTIONS: [Section; 6] = [
+const SECTIONS: [Section; 7] = [
     Section {
         path: "members",
         icon: USERS,
@@ -35,6 +37,13 @@ const SECTIONS: [Section; 6] = [
         icon: BOLT,
         title: "Webhooks",
         body: "Send reports, failed jobs and deal changes to your own systems.",
+        min_role: Role::Admin,
+    },
+    Section {
+        path: "integrations",
+        icon: REFRESH,
+        title: "Integrations",
+        body: "Sync companies, contacts and deals from HubSpot.",
         min_role: Role::Admin,
     },
     Section {
