@@ -45,6 +45,7 @@ enum ExternalLinks {
     LocalId,
     RemoteModifiedAt,
     SyncedAt,
+    Conflict,
 }
 
 #[derive(DeriveIden)]
@@ -124,6 +125,15 @@ impl MigrationTrait for Migration {
             true,
         )
         .await?;
+        // A webhook's question: which connectors follow this account?
+        index(
+            manager,
+            "ix_connectors_account",
+            Connectors::Table,
+            &["kind", "account_id"],
+            false,
+        )
+        .await?;
         // The scheduler's question: which connected connectors are due a sync?
         index(
             manager,
@@ -149,6 +159,9 @@ impl MigrationTrait for Migration {
                         ExternalLinks::RemoteModifiedAt,
                     ))
                     .col(timestamp_with_time_zone(ExternalLinks::SyncedAt))
+                    // Why a change made here was not sent to the other system (it changed the
+                    // record too); cleared when the record is synced again.
+                    .col(text_null(ExternalLinks::Conflict))
                     .foreign_key(&mut fk(
                         "fk_external_links_workspace",
                         (ExternalLinks::Table, ExternalLinks::WorkspaceId),

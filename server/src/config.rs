@@ -234,6 +234,16 @@ pub struct Config {
     )]
     pub hubspot_api_url: String,
 
+    /// The HubSpot app's client secret, which signs its webhooks (`POST /hooks/hubspot`);
+    /// unset, webhooks are refused and syncs run on their interval and on demand.
+    #[arg(
+        long,
+        env = "HUBSPOT_CLIENT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub hubspot_client_secret: Option<String>,
+
     /// The AI model provider of workspaces that set none: `offline` (the built-in analyst,
     /// no model), `openai` (any OpenAI-compatible endpoint) or `anthropic`. Also writes report
     /// prose when not offline.
@@ -349,6 +359,10 @@ impl Config {
     pub fn connectors(&self) -> app::backend::connectors::ConnectorSettings {
         app::backend::connectors::ConnectorSettings {
             hubspot_url: self.hubspot_api_url.trim().trim_end_matches('/').to_owned(),
+            hubspot_client_secret: self
+                .hubspot_client_secret
+                .clone()
+                .filter(|s| !s.trim().is_empty()),
             ..Default::default()
         }
     }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod chat;
 pub mod config;
 pub mod files;
+pub mod hooks;
 pub mod live;
 pub mod request_owner;
 pub mod router;

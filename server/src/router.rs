@@ -110,6 +110,7 @@ pub fn build(state: AppState, options: LeptosOptions, settings: RouterSettings) 
         .route("/api/chat/messages/{id}/stream", get(chat::message_stream))
         .route("/api/chat/ask", post(chat::ask))
         .route("/api/openapi.json", get(openapi_json))
+        .route("/hooks/hubspot", post(crate::hooks::hubspot))
         .with_state(state.clone());
 
     uploads.merge(site).layer(

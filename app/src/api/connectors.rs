@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
-use crate::types::{ApiError, ConnectInput, Connector, ConnectorKind};
+use crate::types::{ApiError, ConnectInput, Connector, ConnectorKind, RecordLink};
 
 #[server(prefix = "/api", endpoint = "list_connectors", input = Json)]
 pub async fn list_connectors(workspace: String) -> Result<Vec<Connector>, ApiError> {
@@ -90,4 +90,22 @@ crate::endpoint_doc! {
     /// Forgets the token and the sync's cursor. Synced records stay as the workspace's own.
     DisconnectConnector(workspace: String, kind: ConnectorKind) -> (),
     example = {"workspace": "demo", "kind": "hubspot"}
+}
+
+#[server(prefix = "/api", endpoint = "list_record_links", input = Json)]
+pub async fn list_record_links(
+    workspace: String,
+    object: String,
+    id: i64,
+) -> Result<Vec<RecordLink>, ApiError> {
+    let scope = super::scope(&workspace).await?;
+    Ok(crate::backend::connectors::record_links(&super::state()?.db, &scope, &object, id).await?)
+}
+
+crate::endpoint_doc! {
+    /// The other systems a record is tied to (`object`: `company`, `contact` or `deal`): its
+    /// id there, when it was last synced, and a conflict that kept a change made here from
+    /// being sent back.
+    ListRecordLinks(workspace: String, object: String, id: i64) -> Vec<RecordLink>,
+    example = {"workspace": "demo", "object": "deal", "id": 1}
 }

@@ -102,6 +102,7 @@ pub async fn update_deal(workspace: String, id: i64, input: DealInput) -> Result
     let before = crate::backend::repo::deals::get(db, &scope, id).await?;
     let out = crate::backend::repo::deals::update(db, &auth, id, &input).await?;
     super::changed(&scope, "deals", stage_changed(&before, &out)).await;
+    super::send_back(&scope, id).await;
     Ok(out)
 }
 
@@ -121,6 +122,7 @@ pub async fn move_deal(workspace: String, id: i64, stage_id: i64) -> Result<Deal
     let before = crate::backend::repo::deals::get(db, &scope, id).await?;
     let out = crate::backend::repo::deals::move_to_stage(db, &auth, id, stage_id).await?;
     super::changed(&scope, "deals", stage_changed(&before, &out)).await;
+    super::send_back(&scope, id).await;
     Ok(out)
 }
 

@@ -69,6 +69,19 @@ mod ctx {
             .unwrap_or_default()
     }
 
+    /// A synced deal changed here: it goes back to its system in the background. Never fails
+    /// the request: a send that cannot be queued is logged, and the next sync reconciles.
+    pub(crate) async fn send_back(scope: &Scope, deal_id: i64) {
+        let Ok(state) = state() else {
+            return;
+        };
+        if let Err(e) =
+            crate::backend::connectors::deal_changed(&state, scope.workspace(), deal_id).await
+        {
+            tracing::warn!(error = %e, deal = deal_id, "queueing a deal's write-back");
+        }
+    }
+
     /// Announces a write to workspace data: live views (dashboard, lists) refresh, and
     /// `webhook` (event type, data) goes to the endpoints subscribed to it. Never fails the
     /// request that made the change: a lost announcement only delays a live view.

@@ -3,7 +3,7 @@
 //! only through the `JobKind` trait, so no domain module is imported by the queue.
 
 use crate::backend::ai::insights::{FindInsights, InsightsSweep};
-use crate::backend::connectors::SyncConnector;
+use crate::backend::connectors::{PushDeal, SyncConnector};
 use crate::backend::delivery::{webhooks::DeliverWebhook, SendEmail};
 use crate::backend::import::RunImport;
 use crate::backend::jobs::{
@@ -44,6 +44,9 @@ pub fn registry(state: &AppState) -> Registry {
             state: state.clone(),
         })
         .kind(SyncConnector {
+            state: state.clone(),
+        })
+        .kind(PushDeal {
             state: state.clone(),
         })
         .on_failed({
@@ -92,6 +95,7 @@ mod tests {
                 FindInsights::NAME,
                 InsightsSweep::NAME,
                 SyncConnector::NAME,
+                PushDeal::NAME,
             ],
             [
                 "noop",
@@ -104,6 +108,7 @@ mod tests {
                 "ai_insights",
                 "ai_insights_sweep",
                 "connector_sync",
+                "connector_push",
             ]
         );
     }

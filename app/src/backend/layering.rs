@@ -261,6 +261,10 @@ const MAY_VOUCH: &[(&str, &str)] = &[
         "backend/schedules.rs",
         "the scheduler reads every workspace's due schedules",
     ),
+    (
+        "backend/connectors/hubspot/webhook.rs",
+        "a signed webhook names its account, whose connectors name their workspace",
+    ),
 ];
 
 #[test]

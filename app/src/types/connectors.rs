@@ -116,3 +116,16 @@ pub struct FieldSource {
     #[serde(serialize_with = "super::timestamps::rfc3339")]
     pub at: DateTime<Utc>,
 }
+
+/// A record's tie to its counterpart in another system.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct RecordLink {
+    /// `hubspot` …
+    pub source: String,
+    pub external_id: String,
+    #[serde(serialize_with = "super::timestamps::rfc3339")]
+    pub synced_at: DateTime<Utc>,
+    /// Why the last change made here was not sent there (that system changed it too).
+    pub conflict: Option<String>,
+}

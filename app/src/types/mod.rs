@@ -28,7 +28,9 @@ pub use chat::{
     AiSettings, AiSettingsInput, AiUsageReport, AskQuestion, ChatEvent, ChatMessage, Conversation,
     Insight, SentMessage, ToolCall,
 };
-pub use connectors::{ConnectInput, Connector, ConnectorKind, ConnectorState, FieldSource};
+pub use connectors::{
+    ConnectInput, Connector, ConnectorKind, ConnectorState, FieldSource, RecordLink,
+};
 pub use dashboard::{Dashboard, DashboardQuery, Kpi, KpiValue};
 pub use data::{
     group_thousands, Activity, ActivityInput, ActivityKind, BoardColumn, Company, CompanyInput,

@@ -101,7 +101,7 @@ async fn companies(app: &TestApp, s: &Session, ws: &str) -> Vec<Company> {
         .ok(
             &app.client,
             "list_companies",
-            json!({"workspace": ws, "query": {"limit": 100}}),
+            json!({"workspace": ws, "query": {"per_page": 100}}),
         )
         .await;
     page.items
@@ -162,7 +162,7 @@ crate::both_backends!(
             .ok(
                 &app.client,
                 "list_contacts",
-                json!({"workspace": ws, "query": {"limit": 100}}),
+                json!({"workspace": ws, "query": {"per_page": 100}}),
             )
             .await;
         assert_eq!(contacts.items.len(), 3);
@@ -181,7 +181,7 @@ crate::both_backends!(
             .ok(
                 &app.client,
                 "list_deals",
-                json!({"workspace": ws, "query": {"limit": 100}}),
+                json!({"workspace": ws, "query": {"per_page": 100}}),
             )
             .await;
         assert_eq!(deals.items.len(), 3);
@@ -243,7 +243,7 @@ crate::both_backends!(
             .ok(
                 &app.client,
                 "list_deals",
-                json!({"workspace": ws, "query": {"limit": 100}}),
+                json!({"workspace": ws, "query": {"per_page": 100}}),
             )
             .await;
         assert_eq!(deals.items.len(), 3, "a re-sync doubles nothing");
@@ -416,6 +416,325 @@ crate::both_backends!(
             )
             .await;
         assert!(matches!(cross.status().as_u16(), 403 | 404));
+        app.stop().await;
+    }
+);
+
+/// A `server worker` process for the sync, with its own HubSpot URL and the app's key.
+fn sync_worker(url: &str, key: &str, hubspot: &str, data: &std::path::Path) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("worker")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", url)
+        .env("JOB_WORKERS", "1")
+        .env("JOB_LEASE_SECONDS", "2")
+        .env("SECRET_KEY", key)
+        .env("HUBSPOT_API_URL", hubspot)
+        .env(
+            "LEPTOS_CONFIG",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"),
+        )
+        .env("DATA_DIR", data)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("start `server worker`")
+}
+
+async fn count(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+crate::both_backends!(
+    a_worker_killed_mid_sync_resumes_at_the_next_page_without_doubles,
+    empty_db = |db: TestDb| async move {
+        let t = fake::now_ms() - 60_000;
+        let generated: fake::Generator = std::sync::Arc::new(move |i| {
+            fake::company(i + 1, &format!("Co {i}"), &format!("co{i}.example"), t)
+        });
+        let hubspot = FakeHubspot::start(HashMap::from([(
+            "companies",
+            Objects::Generated(1_500, generated),
+        )]))
+        .await;
+        hubspot.with(|d| d.page_delay_ms = 150);
+        let mut config = test_config(&db.url);
+        config.hubspot_api_url = hubspot.base_url();
+        // No worker in the app: the sync runs in the worker processes started below.
+        config.job_workers = Some(0);
+        let key = config.secret_key.clone().unwrap();
+        let app = spawn_with(db, config, |_| None).await;
+        let url = app.db.url.clone();
+        let (s, ws) = owner_of_new_workspace(&app, "owner@crash.example").await;
+        let ws = ws.slug;
+        let job_id = connect(&app, &s, &ws).await.sync_job_id.unwrap();
+        let conn = app.db.connect().await;
+        let data = tempfile::tempdir().unwrap();
+
+        let mut first = sync_worker(&url, &key, &hubspot.base_url(), data.path());
+        crate::common::eventually("the first worker to have written 5 pages", || {
+            let conn = conn.clone();
+            async move { count(&conn, "SELECT COUNT(*) FROM companies").await >= 500 }
+        })
+        .await;
+        // SIGKILL between two pages or inside one: no shutdown, no release.
+        first.kill().expect("kill -9 the worker");
+        first.wait().unwrap();
+        let at_kill = count(&conn, "SELECT COUNT(*) FROM companies").await;
+        assert!(at_kill < 1_500, "killed mid-sync: {at_kill}");
+        let listed_before = hubspot.hits().len();
+
+        let mut second = sync_worker(&url, &key, &hubspot.base_url(), data.path());
+        let done = wait_for_job(&app, &s, &ws, job_id).await;
+        second.kill().ok();
+        second.wait().ok();
+        assert_eq!(done.job.status, "succeeded", "{:?}", done.job.last_error);
+        assert_eq!(done.job.attempts, 2, "the reclaim counted as an attempt");
+        assert_eq!(count(&conn, "SELECT COUNT(*) FROM companies").await, 1_500);
+        assert_eq!(
+            count(
+                &conn,
+                "SELECT COUNT(*) FROM external_links WHERE object = 'company'"
+            )
+            .await,
+            1_500,
+            "one link per HubSpot company"
+        );
+        // The second worker started from the saved cursor, not from the first page.
+        let resumed: Vec<String> = hubspot.hits()[listed_before..]
+            .iter()
+            .filter(|h| h.starts_with("GET /crm/v3/objects/companies"))
+            .cloned()
+            .collect();
+        assert!(
+            !resumed.iter().any(|h| h.ends_with("after=0")),
+            "resumed at the next page: {resumed:?}"
+        );
+        assert!(
+            resumed.len() <= 15 - (at_kill as usize / 100) + 1,
+            "{resumed:?}"
+        );
+        conn.close().await.ok();
+        app.stop().await;
+    }
+);
+
+async fn hook(app: &TestApp, body: &str, signature: &str, timestamp: i64) -> reqwest::Response {
+    app.client
+        .post(app.url("/hooks/hubspot"))
+        .header("content-type", "application/json")
+        .header("x-hubspot-signature-v3", signature)
+        .header("x-hubspot-request-timestamp", timestamp.to_string())
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+crate::both_backends!(
+    a_signed_hubspot_webhook_triggers_a_sync_and_a_forged_one_nothing,
+    empty_db = |db: TestDb| async move {
+        use app::backend::connectors::hubspot::webhook::sign;
+        let hubspot = FakeHubspot::start(account(fake::now_ms() - 60_000)).await;
+        let mut config = test_config(&db.url);
+        config.hubspot_api_url = hubspot.base_url();
+        config.hubspot_client_secret = Some("client-secret".into());
+        let app = spawn_with(db, config, |_| None).await;
+        let (s, ws) = owner_of_new_workspace(&app, "owner@hook.example").await;
+        let ws = ws.slug;
+        connect(&app, &s, &ws).await;
+        let first = synced(&app, &s, &ws).await.sync_job_id;
+        hubspot.put(
+            "companies",
+            fake::company(103, "Initech Global", "initech.example", fake::now_ms()),
+        );
+        let uri = app.url("/hooks/hubspot");
+        let body = format!(
+            r#"[{{"eventId":1,"subscriptionId":2,"portalId":{},"appId":3,"occurredAt":{},"subscriptionType":"company.propertyChange","attemptNumber":0,"objectId":103,"propertyName":"name","propertyValue":"Initech Global","changeSource":"CRM"}}]"#,
+            fake::PORTAL_ID,
+            fake::now_ms()
+        );
+        let now = fake::now_ms();
+
+        let forged = hook(
+            &app,
+            &body,
+            &sign("guessed", "POST", &uri, body.as_bytes(), &now.to_string()),
+            now,
+        )
+        .await;
+        assert_eq!(forged.status(), 401);
+        let old = now - 6 * 60 * 1000;
+        let replayed = hook(
+            &app,
+            &body,
+            &sign(
+                "client-secret",
+                "POST",
+                &uri,
+                body.as_bytes(),
+                &old.to_string(),
+            ),
+            old,
+        )
+        .await;
+        assert_eq!(replayed.status(), 401, "older than five minutes");
+        let c: Vec<Connector> = s
+            .ok(&app.client, "list_connectors", json!({"workspace": ws}))
+            .await;
+        assert_eq!(c[0].sync_job_id, first, "a refused call starts nothing");
+
+        let signed = hook(
+            &app,
+            &body,
+            &sign(
+                "client-secret",
+                "POST",
+                &uri,
+                body.as_bytes(),
+                &now.to_string(),
+            ),
+            now,
+        )
+        .await;
+        assert_eq!(signed.status(), 200);
+        let answer: serde_json::Value = signed.json().await.unwrap();
+        assert_eq!(answer["queued"], 1);
+        let after = synced(&app, &s, &ws).await;
+        assert_ne!(after.sync_job_id, first);
+        assert!(companies(&app, &s, &ws)
+            .await
+            .iter()
+            .any(|c| c.name == "Initech Global"));
+        app.stop().await;
+    }
+);
+
+async fn deal_named(app: &TestApp, s: &Session, ws: &str, name: &str) -> Deal {
+    let deals: Page<Deal> = s
+        .ok(
+            &app.client,
+            "list_deals",
+            json!({"workspace": ws, "query": {"per_page": 100}}),
+        )
+        .await;
+    deals
+        .items
+        .into_iter()
+        .find(|d| d.name == name)
+        .expect("the deal")
+}
+
+/// The `connector_push` jobs of the workspace, finished.
+async fn pushes_done(app: &TestApp, s: &Session, ws: &str, n: usize) -> Vec<app::types::Job> {
+    for _ in 0..1200 {
+        let page: Page<app::types::Job> = s
+            .ok(
+                &app.client,
+                "list_jobs",
+                json!({"workspace": ws, "query": {"filters": {"kind": "connector_push"}, "per_page": 50}}),
+            )
+            .await;
+        if page.items.len() >= n && page.items.iter().all(|j| j.is_finished()) {
+            return page.items;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{n} write-backs did not finish");
+}
+
+crate::both_backends!(
+    a_deal_changed_here_goes_back_to_hubspot_unless_hubspot_changed_it_too,
+    empty_db = |db: TestDb| async move {
+        let (app, hubspot) = start(db, account(fake::now_ms() - 60_000)).await;
+        let (s, ws) = owner_of_new_workspace(&app, "owner@push.example").await;
+        let ws = ws.slug;
+        connect(&app, &s, &ws).await;
+        synced(&app, &s, &ws).await;
+
+        // Moved to Closed Won on the board: HubSpot's deal follows.
+        let renewal = deal_named(&app, &s, &ws, "Acme renewal").await;
+        let pipelines: Vec<app::types::Pipeline> = s
+            .ok(&app.client, "list_pipelines", json!({"workspace": ws}))
+            .await;
+        let hub = pipelines
+            .iter()
+            .find(|p| p.id == renewal.pipeline_id)
+            .unwrap();
+        let won = hub
+            .stages
+            .iter()
+            .find(|st| st.name == "Closed Won")
+            .unwrap();
+        let _: Deal = s
+            .ok(
+                &app.client,
+                "move_deal",
+                json!({"workspace": ws, "id": renewal.id, "stage_id": won.id}),
+            )
+            .await;
+        let jobs = pushes_done(&app, &s, &ws, 1).await;
+        assert_eq!(jobs[0].status, "succeeded", "{:?}", jobs[0].last_error);
+        let remote = hubspot.find("deals", "301").unwrap();
+        let prop = |o: &fake::Obj, k: &str| {
+            o.props
+                .iter()
+                .find(|(p, _)| *p == k)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(prop(&remote, "dealstage").as_deref(), Some("closedwon"));
+        assert_eq!(prop(&remote, "amount").as_deref(), Some("12000.50"));
+        let links: Vec<app::types::RecordLink> = s
+            .ok(
+                &app.client,
+                "list_record_links",
+                json!({"workspace": ws, "object": "deal", "id": renewal.id}),
+            )
+            .await;
+        assert_eq!(links[0].external_id, "301");
+        assert_eq!(links[0].conflict, None);
+
+        // HubSpot changes the Globex deal; then it is re-valued here before the next sync.
+        let pilot = deal_named(&app, &s, &ws, "Globex pilot").await;
+        let mut changed = hubspot.find("deals", "302").unwrap();
+        changed.updated_ms = fake::now_ms() + 1_000;
+        hubspot.put("deals", changed);
+        let _: Deal = s
+            .ok(
+                &app.client,
+                "update_deal",
+                json!({"workspace": ws, "id": pilot.id, "input": {
+                    "name": "Globex pilot", "pipeline_id": pilot.pipeline_id, "stage_id": pilot.stage_id,
+                    "company_id": pilot.company_id, "amount": "9,999.00", "currency": "EUR"}}),
+            )
+            .await;
+        pushes_done(&app, &s, &ws, 2).await;
+        let remote = hubspot.find("deals", "302").unwrap();
+        assert_eq!(
+            prop(&remote, "amount").as_deref(),
+            Some("5000"),
+            "nothing overwritten"
+        );
+        let links: Vec<app::types::RecordLink> = s
+            .ok(
+                &app.client,
+                "list_record_links",
+                json!({"workspace": ws, "object": "deal", "id": pilot.id}),
+            )
+            .await;
+        let conflict = links[0].conflict.clone().expect("the conflict is kept");
+        assert!(conflict.contains("HubSpot changed this deal"), "{conflict}");
         app.stop().await;
     }
 );

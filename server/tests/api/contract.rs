@@ -534,7 +534,7 @@ fn id_kind(op: &str) -> &'static str {
     match op {
         "get_company" | "get_company_summary" | "update_company" | "delete_company" => "company",
         "get_contact" | "update_contact" | "delete_contact" => "contact",
-        "get_deal" | "update_deal" | "move_deal" | "delete_deal" => "deal",
+        "get_deal" | "update_deal" | "move_deal" | "delete_deal" | "list_record_links" => "deal",
         "update_activity" | "delete_activity" => "activity",
         "delete_metric" => "metric",
         "delete_signal" => "signal",

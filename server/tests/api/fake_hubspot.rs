@@ -65,6 +65,8 @@ pub struct Data {
     pub rate_limit_next: usize,
     /// A list page of this object, at this `after`, answers JSON cut in the middle.
     pub truncate: Option<(&'static str, usize)>,
+    /// A pause before each list page (a slow account, for a kill mid-sync).
+    pub page_delay_ms: u64,
 }
 
 #[derive(Clone)]
@@ -184,6 +186,7 @@ impl FakeHubspot {
             pipelines: default_pipelines(),
             rate_limit_next: 0,
             truncate: None,
+            page_delay_ms: 0,
         }));
         let fake = FakeHubspot {
             addr: "127.0.0.1:0".parse().unwrap(),
@@ -196,6 +199,7 @@ impl FakeHubspot {
             .route("/crm/v3/pipelines/deals", get(pipelines))
             .route("/crm/v3/objects/{object}", get(list))
             .route("/crm/v3/objects/{object}/search", post(search))
+            .route("/crm/v3/objects/{object}/{id}", get(one).patch(update))
             .route(
                 "/crm/v4/associations/{from}/{to}/batch/read",
                 post(associations),
@@ -211,6 +215,14 @@ impl FakeHubspot {
 
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// A kept object as the fake holds it now.
+    pub fn find(&self, kind: &'static str, id: &str) -> Option<Obj> {
+        self.with(|d| match d.objects.get(kind) {
+            Some(Objects::Kept(v)) => v.iter().find(|o| o.id == id).cloned(),
+            _ => None,
+        })
     }
 
     /// The calls answered so far, as "METHOD path".
@@ -477,4 +489,78 @@ async fn associations(
     Json(json!({"status": "COMPLETE", "results": results,
                 "startedAt": "2026-12-07T00:00:00Z", "completedAt": "2026-12-07T00:00:01Z"}))
     .into_response()
+}
+
+async fn one(
+    State(f): State<FakeHubspot>,
+    Path((object, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = f.gate(&headers, format!("GET /crm/v3/objects/{object}/{id}")) {
+        return r;
+    }
+    let kind: &'static str = match object.as_str() {
+        "companies" => "companies",
+        "contacts" => "contacts",
+        "deals" => "deals",
+        _ => {
+            return error(
+                StatusCode::NOT_FOUND,
+                "Unknown object type",
+                "OBJECT_NOT_FOUND",
+            )
+        }
+    };
+    match f.find(kind, &id) {
+        Some(o) => Json(render(&o, &[], false)).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "Object not found",
+            "OBJECT_NOT_FOUND",
+        ),
+    }
+}
+
+async fn update(
+    State(f): State<FakeHubspot>,
+    Path((object, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    if let Some(r) = f.gate(&headers, format!("PATCH /crm/v3/objects/{object}/{id}")) {
+        return r;
+    }
+    let kind: &'static str = match object.as_str() {
+        "deals" => "deals",
+        "companies" => "companies",
+        "contacts" => "contacts",
+        _ => {
+            return error(
+                StatusCode::NOT_FOUND,
+                "Unknown object type",
+                "OBJECT_NOT_FOUND",
+            )
+        }
+    };
+    let Some(mut o) = f.find(kind, &id) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "Object not found",
+            "OBJECT_NOT_FOUND",
+        );
+    };
+    for (k, v) in body["properties"].as_object().into_iter().flatten() {
+        let key: &'static str = Box::leak(k.clone().into_boxed_str());
+        let value = v
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| v.to_string());
+        match o.props.iter_mut().find(|(p, _)| *p == key) {
+            Some(slot) => slot.1 = value,
+            None => o.props.push((key, value)),
+        }
+    }
+    o.updated_ms = now_ms();
+    f.put(kind, o.clone());
+    Json(render(&o, &[], false)).into_response()
 }

@@ -394,6 +394,10 @@ fn probes(w: &World) -> BTreeMap<&'static str, Vec<Value>> {
         both(&|ws| json!({"workspace": ws, "kind": "hubspot", "paused": true})),
     );
     p.insert(
+        "list_record_links",
+        both(&|ws| json!({"workspace": ws, "object": "deal", "id": r.deal})),
+    );
+    p.insert(
         "disconnect_connector",
         both(&|ws| json!({"workspace": ws, "kind": "hubspot"})),
     );

@@ -8,12 +8,14 @@
 pub mod http;
 pub mod hubspot;
 mod job;
+mod push;
 
 use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
 pub use job::{Failure, SyncConnector, SyncJob};
+pub use push::{deal_changed, PushDeal, PushJob};
 
 use crate::backend::auth::{can, Authorized};
 use crate::backend::entity::connectors;
@@ -26,6 +28,8 @@ use crate::types::{ConnectInput, Connector, ConnectorKind, ConnectorState};
 #[derive(Clone, Debug)]
 pub struct ConnectorSettings {
     pub hubspot_url: String,
+    /// The HubSpot app's client secret: signs its webhooks (none: webhooks are refused).
+    pub hubspot_client_secret: Option<String>,
     pub http: http::HttpSettings,
 }
 
@@ -33,6 +37,7 @@ impl Default for ConnectorSettings {
     fn default() -> Self {
         Self {
             hubspot_url: "https://api.hubapi.com".into(),
+            hubspot_client_secret: None,
             http: http::HttpSettings::default(),
         }
     }
@@ -110,6 +115,32 @@ pub async fn get(
         kind,
         repo::find(db, auth.workspace(), kind).await?.as_ref(),
     ))
+}
+
+/// The other systems a record of the workspace is tied to (`company`, `contact`, `deal`).
+pub async fn record_links(
+    db: &impl ConnectionTrait,
+    scope: &crate::backend::auth::Scope,
+    object: &str,
+    id: i64,
+) -> Result<Vec<crate::types::RecordLink>> {
+    use crate::backend::repo::synced::{links_of, Object};
+    let object = match object {
+        "company" => Object::Company,
+        "contact" => Object::Contact,
+        "deal" => Object::Deal,
+        _ => return Err(Error::field("object", "must be company, contact or deal")),
+    };
+    Ok(links_of(db, scope.workspace(), object, id)
+        .await?
+        .into_iter()
+        .map(|l| crate::types::RecordLink {
+            source: l.source,
+            external_id: l.external_id,
+            synced_at: l.synced_at,
+            conflict: l.conflict,
+        })
+        .collect())
 }
 
 /// Checks the credential against the system, stores it and starts the first sync.

@@ -15,6 +15,8 @@ pub struct Model {
     /// When the other system last changed the record, as it said.
     pub remote_modified_at: Option<DateTimeUtc>,
     pub synced_at: DateTimeUtc,
+    /// Why a change made here was not sent back (the other system changed it too).
+    pub conflict: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

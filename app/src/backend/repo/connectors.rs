@@ -182,3 +182,16 @@ pub async fn due(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Vec<co
         })
         .collect())
 }
+
+/// The connectors of one account of a system, in every workspace (for its webhooks).
+pub async fn by_account(
+    db: &impl ConnectionTrait,
+    kind: ConnectorKind,
+    account_id: &str,
+) -> Result<Vec<connectors::Model>> {
+    Ok(connectors::Entity::find()
+        .filter(connectors::Column::Kind.eq(kind.as_str()))
+        .filter(connectors::Column::AccountId.eq(account_id))
+        .all(db)
+        .await?)
+}

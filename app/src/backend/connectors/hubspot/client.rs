@@ -212,6 +212,37 @@ impl Client {
         http::json(SYSTEM, response).await
     }
 
+    /// One object with `properties` (`GET /crm/v3/objects/{type}/{id}`).
+    pub async fn object(
+        &self,
+        object: &str,
+        id: &str,
+        properties: &[&str],
+    ) -> Result<Object, RemoteError> {
+        self.get(
+            &format!("/crm/v3/objects/{object}/{id}"),
+            &[("properties", properties.join(","))],
+        )
+        .await
+    }
+
+    /// Changes an object's properties (`PATCH /crm/v3/objects/{type}/{id}`); answers it as
+    /// it now is.
+    pub async fn update(
+        &self,
+        object: &str,
+        id: &str,
+        properties: &serde_json::Value,
+    ) -> Result<Object, RemoteError> {
+        let url = format!("{}/crm/v3/objects/{object}/{id}", self.base);
+        let body = json!({ "properties": properties });
+        let response = http::send(SYSTEM, &self.settings, message_of, || {
+            self.http.patch(&url).bearer_auth(&self.token).json(&body)
+        })
+        .await?;
+        http::json(SYSTEM, response).await
+    }
+
     pub async fn account(&self) -> Result<Account, RemoteError> {
         self.get("/account-info/v3/details", &[]).await
     }

@@ -9,6 +9,7 @@
 
 mod client;
 mod map;
+pub mod webhook;
 
 use std::collections::BTreeMap;
 
@@ -16,6 +17,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 pub use client::Client;
+pub use map::modified;
 
 use super::{Credential, Failure};
 use crate::backend::entity::connectors;
@@ -166,6 +168,8 @@ pub async fn sync(
         }
     }
     cursor.run = None;
+    // What is linked now, whatever earlier syncs and matches did.
+    let counts = synced::link_counts(&state.db, workspace, SOURCE).await?;
     let (cursor, counts) = encode(&cursor, &counts);
     repo::save_progress(&state.db, row.id, &cursor, &counts).await?;
     Ok(serde_json::json!({ "full": full, "written": totals }))

@@ -138,6 +138,7 @@ pub async fn link(
                 external_links::Column::LocalId,
                 external_links::Column::RemoteModifiedAt,
                 external_links::Column::SyncedAt,
+                external_links::Column::Conflict,
             ])
             .to_owned(),
         )
@@ -173,4 +174,77 @@ pub async fn unlink_all(
         .exec(db)
         .await?
         .rows_affected)
+}
+
+/// The external id of local record `local_id`, in `source`.
+pub async fn link_of(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    source: &str,
+    object: Object,
+    local_id: i64,
+) -> Result<Option<external_links::Model>> {
+    Ok(external_links::Entity::find()
+        .filter(external_links::Column::WorkspaceId.eq(workspace.get()))
+        .filter(external_links::Column::Source.eq(source))
+        .filter(external_links::Column::Object.eq(object.as_str()))
+        .filter(external_links::Column::LocalId.eq(local_id))
+        .one(db)
+        .await?)
+}
+
+/// After a change was sent back: the other system's new change time, and no conflict; or,
+/// when it was not sent, why.
+pub async fn mark_pushed(
+    db: &impl ConnectionTrait,
+    link_id: i64,
+    remote_modified_at: Option<DateTime<Utc>>,
+    conflict: Option<&str>,
+) -> Result<()> {
+    let mut update = external_links::Entity::update_many()
+        .col_expr(
+            external_links::Column::Conflict,
+            sea_orm::sea_query::Expr::value(conflict),
+        )
+        .filter(external_links::Column::Id.eq(link_id));
+    if let Some(at) = remote_modified_at {
+        update = update.col_expr(
+            external_links::Column::RemoteModifiedAt,
+            sea_orm::sea_query::Expr::value(at),
+        );
+    }
+    update.exec(db).await?;
+    Ok(())
+}
+
+/// How many records of each kind are linked to `source` (`{"companies": 1500, …}`).
+pub async fn link_counts(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    source: &str,
+) -> Result<std::collections::BTreeMap<String, i64>> {
+    use sea_orm::{
+        sea_query::{Expr, ExprTrait},
+        QuerySelect,
+    };
+    let rows: Vec<(String, i64)> = external_links::Entity::find()
+        .select_only()
+        .column(external_links::Column::Object)
+        .column_as(Expr::col(external_links::Column::Id).count(), "n")
+        .filter(external_links::Column::WorkspaceId.eq(workspace.get()))
+        .filter(external_links::Column::Source.eq(source))
+        .group_by(external_links::Column::Object)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(object, n)| {
+            let plural = match object.as_str() {
+                "company" => "companies".to_owned(),
+                other => format!("{other}s"),
+            };
+            (plural, n)
+        })
+        .collect())
 }
