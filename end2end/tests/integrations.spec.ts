@@ -27,7 +27,7 @@ test('an admin connects HubSpot, watches the sync and sees where a company came 
   await expect(card.getByTestId('sync-progress')).toBeVisible();
   await expect(card.getByTestId('connector-counts')).toContainText('1,500', { timeout: 30_000 });
   await expect(card.getByTestId('sync-progress')).toHaveCount(0);
-  await expect(page.locator('input[name="access_token"]')).toHaveCount(0);
+  await expect(card.locator('input[name="access_token"]')).toHaveCount(0);
 
   // A synced company says where its values came from.
   await page.goto(`/w/${slug}/companies?q=Origin`);

@@ -3,7 +3,8 @@
 //! cursor; `external_links` ties a local record to its id in that system, unique per
 //! workspace, system, object and external id, so a re-sync, a retried page or two syncs
 //! racing update the same record instead of making another. `companies.field_sources` keeps
-//! where each field's value came from (JSON: `{"industry": {"source": "hubspot", "at": …}}`).
+//! where each field's value came from (JSON: `{"industry": {"source": "hubspot", "at": …}}`);
+//! `technologies` and `funding` hold what enrichment (Apollo) adds beyond the form's fields.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -52,6 +53,8 @@ enum ExternalLinks {
 enum Companies {
     Table,
     FieldSources,
+    Technologies,
+    Funding,
 }
 
 #[derive(DeriveIden)]
@@ -67,7 +70,7 @@ enum Users {
 }
 
 /// Kept in step with `app::types::ConnectorKind` (a test there checks the list).
-pub const CONNECTOR_KINDS: [&str; 1] = ["hubspot"];
+pub const CONNECTOR_KINDS: [&str; 2] = ["hubspot", "apollo"];
 /// Kept in step with `app::types::ConnectorState`.
 pub const CONNECTOR_STATES: [&str; 3] = ["connected", "paused", "needs_attention"];
 
@@ -197,6 +200,18 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // What enrichment adds that no form field holds: the technologies a company uses
+        // ("Salesforce, AWS") and its funding ("Series B; 45,000,000 USD raised").
+        for column in [Companies::Technologies, Companies::Funding] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Companies::Table)
+                        .add_column(text_null(column))
+                        .to_owned(),
+                )
+                .await?;
+        }
         Ok(())
     }
 }

@@ -234,6 +234,25 @@ pub struct Config {
     )]
     pub hubspot_api_url: String,
 
+    /// Apollo's API (change it for a proxy, or a fake in tests).
+    #[arg(
+        long,
+        env = "APOLLO_API_URL",
+        default_value = "https://api.apollo.io",
+        global = true
+    )]
+    pub apollo_api_url: String,
+
+    /// Companies enriched longer ago than this many days are enriched again (daily, while
+    /// Apollo is connected).
+    #[arg(
+        long,
+        env = "APOLLO_REENRICH_DAYS",
+        default_value_t = 90,
+        global = true
+    )]
+    pub apollo_reenrich_days: i64,
+
     /// The HubSpot app's client secret, which signs its webhooks (`POST /hooks/hubspot`);
     /// unset, webhooks are refused and syncs run on their interval and on demand.
     #[arg(
@@ -359,6 +378,8 @@ impl Config {
     pub fn connectors(&self) -> app::backend::connectors::ConnectorSettings {
         app::backend::connectors::ConnectorSettings {
             hubspot_url: self.hubspot_api_url.trim().trim_end_matches('/').to_owned(),
+            apollo_url: self.apollo_api_url.trim().trim_end_matches('/').to_owned(),
+            reenrich_days: self.apollo_reenrich_days.max(1),
             hubspot_client_secret: self
                 .hubspot_client_secret
                 .clone()

@@ -109,3 +109,40 @@ crate::endpoint_doc! {
     ListRecordLinks(workspace: String, object: String, id: i64) -> Vec<RecordLink>,
     example = {"workspace": "demo", "object": "deal", "id": 1}
 }
+
+#[server(prefix = "/api", endpoint = "enrich_company", input = Json)]
+pub async fn enrich_company(workspace: String, id: i64) -> Result<crate::types::Company, ApiError> {
+    use crate::backend::auth::can;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize::<can::Write>()?;
+    let state = super::state()?;
+    let out = crate::backend::connectors::apollo::enrich_one(&state, &auth, id).await?;
+    super::changed(&scope, "companies", None).await;
+    Ok(out)
+}
+
+crate::endpoint_doc! {
+    /// Enriches one company from Apollo by its domain, now (members and above; Apollo must be
+    /// connected). Fills only fields that are empty or came from Apollo before: a value a
+    /// person typed, or one HubSpot owns, is never overwritten. Uses one credit when found.
+    EnrichCompany(workspace: String, id: i64) -> crate::types::Company,
+    example = {"workspace": "demo", "id": 1}
+}
+
+#[server(prefix = "/api", endpoint = "enrich_companies", input = Json)]
+pub async fn enrich_companies(workspace: String) -> Result<crate::types::Job, ApiError> {
+    use crate::backend::auth::can;
+    let scope = super::scope(&workspace).await?;
+    let auth = scope.authorize::<can::Write>()?;
+    let state = super::state()?;
+    let job = crate::backend::connectors::apollo::start(&state, auth.workspace(), true).await?;
+    Ok(crate::backend::repo::jobs::to_job(job))
+}
+
+crate::endpoint_doc! {
+    /// "Enrich companies missing data": a background job that enriches every company with a
+    /// domain never enriched, or enriched longer ago than the re-enrichment age (90 days),
+    /// ten per Apollo call. Follow it with `get_job`.
+    EnrichCompanies(workspace: String) -> crate::types::Job,
+    example = {"workspace": "demo"}
+}

@@ -3,7 +3,7 @@
 //! only through the `JobKind` trait, so no domain module is imported by the queue.
 
 use crate::backend::ai::insights::{FindInsights, InsightsSweep};
-use crate::backend::connectors::{PushDeal, SyncConnector};
+use crate::backend::connectors::{apollo::EnrichCompanies, PushDeal, SyncConnector};
 use crate::backend::delivery::{webhooks::DeliverWebhook, SendEmail};
 use crate::backend::import::RunImport;
 use crate::backend::jobs::{
@@ -47,6 +47,9 @@ pub fn registry(state: &AppState) -> Registry {
             state: state.clone(),
         })
         .kind(PushDeal {
+            state: state.clone(),
+        })
+        .kind(EnrichCompanies {
             state: state.clone(),
         })
         .on_failed({
@@ -96,6 +99,7 @@ mod tests {
                 InsightsSweep::NAME,
                 SyncConnector::NAME,
                 PushDeal::NAME,
+                EnrichCompanies::NAME,
             ],
             [
                 "noop",
@@ -109,6 +113,7 @@ mod tests {
                 "ai_insights_sweep",
                 "connector_sync",
                 "connector_push",
+                "apollo_enrich",
             ]
         );
     }

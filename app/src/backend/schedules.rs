@@ -170,7 +170,7 @@ pub async fn sync_due_connectors(state: &AppState) -> Result<usize> {
     let mut started = 0;
     for row in &due {
         let ws = WorkspaceId::vouched(row.workspace_id);
-        match crate::backend::connectors::start_sync(state, ws, row).await {
+        match crate::backend::connectors::start_sync(state, ws, row, false).await {
             Ok(_) => started += 1,
             Err(e) => tracing::warn!(error = %e, connector = row.id, "queueing a sync"),
         }

@@ -6,6 +6,32 @@ use leptos::prelude::*;
 use crate::components::format;
 use crate::types::Company;
 
+/// "Enrich": looks the company up in Apollo now; the page refreshes through `enrich`'s
+/// version, and a refusal ("connect Apollo …") shows beside the button.
+#[component]
+pub fn EnrichButton(
+    workspace: String,
+    id: i64,
+    enrich: ServerAction<crate::api::connectors::EnrichCompany>,
+) -> impl IntoView {
+    use crate::components::ui::{button_class, use_hydrated};
+    let live = use_hydrated();
+    let error = move || {
+        enrich
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.message)
+    };
+    view! {
+        <button class=button_class(false) data-testid="enrich" disabled=move || !live.get() || enrich.pending().get()
+            on:click=move |_| { enrich.dispatch(crate::api::connectors::EnrichCompany { workspace: workspace.clone(), id }); }>
+            {move || if enrich.pending().get() { "Enriching…" } else { "Enrich" }}
+        </button>
+        {move || error().map(|m| view! { <span class="self-center text-xs text-rose-600 dark:text-rose-400" role="alert">{m}</span> })}
+    }
+}
+
 #[component]
 pub fn Provenance(company: Company) -> impl IntoView {
     provenance(&company).map(|lines| {

@@ -12,9 +12,10 @@ use super::workspace::{use_role, use_slug};
 use crate::api::activities::CreateActivity;
 use crate::api::companies::{get_company_summary, list_companies, DeleteCompany};
 use crate::api::competitors::{DeleteCompetitor, SaveCompetitor};
+use crate::api::connectors::EnrichCompany;
 use crate::components::form::{form_values, Alert, AlertKind, INPUT};
 use crate::components::format;
-use crate::components::provenance::Provenance;
+use crate::components::provenance::{EnrichButton, Provenance};
 use crate::components::ui::{button_class, use_hydrated, Badge, Card, Skeleton, Tone};
 use crate::types::{
     ActivityInput, ActivityKind, CompanySummary, CompetitorInput, ListQuery, Role, StageKind,
@@ -78,6 +79,7 @@ pub fn CompanyPage() -> impl IntoView {
     let save_competitor = ServerAction::<SaveCompetitor>::new();
     let delete_competitor = ServerAction::<DeleteCompetitor>::new();
     let add_activity = ServerAction::<CreateActivity>::new();
+    let enrich = ServerAction::<EnrichCompany>::new();
     let summary = Resource::new(
         move || {
             (
@@ -86,6 +88,7 @@ pub fn CompanyPage() -> impl IntoView {
                 save_competitor.version().get(),
                 delete_competitor.version().get(),
                 add_activity.version().get(),
+                enrich.version().get(),
             )
         },
         |(s, id, ..)| get_company_summary(s, id),
@@ -94,6 +97,7 @@ pub fn CompanyPage() -> impl IntoView {
         save_competitor,
         delete_competitor,
         add_activity,
+        enrich,
     };
 
     view! {
@@ -114,6 +118,7 @@ struct Actions {
     save_competitor: ServerAction<SaveCompetitor>,
     delete_competitor: ServerAction<DeleteCompetitor>,
     add_activity: ServerAction<CreateActivity>,
+    enrich: ServerAction<EnrichCompany>,
 }
 
 #[component]
@@ -154,6 +159,7 @@ fn CompanyView(s: CompanySummary, tab: Memo<String>, actions: Actions) -> impl I
             <Show when=can_write>
                 <div class="flex gap-2">
                     <A href=format!("{base}/edit") attr:class=button_class(false)>"Edit"</A>
+                    <EnrichButton workspace=slug.get_untracked() id=c.id enrich=actions.enrich />
                     <DeleteCompanyButton id=c.id name=c.name.clone() />
                 </div>
             </Show>

@@ -15,7 +15,7 @@ use crate::components::form::{field_error, form_values, general_error, Alert, Al
 use crate::components::format::{count, date_time};
 use crate::components::live::{use_event_stream, LiveBadge};
 use crate::components::ui::{button_class, use_hydrated, Badge, Card, Skeleton, Tone};
-use crate::types::{ApiError, ConnectInput, Connector, ConnectorState, Job};
+use crate::types::{ApiError, ConnectInput, Connector, ConnectorKind, ConnectorState, Job};
 
 /// The live progress of sync jobs, by job id: percent and step.
 type Progress = RwSignal<HashMap<i64, (i32, String, String)>>;
@@ -40,6 +40,8 @@ pub fn IntegrationsPage() -> impl IntoView {
         |(s, ..)| list_connectors(s),
     );
     let progress: Progress = RwSignal::new(HashMap::new());
+    // Which card's form was sent last: its errors show there only.
+    let connecting: RwSignal<Option<ConnectorKind>> = RwSignal::new(None);
     let url = Signal::derive(move || Some(format!("/api/events?workspace={}", slug.get())));
     let live = use_event_stream(
         url,
@@ -52,7 +54,7 @@ pub fn IntegrationsPage() -> impl IntoView {
             let Ok(job) = serde_json::from_str::<Job>(&data) else {
                 return;
             };
-            if job.kind != "connector_sync" {
+            if !matches!(job.kind.as_str(), "connector_sync" | "apollo_enrich") {
                 return;
             }
             progress.update(|m| {
@@ -94,7 +96,7 @@ pub fn IntegrationsPage() -> impl IntoView {
                     Ok(list) => view! {
                         <div class="grid gap-6">
                             {list.into_iter().map(|c| view! {
-                                <ConnectorCard c progress connect sync pause disconnect />
+                                <ConnectorCard c progress connect connecting sync pause disconnect />
                             }).collect_view()}
                         </div>
                     }.into_any(),
@@ -118,6 +120,7 @@ fn ConnectorCard(
     c: Connector,
     progress: Progress,
     connect: ServerAction<ConnectConnector>,
+    connecting: RwSignal<Option<ConnectorKind>>,
     sync: ServerAction<SyncConnector>,
     pause: ServerAction<PauseConnector>,
     disconnect: ServerAction<DisconnectConnector>,
@@ -131,8 +134,14 @@ fn ConnectorCard(
         job.and_then(|id| progress.with(|m| m.get(&id).cloned()))
             .filter(|(_, status, _)| matches!(status.as_str(), "queued" | "running"))
     };
-    let counts = ["companies", "contacts", "deals"]
-        .into_iter()
+    let shown: &[&'static str] = if kind == ConnectorKind::Apollo {
+        &["enriched", "credits"]
+    } else {
+        &["companies", "contacts", "deals"]
+    };
+    let counts = shown
+        .iter()
+        .copied()
         .map(|k| (k, c.counts.get(k).copied().unwrap_or(0)))
         .collect::<Vec<_>>();
     let needs_token = matches!(
@@ -149,7 +158,10 @@ fn ConnectorCard(
                     <div>
                         <h2 class="text-base font-semibold text-zinc-900 dark:text-white">{c.label.clone()}</h2>
                         <p class="text-sm text-zinc-500">
-                            {c.account.clone().unwrap_or_else(|| "Companies, contacts, deals and pipelines, kept in step every 15 minutes.".into())}
+                            {c.account.clone().unwrap_or_else(|| match kind {
+                                ConnectorKind::Apollo => "Company firmographics by domain: size, revenue, industry, location, technologies, funding.".into(),
+                                _ => "Companies, contacts, deals and pipelines, kept in step every 15 minutes.".into(),
+                            })}
                         </p>
                     </div>
                     <span data-testid="connector-state"><Badge tone text=label /></span>
@@ -180,12 +192,12 @@ fn ConnectorCard(
                 {c.last_error.clone().filter(|_| c.attention.is_none()).map(|e| view! {
                     <p class="text-xs text-rose-600 dark:text-rose-400">{format!("Last sync: {e}")}</p>
                 })}
-                {needs_token.then(|| view! { <TokenForm kind connect /> })}
+                {needs_token.then(|| view! { <TokenForm kind connect connecting /> })}
                 <div class="flex flex-wrap gap-2">
                     {connected.then(|| view! {
                         <button class=button_class(false) data-testid="sync-now" disabled=move || !live.get() || running().is_some()
                             on:click=move |_| { sync.dispatch(SyncConnector { workspace: slug.get_untracked(), kind }); }>
-                            "Sync now"
+                            {if kind == ConnectorKind::Apollo { "Enrich missing" } else { "Sync now" }}
                         </button>
                         <button class=button_class(false) disabled=move || !live.get()
                             on:click=move |_| { pause.dispatch(PauseConnector { workspace: slug.get_untracked(), kind, paused: true }); }>
@@ -212,14 +224,20 @@ fn ConnectorCard(
 
 #[component]
 fn TokenForm(
-    kind: crate::types::ConnectorKind,
+    kind: ConnectorKind,
     connect: ServerAction<ConnectConnector>,
+    connecting: RwSignal<Option<ConnectorKind>>,
 ) -> impl IntoView {
     let slug = use_slug();
     let live = use_hydrated();
-    let result: Signal<Option<Result<Connector, ApiError>>> = connect.value().into();
+    let result = Signal::derive(move || -> Option<Result<Connector, ApiError>> {
+        (connecting.get() == Some(kind))
+            .then(|| connect.value().get())
+            .flatten()
+    });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        connecting.set(Some(kind));
         let v = form_values(&ev);
         connect.dispatch(ConnectConnector {
             workspace: slug.get_untracked(),
@@ -229,11 +247,23 @@ fn TokenForm(
             },
         });
     };
+    let (label, placeholder, hint) = match kind {
+        ConnectorKind::Apollo => (
+            "API key",
+            "",
+            "Apollo → Settings → Integrations → API keys",
+        ),
+        ConnectorKind::Hubspot => (
+            "Private app access token",
+            "pat-…",
+            "HubSpot → Settings → Integrations → Private apps; scopes: crm.objects.companies.read, contacts.read, deals.read",
+        ),
+    };
     view! {
         <form on:submit=on_submit class="flex flex-wrap items-end gap-3" data-testid="connect-form">
             <div class="min-w-64 flex-1">
-                <Field label="Private app access token" name="access_token" kind="password" autocomplete="off"
-                    placeholder="pat-…" hint="HubSpot → Settings → Integrations → Private apps; scopes: crm.objects.companies.read, contacts.read, deals.read"
+                <Field label=label name="access_token" kind="password" autocomplete="off"
+                    placeholder=placeholder hint=hint
                     error=Signal::derive(move || field_error(result.get(), "access_token")) />
             </div>
             <button type="submit" class=button_class(true) data-testid="connect" disabled=move || !live.get() || connect.pending().get()>

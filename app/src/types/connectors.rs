@@ -12,20 +12,23 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum ConnectorKind {
     Hubspot,
+    Apollo,
 }
 
 impl ConnectorKind {
-    pub const ALL: &'static [ConnectorKind] = &[ConnectorKind::Hubspot];
+    pub const ALL: &'static [ConnectorKind] = &[ConnectorKind::Hubspot, ConnectorKind::Apollo];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ConnectorKind::Hubspot => "hubspot",
+            ConnectorKind::Apollo => "apollo",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
             ConnectorKind::Hubspot => "HubSpot",
+            ConnectorKind::Apollo => "Apollo",
         }
     }
 
@@ -93,12 +96,13 @@ pub struct Connector {
     #[serde(serialize_with = "super::timestamps::rfc3339_opt")]
     pub last_sync_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
-    /// Records synced so far, per object (`companies`, `contacts`, `deals`, `pipelines`).
+    /// Records linked, per object (`companies`, `contacts`, `deals`, `pipelines`); for an
+    /// enrichment service, `enriched` companies and the `credits` its calls used.
     pub counts: BTreeMap<String, i64>,
     pub interval_minutes: i32,
 }
 
-/// How to connect: a private-app access token, pasted once.
+/// How to connect: a HubSpot private app's access token, or an Apollo API key, pasted once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ConnectInput {

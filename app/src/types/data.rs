@@ -292,6 +292,12 @@ pub struct Company {
     /// since (absent: as entered before connectors, or never set).
     #[serde(default)]
     pub field_sources: BTreeMap<String, super::FieldSource>,
+    /// From enrichment: the technologies it uses, comma-separated.
+    #[serde(default)]
+    pub technologies: Option<String>,
+    /// From enrichment: its funding ("Series B; 45,000,000 USD raised").
+    #[serde(default)]
+    pub funding: Option<String>,
     #[serde(serialize_with = "super::timestamps::rfc3339_opt")]
     pub enriched_at: Option<DateTime<Utc>>,
     #[serde(serialize_with = "super::timestamps::rfc3339")]

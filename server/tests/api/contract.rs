@@ -343,7 +343,7 @@ async fn setup(app: &TestApp) -> World {
     let company2 = companies["items"][1]["id"].as_i64().unwrap();
     let company = id(call(
         "create_company",
-        json!({"workspace": "demo", "input": {"name": "Contract Target Ltd"}}),
+        json!({"workspace": "demo", "input": {"name": "Contract Target Ltd", "domain": "contract-target.example"}}),
     )
     .await);
     let pipelines = call("list_pipelines", json!({"workspace": "demo"})).await;
@@ -535,6 +535,7 @@ fn id_kind(op: &str) -> &'static str {
         "get_company" | "get_company_summary" | "update_company" | "delete_company" => "company",
         "get_contact" | "update_contact" | "delete_contact" => "contact",
         "get_deal" | "update_deal" | "move_deal" | "delete_deal" | "list_record_links" => "deal",
+        "enrich_company" => "company",
         "update_activity" | "delete_activity" => "activity",
         "delete_metric" => "metric",
         "delete_signal" => "signal",
@@ -837,10 +838,23 @@ both_backends!(
         // HubSpot, for the connector endpoints: a fake that takes the documented example token.
         let hubspot = crate::fake_hubspot::FakeHubspot::start(Default::default()).await;
         hubspot.with(|d| d.token = "pat-na1-00000000-0000-0000-0000-000000000000".into());
+        // Apollo, for the enrichment endpoints: connected before they are called.
+        let apollo = crate::fake_apollo::FakeApollo::start(&["contract-target.example"]).await;
         let mut config = crate::common::test_config(&db.url);
         config.hubspot_api_url = hubspot.base_url();
+        config.apollo_api_url = apollo.base_url();
         let app = crate::common::spawn_with(db, config, |_| None).await;
         let w = setup(&app).await;
+        let connected = request(&app, &w, As::Owner, "post", "/api/connect_connector")
+            .json(&json!({"workspace": "demo", "input": {"kind": "apollo", "access_token": crate::fake_apollo::KEY}}))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            connected.status().is_success(),
+            "{}",
+            connected.text().await.unwrap()
+        );
         let served: Value = app
             .client
             .get(app.url("/api/openapi.json"))

@@ -394,6 +394,11 @@ fn probes(w: &World) -> BTreeMap<&'static str, Vec<Value>> {
         both(&|ws| json!({"workspace": ws, "kind": "hubspot", "paused": true})),
     );
     p.insert(
+        "enrich_company",
+        both(&|ws| json!({"workspace": ws, "id": r.company})),
+    );
+    p.insert("enrich_companies", both(&|ws| json!({"workspace": ws})));
+    p.insert(
         "list_record_links",
         both(&|ws| json!({"workspace": ws, "object": "deal", "id": r.deal})),
     );

@@ -19,6 +19,8 @@ mod dashboard;
 mod data;
 mod delivery;
 mod demo;
+mod enrichment;
+mod fake_apollo;
 mod fake_hubspot;
 mod fake_llm;
 mod imports;

@@ -44,6 +44,8 @@ impl JobKind for SyncConnector {
             Some(ConnectorKind::Hubspot) => {
                 hubspot::sync(&self.state, &ctx, workspace, &row, &secret).await
             }
+            // Enrichment runs as `apollo_enrich`; a sync job for it has nothing to do.
+            Some(ConnectorKind::Apollo) => return Ok(serde_json::json!({"skipped": "apollo"})),
             None => {
                 return Err(JobError::Permanent(format!(
                     "unknown connector {}",

@@ -5,6 +5,7 @@
 //! at the last committed page. A credential the system refuses stops the connector and marks
 //! it "needs attention" instead of retrying.
 
+pub mod apollo;
 pub mod http;
 pub mod hubspot;
 mod job;
@@ -28,6 +29,9 @@ use crate::types::{ConnectInput, Connector, ConnectorKind, ConnectorState};
 #[derive(Clone, Debug)]
 pub struct ConnectorSettings {
     pub hubspot_url: String,
+    pub apollo_url: String,
+    /// Companies enriched longer ago than this are enriched again.
+    pub reenrich_days: i64,
     /// The HubSpot app's client secret: signs its webhooks (none: webhooks are refused).
     pub hubspot_client_secret: Option<String>,
     pub http: http::HttpSettings,
@@ -37,10 +41,65 @@ impl Default for ConnectorSettings {
     fn default() -> Self {
         Self {
             hubspot_url: "https://api.hubapi.com".into(),
+            apollo_url: "https://api.apollo.io".into(),
+            reenrich_days: 90,
             hubspot_client_secret: None,
             http: http::HttpSettings::default(),
         }
     }
+}
+
+/// Other systems keep countries as free text (HubSpot, Apollo); the workspace keeps ISO codes. Two-letter codes
+/// pass; the names of for the commonest markets map; any other
+/// name is left out (and shown as not set) rather than guessed.
+pub(crate) fn country_code(raw: &str) -> Option<String> {
+    let s = raw.trim();
+    if s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Some(s.to_uppercase());
+    }
+    const NAMES: &[(&str, &str)] = &[
+        ("united states", "US"),
+        ("united states of america", "US"),
+        ("usa", "US"),
+        ("canada", "CA"),
+        ("mexico", "MX"),
+        ("brazil", "BR"),
+        ("argentina", "AR"),
+        ("united kingdom", "GB"),
+        ("uk", "GB"),
+        ("ireland", "IE"),
+        ("germany", "DE"),
+        ("france", "FR"),
+        ("spain", "ES"),
+        ("portugal", "PT"),
+        ("italy", "IT"),
+        ("netherlands", "NL"),
+        ("belgium", "BE"),
+        ("switzerland", "CH"),
+        ("austria", "AT"),
+        ("sweden", "SE"),
+        ("norway", "NO"),
+        ("denmark", "DK"),
+        ("finland", "FI"),
+        ("poland", "PL"),
+        ("czech republic", "CZ"),
+        ("czechia", "CZ"),
+        ("israel", "IL"),
+        ("india", "IN"),
+        ("china", "CN"),
+        ("japan", "JP"),
+        ("south korea", "KR"),
+        ("singapore", "SG"),
+        ("australia", "AU"),
+        ("new zealand", "NZ"),
+        ("south africa", "ZA"),
+        ("united arab emirates", "AE"),
+    ];
+    let lower = s.to_lowercase();
+    NAMES
+        .iter()
+        .find(|(name, _)| *name == lower)
+        .map(|(_, code)| (*code).to_owned())
 }
 
 /// What is stored, encrypted, in `connectors.secret_enc`.
@@ -153,7 +212,7 @@ pub async fn connect(
     if token.is_empty() || token.len() > 4096 || !token.chars().all(|c| c.is_ascii_graphic()) {
         return Err(Error::field(
             "access_token",
-            "paste the access token of a HubSpot private app",
+            "paste the access token of a HubSpot private app, or an Apollo API key",
         ));
     }
     let settings = state.connectors();
@@ -173,8 +232,19 @@ pub async fn connect(
             })?;
             (
                 format!("HubSpot account {}", found.portal_id),
-                found.portal_id.to_string(),
+                Some(found.portal_id.to_string()),
             )
+        }
+        ConnectorKind::Apollo => {
+            let client = apollo::Client::new(&settings.apollo_url, token, &settings.http);
+            client.check().await.map_err(|e| match e {
+                http::RemoteError::BadCredentials { message, .. } => Error::field(
+                    "access_token",
+                    format!("Apollo refused this API key: {message}"),
+                ),
+                other => other.into(),
+            })?;
+            ("Apollo API key".to_owned(), None)
         }
     };
     let secret = serde_json::to_string(&Credential {
@@ -189,7 +259,7 @@ pub async fn connect(
             kind: input.kind,
             secret_enc: state.auth().secrets.encrypt(&secret),
             account: &account,
-            account_id: Some(&account_id),
+            account_id: account_id.as_deref(),
             user_id: auth.user_id(),
         },
     )
@@ -202,7 +272,10 @@ pub async fn connect(
     )
     .await?;
     txn.commit().await?;
-    start_sync(state, auth.workspace(), &row).await?;
+    // A CRM's first sync starts at once; enrichment spends credits, so it waits to be asked.
+    if input.kind != ConnectorKind::Apollo {
+        start_sync(state, auth.workspace(), &row, true).await?;
+    }
     get(&state.db, auth, input.kind).await
 }
 
@@ -217,10 +290,13 @@ async fn connected(
 }
 
 /// Queues a sync of `row`, unless one is queued or running already (then that one stands).
+/// `asked`: a person asked (Sync now): an enrichment service then also enriches companies
+/// never enriched; on its schedule it only refreshes stale ones.
 pub async fn start_sync(
     state: &AppState,
     workspace: WorkspaceId,
     row: &connectors::Model,
+    asked: bool,
 ) -> Result<i64> {
     if let Some(job_id) = row.sync_job_id {
         if let Ok(job) = crate::backend::jobs::queue::get(&state.db, job_id).await {
@@ -229,15 +305,20 @@ pub async fn start_sync(
             }
         }
     }
-    let job = state
-        .jobs()
-        .enqueue(
-            &SyncConnector::job(&SyncJob {
-                connector_id: row.id,
-            })?
-            .in_workspace(workspace),
-        )
-        .await?;
+    let job = match ConnectorKind::parse(&row.kind) {
+        Some(ConnectorKind::Apollo) => apollo::start(state, workspace, asked).await?,
+        _ => {
+            state
+                .jobs()
+                .enqueue(
+                    &SyncConnector::job(&SyncJob {
+                        connector_id: row.id,
+                    })?
+                    .in_workspace(workspace),
+                )
+                .await?
+        }
+    };
     repo::set_job(&state.db, row.id, job.id).await?;
     Ok(job.id)
 }
@@ -264,7 +345,7 @@ pub async fn sync_now(
             ))
         }
     }
-    start_sync(state, auth.workspace(), &row).await?;
+    start_sync(state, auth.workspace(), &row, true).await?;
     get(&state.db, auth, kind).await
 }
 
@@ -340,6 +421,14 @@ mod tests {
         assert_eq!(kinds, migrations::CONNECTOR_KINDS);
         let states: Vec<&str> = ConnectorState::STORED.iter().map(|s| s.as_str()).collect();
         assert_eq!(states, migrations::CONNECTOR_STATES);
+    }
+
+    #[test]
+    fn country_names_become_codes() {
+        assert_eq!(country_code("Germany").as_deref(), Some("DE"));
+        assert_eq!(country_code("de").as_deref(), Some("DE"));
+        assert_eq!(country_code("United States").as_deref(), Some("US"));
+        assert_eq!(country_code("Atlantis"), None);
     }
 
     #[test]

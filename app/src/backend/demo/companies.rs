@@ -109,6 +109,8 @@ impl Generator {
             external_ids: Set(None),
             enriched_at: Set(None),
             field_sources: Set(None),
+            technologies: Set(None),
+            funding: Set(None),
             created_at: Set(created),
             updated_at: Set(created),
             ..Default::default()

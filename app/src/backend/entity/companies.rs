@@ -27,6 +27,10 @@ pub struct Model {
     pub enriched_at: Option<DateTimeUtc>,
     /// JSON: where each field's value came from (`{"industry": {"source": "hubspot", "at": …}}`).
     pub field_sources: Option<String>,
+    /// From enrichment: the technologies the company uses, comma-separated.
+    pub technologies: Option<String>,
+    /// From enrichment: its funding, as text ("Series B; 45,000,000 USD raised").
+    pub funding: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

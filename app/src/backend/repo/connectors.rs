@@ -88,7 +88,12 @@ pub async fn connect(
             account_id: Set(c.account_id.map(str::to_owned)),
             state: Set(ConnectorState::Connected.as_str().to_owned()),
             counts: Set("{}".into()),
-            interval_minutes: Set(15),
+            // An enrichment service looks for stale companies daily; a CRM syncs every 15 min.
+            interval_minutes: Set(if c.kind == ConnectorKind::Apollo {
+                1440
+            } else {
+                15
+            }),
             created_by: Set(Some(c.user_id)),
             created_at: Set(now),
             updated_at: Set(now),
@@ -194,4 +199,23 @@ pub async fn by_account(
         .filter(connectors::Column::AccountId.eq(account_id))
         .all(db)
         .await?)
+}
+
+/// Adds to a connector's counts (`credits`, `enriched` …), in the caller's transaction.
+pub async fn add_counts(db: &impl ConnectionTrait, id: i64, add: &[(&str, i64)]) -> Result<()> {
+    let Some(row) = connectors::Entity::find_by_id(id).one(db).await? else {
+        return Ok(());
+    };
+    let mut counts: std::collections::BTreeMap<String, i64> =
+        serde_json::from_str(&row.counts).unwrap_or_default();
+    for (k, n) in add {
+        *counts.entry((*k).to_owned()).or_default() += n;
+    }
+    let counts = serde_json::to_string(&counts).unwrap_or_else(|_| "{}".into());
+    connectors::Entity::update_many()
+        .col_expr(connectors::Column::Counts, Expr::value(counts))
+        .filter(connectors::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -181,6 +181,8 @@ pub fn test_config(database_url: &str) -> Config {
         ai_base_url: String::new(),
         hubspot_api_url: "http://127.0.0.1:9/".into(),
         hubspot_client_secret: None,
+        apollo_api_url: "http://127.0.0.1:9/".into(),
+        apollo_reenrich_days: 90,
         ai_model: String::new(),
         ai_api_key: None,
         ai_monthly_token_budget: None,

@@ -88,59 +88,6 @@ fn industry(raw: &str) -> String {
         .join(" ")
 }
 
-/// HubSpot keeps countries as free text; the workspace keeps ISO codes. Two-letter codes
-/// pass; the names HubSpot's own dropdown offers for the commonest markets map; any other
-/// name is left out (and shown as not set) rather than guessed.
-fn country(raw: &str) -> Option<String> {
-    let s = raw.trim();
-    if s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic()) {
-        return Some(s.to_uppercase());
-    }
-    const NAMES: &[(&str, &str)] = &[
-        ("united states", "US"),
-        ("united states of america", "US"),
-        ("usa", "US"),
-        ("canada", "CA"),
-        ("mexico", "MX"),
-        ("brazil", "BR"),
-        ("argentina", "AR"),
-        ("united kingdom", "GB"),
-        ("uk", "GB"),
-        ("ireland", "IE"),
-        ("germany", "DE"),
-        ("france", "FR"),
-        ("spain", "ES"),
-        ("portugal", "PT"),
-        ("italy", "IT"),
-        ("netherlands", "NL"),
-        ("belgium", "BE"),
-        ("switzerland", "CH"),
-        ("austria", "AT"),
-        ("sweden", "SE"),
-        ("norway", "NO"),
-        ("denmark", "DK"),
-        ("finland", "FI"),
-        ("poland", "PL"),
-        ("czech republic", "CZ"),
-        ("czechia", "CZ"),
-        ("israel", "IL"),
-        ("india", "IN"),
-        ("china", "CN"),
-        ("japan", "JP"),
-        ("south korea", "KR"),
-        ("singapore", "SG"),
-        ("australia", "AU"),
-        ("new zealand", "NZ"),
-        ("south africa", "ZA"),
-        ("united arab emirates", "AE"),
-    ];
-    let lower = s.to_lowercase();
-    NAMES
-        .iter()
-        .find(|(name, _)| *name == lower)
-        .map(|(_, code)| (*code).to_owned())
-}
-
 pub fn company(o: &Object, currency: Currency) -> Incoming<CompanyInput> {
     let own = |p: &str| o.prop(p).map(str::to_owned);
     Incoming {
@@ -157,7 +104,9 @@ pub fn company(o: &Object, currency: Currency) -> Incoming<CompanyInput> {
                 .map(|n| n as i32),
             annual_revenue: own("annualrevenue"),
             revenue_currency: Some(currency.as_str().to_owned()),
-            country: o.prop("country").and_then(country),
+            country: o
+                .prop("country")
+                .and_then(crate::backend::connectors::country_code),
             city: own("city"),
             description: own("description"),
             website: own("website"),
@@ -266,9 +215,6 @@ mod tests {
     #[test]
     fn hubspot_values_become_the_workspaces() {
         assert_eq!(industry("COMPUTER_SOFTWARE"), "Computer Software");
-        assert_eq!(country("Germany").as_deref(), Some("DE"));
-        assert_eq!(country("de").as_deref(), Some("DE"));
-        assert_eq!(country("Atlantis"), None);
         assert_eq!(
             date("2026-03-01T12:00:00.000Z"),
             NaiveDate::from_ymd_opt(2026, 3, 1)

@@ -89,7 +89,7 @@ pub async fn received(state: &AppState, body: &[u8]) -> Result<usize> {
             }
             // The signed event names the account; its connectors vouch for their workspace.
             let workspace = WorkspaceId::vouched(row.workspace_id);
-            super::super::start_sync(state, workspace, &row).await?;
+            super::super::start_sync(state, workspace, &row, false).await?;
             queued += 1;
         }
     }

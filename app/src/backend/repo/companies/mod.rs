@@ -82,6 +82,8 @@ pub fn to_company(m: companies::Model) -> Company {
             .field_sources
             .and_then(|j| serde_json::from_str(&j).ok())
             .unwrap_or_default(),
+        technologies: m.technologies,
+        funding: m.funding,
         enriched_at: m.enriched_at,
         created_at: m.created_at,
         updated_at: m.updated_at,

@@ -11,6 +11,7 @@
 mod companies;
 mod contacts;
 mod deals;
+pub mod enrich;
 
 use std::collections::HashMap;
 
