@@ -270,6 +270,12 @@ fn OverviewTab(s: CompanySummary) -> impl IntoView {
         ("Source", c.source.label().to_owned()),
         ("Added", format::date(c.created_at)),
     ];
+    let mut rows = rows;
+    rows.extend(
+        [("Technologies", &c.technologies), ("Funding", &c.funding)]
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v.clone()?))),
+    );
     view! {
         <div class="grid gap-6 lg:grid-cols-3">
             <Card class="p-5 lg:col-span-2">
