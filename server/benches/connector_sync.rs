@@ -223,7 +223,9 @@ async fn run(backend: &str, companies: usize, contacts: usize, deals: usize) {
     .json()
     .await
     .unwrap();
-    let job_id = connected["sync_job_id"].as_i64().expect("a sync job");
+    let job_id = connected["sync_job_id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("a sync job: {connected}"));
     let mut samples = Vec::new();
     let mut last_sample = Instant::now();
     let job = loop {
@@ -274,6 +276,7 @@ async fn run(backend: &str, companies: usize, contacts: usize, deals: usize) {
 }
 
 fn main() {
+    server::telemetry::init(server::config::LogFormat::Human);
     let companies = env_usize("BENCH_COMPANIES", 100_000);
     let contacts = env_usize("BENCH_CONTACTS", 200_000);
     let deals = env_usize("BENCH_DEALS", 100_000);

@@ -285,6 +285,7 @@ async fn page(
         Default::default()
     };
     let txn = crate::backend::db::begin_write(&t.state.db).await?;
+    synced::plan_each_page(&txn).await?;
     let written = match object {
         "companies" => {
             let rows = fetched
