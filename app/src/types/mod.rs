@@ -12,6 +12,7 @@ mod delivery;
 mod error;
 mod import;
 mod jobs;
+mod money;
 mod page;
 mod reports;
 mod system;
