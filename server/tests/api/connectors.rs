@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use serde_json::json;
 
-use crate::common::{owner_of_new_workspace, spawn_with, test_config, Session, TestApp, TestDb};
+use crate::common::{
+    owner_of_new_workspace, spawn_with, test_config, wait_for_job, Session, TestApp, TestDb,
+};
 use crate::fake_hubspot::{self as fake, FakeHubspot, Objects};
 use app::types::{Company, Connector, ConnectorState, Contact, Deal, JobDetail, Page};
 
@@ -59,19 +61,6 @@ async fn start(db: TestDb, objects: HashMap<&'static str, Objects>) -> (TestApp,
     let mut config = test_config(&db.url);
     config.hubspot_api_url = hubspot.base_url();
     (spawn_with(db, config, |_| None).await, hubspot)
-}
-
-async fn wait_for_job(app: &TestApp, s: &Session, ws: &str, id: i64) -> JobDetail {
-    for _ in 0..1200 {
-        let d: JobDetail = s
-            .ok(&app.client, "get_job", json!({"workspace": ws, "id": id}))
-            .await;
-        if d.job.is_finished() {
-            return d;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("job {id} did not finish in a minute");
 }
 
 async fn connect(app: &TestApp, s: &Session, ws: &str) -> Connector {

@@ -2,9 +2,11 @@
 
 use serde_json::json;
 
-use crate::common::{owner_of_new_workspace, spawn_with, test_config, Session, TestApp, TestDb};
+use crate::common::{
+    owner_of_new_workspace, spawn_with, test_config, wait_for_job, Session, TestApp, TestDb,
+};
 use crate::fake_apollo::{self as fake, FakeApollo};
-use app::types::{Company, Connector, ConnectorKind, ConnectorState, Job, JobDetail};
+use app::types::{Company, Connector, ConnectorKind, ConnectorState, Job};
 
 async fn start(db: TestDb, known: &[&str]) -> (TestApp, FakeApollo) {
     let apollo = FakeApollo::start(known).await;
@@ -135,22 +137,7 @@ crate::both_backends!(
             .ok(&app.client, "enrich_companies", json!({"workspace": ws}))
             .await;
         assert_eq!(job.kind, "apollo_enrich");
-        let mut done = None;
-        for _ in 0..1200 {
-            let d: JobDetail = s
-                .ok(
-                    &app.client,
-                    "get_job",
-                    json!({"workspace": ws, "id": job.id}),
-                )
-                .await;
-            if d.job.is_finished() {
-                done = Some(d);
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        let done = done.expect("the job finished");
+        let done = wait_for_job(&app, &s, &ws, job.id).await;
         assert_eq!(done.job.status, "succeeded", "{:?}", done.job.last_error);
         let result = done.job.result.unwrap();
         assert_eq!(
@@ -178,20 +165,8 @@ crate::both_backends!(
         let again: Job = s
             .ok(&app.client, "enrich_companies", json!({"workspace": ws}))
             .await;
-        for _ in 0..1200 {
-            let d: JobDetail = s
-                .ok(
-                    &app.client,
-                    "get_job",
-                    json!({"workspace": ws, "id": again.id}),
-                )
-                .await;
-            if d.job.is_finished() {
-                assert_eq!(d.job.result.unwrap()["looked_up"], 0);
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        let second = wait_for_job(&app, &s, &ws, again.id).await;
+        assert_eq!(second.job.result.unwrap()["looked_up"], 0);
         assert_eq!(apollo.calls.lock().unwrap().len(), 2);
         app.stop().await;
     }

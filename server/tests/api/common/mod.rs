@@ -563,6 +563,24 @@ where
     }
 }
 
+/// Polls `get_job` until job `id` of workspace `ws` has finished; answers it with its events.
+pub async fn wait_for_job(app: &TestApp, s: &Session, ws: &str, id: i64) -> app::types::JobDetail {
+    for _ in 0..1200 {
+        let d: app::types::JobDetail = s
+            .ok(
+                &app.client,
+                "get_job",
+                serde_json::json!({"workspace": ws, "id": id}),
+            )
+            .await;
+        if d.job.is_finished() {
+            return d;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("job {id} did not finish in a minute");
+}
+
 /// A minimal SMTP server: accepts one message and hands back its DATA.
 pub async fn smtp_sink() -> (u16, tokio::sync::oneshot::Receiver<String>) {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
