@@ -20,6 +20,7 @@ mod m20261206_000013_deal_totals;
 mod m20261206_000014_day_totals;
 mod m20261206_000015_ai_streaming_sweep;
 mod m20261207_000016_connectors;
+mod m20261208_000017_gohighlevel;
 mod schema_helpers;
 pub mod totals;
 
@@ -27,7 +28,8 @@ pub use m20261123_000004_jobs::JOB_STATUSES;
 pub use m20261129_000005_reports::{REPORT_KINDS, REPORT_STATUSES};
 pub use m20261129_000007_delivery::DELIVERY_STATUSES;
 pub use m20261129_000008_ai::{AI_MESSAGE_STATUSES, AI_PROVIDERS};
-pub use m20261207_000016_connectors::{CONNECTOR_KINDS, CONNECTOR_STATES};
+pub use m20261207_000016_connectors::CONNECTOR_STATES;
+pub use m20261208_000017_gohighlevel::CONNECTOR_KINDS;
 
 pub struct Migrator;
 
@@ -52,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_day_totals::Migration),
             Box::new(m20261206_000015_ai_streaming_sweep::Migration),
             Box::new(m20261207_000016_connectors::Migration),
+            Box::new(m20261208_000017_gohighlevel::Migration),
         ]
     }
 }

@@ -234,6 +234,15 @@ pub struct Config {
     )]
     pub hubspot_api_url: String,
 
+    /// GoHighLevel's API (change it for a proxy, or a fake in tests).
+    #[arg(
+        long,
+        env = "GOHIGHLEVEL_API_URL",
+        default_value = "https://services.leadconnectorhq.com",
+        global = true
+    )]
+    pub gohighlevel_api_url: String,
+
     /// Apollo's API (change it for a proxy, or a fake in tests).
     #[arg(
         long,
@@ -378,6 +387,11 @@ impl Config {
     pub fn connectors(&self) -> app::backend::connectors::ConnectorSettings {
         app::backend::connectors::ConnectorSettings {
             hubspot_url: self.hubspot_api_url.trim().trim_end_matches('/').to_owned(),
+            gohighlevel_url: self
+                .gohighlevel_api_url
+                .trim()
+                .trim_end_matches('/')
+                .to_owned(),
             apollo_url: self.apollo_api_url.trim().trim_end_matches('/').to_owned(),
             reenrich_days: self.apollo_reenrich_days.max(1),
             hubspot_client_secret: self

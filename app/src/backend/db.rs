@@ -207,6 +207,53 @@ pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, 
     .await
 }
 
+/// Rows per multi-row INSERT: well inside SQLite's 32,766 and PostgreSQL's 65,535 parameters
+/// for the widest table.
+pub const INSERT_BATCH: usize = 1000;
+
+/// Inserts `rows` in statements of `INSERT_BATCH` rows and returns their ids in insertion
+/// order (ids are assigned in VALUES order on both databases; RETURNING's row order is not
+/// promised, hence the sort). One statement for many rows instead of a round trip each.
+macro_rules! insert_batched {
+    ($db:expr, $entity:ty, $rows:expr) => {{
+        let mut ids: Vec<i64> = Vec::new();
+        let mut rows = $rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<_> = rows
+                .by_ref()
+                .take($crate::backend::db::INSERT_BATCH)
+                .collect();
+            let mut keys = <$entity>::insert_many(chunk)
+                .exec_with_returning_keys($db)
+                .await?;
+            keys.sort_unstable();
+            ids.extend(keys);
+        }
+        ids
+    }};
+}
+
+/// As `insert_batched!`, for rows nothing refers to: no ids come back.
+macro_rules! insert_only {
+    ($db:expr, $entity:ty, $rows:expr) => {{
+        let mut n: u64 = 0;
+        let mut rows = $rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<_> = rows
+                .by_ref()
+                .take($crate::backend::db::INSERT_BATCH)
+                .collect();
+            n += chunk.len() as u64;
+            <$entity>::insert_many(chunk)
+                .exec_without_returning($db)
+                .await?;
+        }
+        n
+    }};
+}
+
+pub(crate) use {insert_batched, insert_only};
+
 /// Turns for SQLite's one writer among this process's own writers.
 ///
 /// A writer that finds the database locked waits in SQLite's busy handler, which sleeps

@@ -244,6 +244,10 @@ fn TokenForm(
             input: ConnectInput {
                 kind,
                 access_token: v.get("access_token").cloned().unwrap_or_default(),
+                location_id: v
+                    .get("location_id")
+                    .cloned()
+                    .filter(|l| !l.trim().is_empty()),
             },
         });
     };
@@ -258,7 +262,13 @@ fn TokenForm(
             "pat-…",
             "HubSpot → Settings → Integrations → Private apps; scopes: crm.objects.companies.read, contacts.read, deals.read",
         ),
+        ConnectorKind::Gohighlevel => (
+            "Private integration token",
+            "pit-…",
+            "GoHighLevel → Settings → Private Integrations; scopes: contacts.readonly, opportunities.readonly, locations.readonly",
+        ),
     };
+    let needs_location = kind == ConnectorKind::Gohighlevel;
     view! {
         <form on:submit=on_submit class="flex flex-wrap items-end gap-3" data-testid="connect-form">
             <div class="min-w-64 flex-1">
@@ -266,6 +276,13 @@ fn TokenForm(
                     placeholder=placeholder hint=hint
                     error=Signal::derive(move || field_error(result.get(), "access_token")) />
             </div>
+            {needs_location.then(|| view! {
+                <div class="min-w-48">
+                    <Field label="Location id" name="location_id" autocomplete="off"
+                        hint="Settings → Business Profile"
+                        error=Signal::derive(move || field_error(result.get(), "location_id")) />
+                </div>
+            })}
             <button type="submit" class=button_class(true) data-testid="connect" disabled=move || !live.get() || connect.pending().get()>
                 "Connect"
             </button>

@@ -1,5 +1,6 @@
-//! Connectors to the systems a team already keeps its records in (HubSpot), as the
-//! Settings → Integrations page and scripts see them. Credentials go in and never come out.
+//! Connectors to the systems a team already keeps its records in (HubSpot, GoHighLevel,
+//! Apollo), as the Settings → Integrations page and scripts see them. Credentials go in and
+//! never come out.
 
 use std::collections::BTreeMap;
 
@@ -12,15 +13,21 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum ConnectorKind {
     Hubspot,
+    Gohighlevel,
     Apollo,
 }
 
 impl ConnectorKind {
-    pub const ALL: &'static [ConnectorKind] = &[ConnectorKind::Hubspot, ConnectorKind::Apollo];
+    pub const ALL: &'static [ConnectorKind] = &[
+        ConnectorKind::Hubspot,
+        ConnectorKind::Gohighlevel,
+        ConnectorKind::Apollo,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ConnectorKind::Hubspot => "hubspot",
+            ConnectorKind::Gohighlevel => "gohighlevel",
             ConnectorKind::Apollo => "apollo",
         }
     }
@@ -28,6 +35,7 @@ impl ConnectorKind {
     pub fn label(self) -> &'static str {
         match self {
             ConnectorKind::Hubspot => "HubSpot",
+            ConnectorKind::Gohighlevel => "GoHighLevel",
             ConnectorKind::Apollo => "Apollo",
         }
     }
@@ -102,13 +110,17 @@ pub struct Connector {
     pub interval_minutes: i32,
 }
 
-/// How to connect: a HubSpot private app's access token, or an Apollo API key, pasted once.
+/// How to connect: a HubSpot private app's access token, a GoHighLevel location's private
+/// integration token (with the location's id), or an Apollo API key, pasted once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ConnectInput {
     pub kind: ConnectorKind,
     /// Write-only: stored encrypted, never returned.
     pub access_token: String,
+    /// GoHighLevel only: the location (sub-account) the token belongs to.
+    #[serde(default)]
+    pub location_id: Option<String>,
 }
 
 /// Where one field's value came from, and when it was written.

@@ -280,3 +280,67 @@ async fn sqlite_dashboard_periods_read_covering_indexes() {
         "{page}"
     );
 }
+
+/// Migration 17 widens `connectors.kind` (SQLite by rebuilding the table): connectors made
+/// before it are kept, GoHighLevel is accepted after it, and an unknown kind still is not.
+async fn connector_kinds_widen_keeping_rows(conn: DatabaseConnection) {
+    use sea_orm::ConnectionTrait;
+    use sea_orm_migration::MigratorTrait;
+    let steps = migrations::Migrator::migrations().len() as u32;
+    migrations::Migrator::up(&conn, Some(steps - 1))
+        .await
+        .unwrap();
+    let now = "'2026-12-01 00:00:00+00:00'";
+    conn.execute_unprepared(&format!(
+        "INSERT INTO workspaces (name, slug, created_at, updated_at) VALUES ('W', 'w', {now}, {now})"
+    ))
+    .await
+    .unwrap();
+    let connector = |kind: &str| {
+        format!(
+            "INSERT INTO connectors (workspace_id, kind, secret_enc, account, state, counts, \
+             interval_minutes, created_at, updated_at) \
+             SELECT id, '{kind}', 'x', 'acct', 'connected', '{{}}', 15, {now}, {now} FROM workspaces"
+        )
+    };
+    conn.execute_unprepared(&connector("hubspot"))
+        .await
+        .unwrap();
+    assert!(conn
+        .execute_unprepared(&connector("gohighlevel"))
+        .await
+        .is_err());
+
+    app::backend::db::migrate(&conn).await.unwrap();
+    conn.execute_unprepared(&connector("gohighlevel"))
+        .await
+        .unwrap();
+    assert!(conn
+        .execute_unprepared(&connector("salesforce"))
+        .await
+        .is_err());
+    let kinds = conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT kind FROM connectors ORDER BY id",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "kind").unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(kinds, ["hubspot", "gohighlevel"]);
+    // The unique index came back with the table.
+    assert!(conn
+        .execute_unprepared(&connector("hubspot"))
+        .await
+        .is_err());
+}
+
+both_backends!(
+    connector_kinds_widen_keeping_connectors,
+    empty_db = |db: TestDb| async move {
+        let conn = db.connect().await;
+        connector_kinds_widen_keeping_rows(conn).await;
+    }
+);

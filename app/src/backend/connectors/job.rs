@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{credential, http::RemoteError, hubspot};
+use super::{credential, gohighlevel, http::RemoteError, hubspot};
 use crate::backend::jobs::{JobContext, JobError, JobKind};
 use crate::backend::repo::connectors as repo;
 use crate::backend::{AppState, Error};
@@ -40,9 +40,13 @@ impl JobKind for SyncConnector {
             return Ok(serde_json::json!({"skipped": row.state}));
         }
         let secret = credential(&self.state, &row)?;
-        let outcome = match ConnectorKind::parse(&row.kind) {
+        let kind = ConnectorKind::parse(&row.kind);
+        let outcome = match kind {
             Some(ConnectorKind::Hubspot) => {
                 hubspot::sync(&self.state, &ctx, workspace, &row, &secret).await
+            }
+            Some(ConnectorKind::Gohighlevel) => {
+                gohighlevel::sync(&self.state, &ctx, workspace, &row, &secret).await
             }
             // Enrichment runs as `apollo_enrich`; a sync job for it has nothing to do.
             Some(ConnectorKind::Apollo) => return Ok(serde_json::json!({"skipped": "apollo"})),
@@ -62,7 +66,7 @@ impl JobKind for SyncConnector {
                 let what = match &e {
                     RemoteError::BadCredentials { .. } => format!(
                         "{e}. The token was revoked or has expired in {}: reconnect with a new one.",
-                        ConnectorKind::Hubspot.label()
+                        kind.map_or("the other system", ConnectorKind::label)
                     ),
                     _ => format!("{e}. Grant the missing scope to the app, then reconnect."),
                 };

@@ -6,6 +6,8 @@
 //! it "needs attention" instead of retrying.
 
 pub mod apollo;
+pub mod cursor;
+pub mod gohighlevel;
 pub mod http;
 pub mod hubspot;
 mod job;
@@ -29,6 +31,7 @@ use crate::types::{ConnectInput, Connector, ConnectorKind, ConnectorState};
 #[derive(Clone, Debug)]
 pub struct ConnectorSettings {
     pub hubspot_url: String,
+    pub gohighlevel_url: String,
     pub apollo_url: String,
     /// Companies enriched longer ago than this are enriched again.
     pub reenrich_days: i64,
@@ -41,6 +44,7 @@ impl Default for ConnectorSettings {
     fn default() -> Self {
         Self {
             hubspot_url: "https://api.hubapi.com".into(),
+            gohighlevel_url: "https://services.leadconnectorhq.com".into(),
             apollo_url: "https://api.apollo.io".into(),
             reenrich_days: 90,
             hubspot_client_secret: None,
@@ -202,6 +206,83 @@ pub async fn record_links(
         .collect())
 }
 
+/// Who a credential acts as, by asking the system: the account's label and id.
+async fn check(
+    settings: &ConnectorSettings,
+    input: &ConnectInput,
+    token: &str,
+) -> Result<(String, Option<String>)> {
+    // A refused credential is the person's to fix: a 422 on the field, with the system's words.
+    let refused = |what: &str| {
+        let what = what.to_owned();
+        move |e: http::RemoteError| match e {
+            http::RemoteError::BadCredentials { message, .. } => Error::field(
+                "access_token",
+                format!("{what} refused this token: {message}"),
+            ),
+            http::RemoteError::MissingScope { message, .. } => Error::field(
+                "access_token",
+                format!("the token lacks a permission the sync needs: {message}"),
+            ),
+            other => other.into(),
+        }
+    };
+    Ok(match input.kind {
+        ConnectorKind::Hubspot => {
+            let client = hubspot::Client::new(&settings.hubspot_url, token, &settings.http);
+            let found = client.account().await.map_err(refused("HubSpot"))?;
+            (
+                format!("HubSpot account {}", found.portal_id),
+                Some(found.portal_id.to_string()),
+            )
+        }
+        ConnectorKind::Gohighlevel => {
+            let location = input
+                .location_id
+                .as_deref()
+                .map(str::trim)
+                .filter(|l| {
+                    !l.is_empty()
+                        && l.len() <= 100
+                        && l.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                })
+                .ok_or_else(|| {
+                    Error::field(
+                        "location_id",
+                        "the id of the GoHighLevel location (sub-account) the token belongs to",
+                    )
+                })?;
+            let client = gohighlevel::Client::new(
+                &settings.gohighlevel_url,
+                token,
+                location,
+                &settings.http,
+            );
+            // GoHighLevel answers 403 for a location the token was not issued for.
+            let found = client.location().await.map_err(|e| match e {
+                http::RemoteError::NotFound { .. } => {
+                    Error::field("location_id", "GoHighLevel has no location with this id")
+                }
+                http::RemoteError::MissingScope { message, .. } => Error::field(
+                    "location_id",
+                    format!("the token does not open this location: {message}"),
+                ),
+                other => refused("GoHighLevel")(other),
+            })?;
+            let name = found
+                .name
+                .unwrap_or_else(|| format!("location {}", found.id));
+            (format!("GoHighLevel: {name}"), Some(found.id))
+        }
+        ConnectorKind::Apollo => {
+            let client = apollo::Client::new(&settings.apollo_url, token, &settings.http);
+            client.check().await.map_err(refused("Apollo"))?;
+            ("Apollo API key".to_owned(), None)
+        }
+    })
+}
+
 /// Checks the credential against the system, stores it and starts the first sync.
 pub async fn connect(
     state: &AppState,
@@ -212,41 +293,11 @@ pub async fn connect(
     if token.is_empty() || token.len() > 4096 || !token.chars().all(|c| c.is_ascii_graphic()) {
         return Err(Error::field(
             "access_token",
-            "paste the access token of a HubSpot private app, or an Apollo API key",
+            "paste the access token of a HubSpot private app or a GoHighLevel private \
+             integration, or an Apollo API key",
         ));
     }
-    let settings = state.connectors();
-    let (account, account_id) = match input.kind {
-        ConnectorKind::Hubspot => {
-            let client = hubspot::Client::new(&settings.hubspot_url, token, &settings.http);
-            let found = client.account().await.map_err(|e| match e {
-                http::RemoteError::BadCredentials { message, .. } => Error::field(
-                    "access_token",
-                    format!("HubSpot refused this token: {message}"),
-                ),
-                http::RemoteError::MissingScope { message, .. } => Error::field(
-                    "access_token",
-                    format!("the token lacks a permission the sync needs: {message}"),
-                ),
-                other => other.into(),
-            })?;
-            (
-                format!("HubSpot account {}", found.portal_id),
-                Some(found.portal_id.to_string()),
-            )
-        }
-        ConnectorKind::Apollo => {
-            let client = apollo::Client::new(&settings.apollo_url, token, &settings.http);
-            client.check().await.map_err(|e| match e {
-                http::RemoteError::BadCredentials { message, .. } => Error::field(
-                    "access_token",
-                    format!("Apollo refused this API key: {message}"),
-                ),
-                other => other.into(),
-            })?;
-            ("Apollo API key".to_owned(), None)
-        }
-    };
+    let (account, account_id) = check(state.connectors(), input, token).await?;
     let secret = serde_json::to_string(&Credential {
         access_token: token.to_owned(),
     })
@@ -417,8 +468,12 @@ mod tests {
 
     #[test]
     fn kinds_and_states_are_the_schemas() {
-        let kinds: Vec<&str> = ConnectorKind::ALL.iter().map(|k| k.as_str()).collect();
-        assert_eq!(kinds, migrations::CONNECTOR_KINDS);
+        // The page lists them in its own order; the schema in the order they were added.
+        let mut kinds: Vec<&str> = ConnectorKind::ALL.iter().map(|k| k.as_str()).collect();
+        let mut stored = migrations::CONNECTOR_KINDS.to_vec();
+        kinds.sort_unstable();
+        stored.sort_unstable();
+        assert_eq!(kinds, stored);
         let states: Vec<&str> = ConnectorState::STORED.iter().map(|s| s.as_str()).collect();
         assert_eq!(states, migrations::CONNECTOR_STATES);
     }

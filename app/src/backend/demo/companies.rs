@@ -6,7 +6,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 
-use super::generator::{insert_batched, insert_only, pick, slug, weighted, Generator, BATCH};
+use super::generator::{insert_batched, insert_only, pick, slug, weighted, Generator};
 use super::words::*;
 use crate::backend::entity::{companies, company_tags, competitors, contacts};
 use crate::backend::Result;

@@ -7,7 +7,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::types::DemoDataReport;
 
-pub(super) const BATCH: usize = 1000;
+pub(super) const BATCH: usize = crate::backend::db::INSERT_BATCH;
 
 pub(super) struct Generator {
     pub(super) rng: ChaCha8Rng,
@@ -65,42 +65,7 @@ pub(super) fn slug(s: &str) -> String {
         .to_owned()
 }
 
-/// Inserts `rows` in statements of `BATCH` rows and returns their ids in insertion order
-/// (ids are assigned in VALUES order on both databases; RETURNING's row order is not
-/// promised, hence the sort).
-macro_rules! insert_batched {
-    ($db:expr, $entity:ty, $rows:expr) => {{
-        let mut ids: Vec<i64> = Vec::new();
-        let mut rows = $rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<_> = rows.by_ref().take(BATCH).collect();
-            let mut keys = <$entity>::insert_many(chunk)
-                .exec_with_returning_keys($db)
-                .await?;
-            keys.sort_unstable();
-            ids.extend(keys);
-        }
-        ids
-    }};
-}
-
-/// As `insert_batched!`, for rows nothing refers to: no ids come back.
-macro_rules! insert_only {
-    ($db:expr, $entity:ty, $rows:expr) => {{
-        let mut n: u64 = 0;
-        let mut rows = $rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<_> = rows.by_ref().take(BATCH).collect();
-            n += chunk.len() as u64;
-            <$entity>::insert_many(chunk)
-                .exec_without_returning($db)
-                .await?;
-        }
-        n
-    }};
-}
-
-pub(super) use {insert_batched, insert_only};
+pub(super) use crate::backend::db::{insert_batched, insert_only};
 
 #[cfg(test)]
 mod tests {

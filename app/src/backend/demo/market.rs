@@ -6,7 +6,7 @@ use rand::Rng;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 
 use super::companies::Co;
-use super::generator::{insert_only, pick, slug, Generator, BATCH};
+use super::generator::{insert_only, pick, slug, Generator};
 use super::words::*;
 use crate::backend::entity::{market_metrics, signals};
 use crate::backend::Result;

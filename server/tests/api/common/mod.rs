@@ -180,6 +180,7 @@ pub fn test_config(database_url: &str) -> Config {
         ai_provider: "offline".into(),
         ai_base_url: String::new(),
         hubspot_api_url: "http://127.0.0.1:9/".into(),
+        gohighlevel_api_url: "http://127.0.0.1:9/".into(),
         hubspot_client_secret: None,
         apollo_api_url: "http://127.0.0.1:9/".into(),
         apollo_reenrich_days: 90,

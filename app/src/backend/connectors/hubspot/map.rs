@@ -161,6 +161,7 @@ pub fn deal(o: &Object, company: Option<String>, currency: Currency) -> Incoming
             pipeline_ref: o.prop("pipeline").unwrap_or("default").to_owned(),
             stage_ref: o.prop("dealstage").unwrap_or_default().to_owned(),
             company_ref: company.or_else(|| o.first_associated("companies").map(str::to_owned)),
+            contact_ref: None,
         },
     }
 }

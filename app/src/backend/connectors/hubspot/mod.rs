@@ -13,56 +13,22 @@ pub mod webhook;
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
-use serde::{Deserialize, Serialize};
-
 pub use client::Client;
 pub use map::modified;
 
+use super::cursor::{encode, paused, progress, progress_text, Cursor, Run};
 use super::{Credential, Failure};
 use crate::backend::entity::connectors;
 use crate::backend::jobs::JobContext;
 use crate::backend::repo::{connectors as repo, synced};
 use crate::backend::{AppState, WorkspaceId};
-use crate::types::{group_thousands, ConnectorState, Currency};
+use crate::types::Currency;
 
 const SOURCE: &str = "hubspot";
 
 /// The objects synced after the pipelines, in order: contacts and deals find their
 /// companies through links the companies' pages wrote.
 const OBJECTS: [&str; 3] = ["companies", "contacts", "deals"];
-
-/// How far behind "now" a full sync's high-water mark is set: changes made while it ran,
-/// and a clock at HubSpot a little behind this one's, are searched again next time.
-const MARK_MARGIN_MS: i64 = 5 * 60 * 1000;
-
-/// Where a sync stands, saved with every page.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Cursor {
-    /// Per object: the last-modified instant (ms) the next incremental sync searches from.
-    #[serde(default)]
-    pub marks: BTreeMap<String, i64>,
-    /// The sync in progress, if one was stopped midway.
-    #[serde(default)]
-    pub run: Option<Run>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Run {
-    /// A first sync lists everything; later ones search for changes.
-    pub full: bool,
-    pub started_ms: i64,
-    /// Index into `OBJECTS`.
-    pub object: usize,
-    /// HubSpot's paging token for the next page of this object.
-    pub after: Option<String>,
-    /// The search's lower bound for this object (incremental only).
-    pub since: Option<i64>,
-    /// The newest change seen in this object so far.
-    pub seen_max: i64,
-    pub done: i64,
-    pub total: i64,
-}
 
 fn properties(object: &str) -> &'static [&'static str] {
     match object {
@@ -90,11 +56,7 @@ pub async fn sync(
 ) -> Result<serde_json::Value, Failure> {
     let settings = state.connectors();
     let client = Client::new(&settings.hubspot_url, &secret.access_token, &settings.http);
-    let mut cursor: Cursor = row
-        .cursor
-        .as_deref()
-        .and_then(|c| serde_json::from_str(c).ok())
-        .unwrap_or_default();
+    let mut cursor = Cursor::read(row.cursor.as_deref());
     let mut counts: BTreeMap<String, i64> = serde_json::from_str(&row.counts).unwrap_or_default();
     ctx.step("Reading the account and pipelines", 0).await?;
     let account = client.account().await?;
@@ -121,18 +83,7 @@ pub async fn sync(
         connector_id: row.id,
         currency,
     };
-    if cursor.run.is_none() {
-        cursor.run = Some(Run {
-            full: cursor.marks.is_empty(),
-            started_ms: Utc::now().timestamp_millis(),
-            object: 0,
-            after: None,
-            since: None,
-            seen_max: 0,
-            done: 0,
-            total: 0,
-        });
-    }
+    cursor.begin();
     let full = cursor.run.as_ref().is_some_and(|r| r.full);
     let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
     while let Some(run) = cursor.run.as_mut().filter(|r| r.object < OBJECTS.len()) {
@@ -162,7 +113,7 @@ pub async fn sync(
                 break;
             }
             if let Some(run) = &cursor.run {
-                ctx.progress(progress(run), &progress_text(run, object))
+                ctx.progress(progress(run, OBJECTS.len()), &progress_text(run, object))
                     .await?;
             }
         }
@@ -173,37 +124,6 @@ pub async fn sync(
     let (cursor, counts) = encode(&cursor, &counts);
     repo::save_progress(&state.db, row.id, &cursor, &counts).await?;
     Ok(serde_json::json!({ "full": full, "written": totals }))
-}
-
-fn progress(run: &Run) -> i32 {
-    let within = if run.total > 0 {
-        (run.done as f64 / run.total as f64).min(1.0)
-    } else {
-        0.0
-    };
-    ((run.object as f64 + within) * 100.0 / OBJECTS.len() as f64) as i32
-}
-
-/// "2,400 of 10,000 companies" (a search does not say how many changed: "2,400 companies").
-fn progress_text(run: &Run, object: &str) -> String {
-    let of_total = if run.total > 0 {
-        format!(" of {}", group_thousands(run.total as u64))
-    } else {
-        String::new()
-    };
-    format!("{}{of_total} {object}", group_thousands(run.done as u64))
-}
-
-async fn paused(state: &AppState, workspace: WorkspaceId, id: i64) -> Result<bool, Failure> {
-    let row = repo::get(&state.db, workspace, id).await?;
-    Ok(ConnectorState::parse(&row.state) != Some(ConnectorState::Connected))
-}
-
-fn encode(cursor: &Cursor, counts: &BTreeMap<String, i64>) -> (String, String) {
-    (
-        serde_json::to_string(cursor).unwrap_or_else(|_| "{}".into()),
-        serde_json::to_string(counts).unwrap_or_else(|_| "{}".into()),
-    )
 }
 
 /// Where a sync writes, and how it reads.
@@ -293,7 +213,7 @@ async fn page(
                 .iter()
                 .map(|o| map::company(o, t.currency))
                 .collect();
-            synced::upsert_companies(&txn, t.workspace, SOURCE, rows).await?
+            synced::upsert_companies(&txn, t.workspace, SOURCE, synced::Owns::All, rows).await?
         }
         "contacts" => {
             let rows = fetched.results.iter().map(map::contact).collect();
@@ -310,22 +230,11 @@ async fn page(
     };
     run.done += (written.total() + written.skipped) as i64;
     let mut next = cursor.clone();
-    if !more {
-        let previous = next.marks.get(object).copied().unwrap_or(0);
-        let mark = if run.full {
-            run.started_ms - MARK_MARGIN_MS
-        } else {
-            run.seen_max.max(previous)
-        };
-        next.marks.insert(object.into(), mark);
-        run.object += 1;
-        run.after = None;
-        run.since = None;
-        run.seen_max = 0;
-        run.done = 0;
-        run.total = 0;
+    if more {
+        next.run = Some(run);
+    } else {
+        next.finish_object(run, object);
     }
-    next.run = Some(run);
     let mut next_counts = counts.clone();
     *next_counts.entry(object.into()).or_default() += written.inserted as i64;
     let (cursor_json, counts_json) = encode(&next, &next_counts);

@@ -8,7 +8,8 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
 
-use super::{link, linked, Incoming, Object, Written};
+use super::{link, linked, Incoming, LinkTo, Object, Written};
+use crate::backend::db::insert_batched;
 use crate::backend::entity::companies;
 use crate::backend::repo::companies::{validate, ValidCompany};
 use crate::backend::{Result, WorkspaceId};
@@ -78,14 +79,76 @@ fn present(v: &ValidCompany) -> [bool; 11] {
     ]
 }
 
-/// The row's field sources with `source` written now for each field it sent, and its
-/// entries dropped for fields it cleared.
-fn sources_after(previous: Option<&str>, source: &str, v: &ValidCompany) -> String {
+/// Which of a system's values a company takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owns {
+    /// Every field the system sends, and clears (a CRM's own companies: HubSpot).
+    All,
+    /// Only the fields it sends, where the company has no value or the system wrote the one
+    /// it has (companies known only through a contact's business name and website:
+    /// GoHighLevel).
+    Gaps,
+}
+
+/// Which fields of `m` hold a value.
+fn filled(m: &companies::Model) -> [bool; 11] {
+    [
+        !m.name.is_empty(),
+        m.domain.is_some(),
+        m.industry.is_some(),
+        m.employee_count.is_some(),
+        m.annual_revenue_minor.is_some(),
+        m.country.is_some(),
+        m.city.is_some(),
+        m.description.is_some(),
+        m.website.is_some(),
+        m.linkedin_url.is_some(),
+        m.founded_year.is_some(),
+    ]
+}
+
+/// The fields `source` writes into `existing` (None: a new company) under `owns`.
+fn writable(
+    owns: Owns,
+    v: &ValidCompany,
+    source: &str,
+    existing: Option<&companies::Model>,
+) -> [bool; 11] {
+    // A new company takes every field (those not sent stay empty).
+    let Some(m) = existing.filter(|_| owns == Owns::Gaps) else {
+        return [true; 11];
+    };
+    let sent = present(v);
+    let sources: BTreeMap<String, FieldSource> = m
+        .field_sources
+        .as_deref()
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    let has = filled(m);
+    let mut out = [false; 11];
+    for (i, field) in COMPANY_FIELDS.iter().enumerate() {
+        let ours = sources.get(*field).is_some_and(|s| s.source == source);
+        out[i] = sent[i] && (!has[i] || ours);
+    }
+    out
+}
+
+/// The row's field sources with `source` written now for each field it wrote a value to,
+/// and its entries dropped for fields it cleared.
+fn sources_after(
+    previous: Option<&str>,
+    source: &str,
+    v: &ValidCompany,
+    mask: [bool; 11],
+) -> String {
     let mut map: BTreeMap<String, FieldSource> = previous
         .and_then(|j| serde_json::from_str(j).ok())
         .unwrap_or_default();
     let now = Utc::now();
-    for (field, has) in COMPANY_FIELDS.iter().zip(present(v)) {
+    for ((field, has), write) in COMPANY_FIELDS.iter().zip(present(v)).zip(mask) {
+        if !write {
+            continue;
+        }
         if has {
             map.insert(
                 (*field).to_owned(),
@@ -109,33 +172,66 @@ fn external_ids_after(previous: Option<&str>, source: &str, external_id: &str) -
     serde_json::to_string(&map).unwrap_or_else(|_| "{}".into())
 }
 
+/// What one incoming company writes: its values, which fields, from where.
+struct Write<'a> {
+    v: &'a ValidCompany,
+    mask: [bool; 11],
+    source: &'a str,
+    external_id: &'a str,
+}
+
 fn apply_owned(
     a: &mut companies::ActiveModel,
-    v: &ValidCompany,
-    source: &str,
-    external_id: &str,
+    w: &Write<'_>,
     previous: (Option<&str>, Option<&str>),
 ) {
-    a.name = Set(v.name.clone());
-    a.name_key = Set(v.name.to_lowercase());
-    a.domain = Set(v.domain.as_ref().map(|d| d.as_str().to_owned()));
-    a.industry = Set(v.industry.clone());
-    a.employee_count = Set(v.employee_count);
-    a.annual_revenue_minor = Set(v.revenue.map(|m| m.minor));
-    a.revenue_currency = Set(v
-        .revenue
-        .map(|m| m.currency)
-        .unwrap_or(Currency::USD)
-        .as_str()
-        .to_owned());
-    a.country = Set(v.country.clone());
-    a.city = Set(v.city.clone());
-    a.description = Set(v.description.clone());
-    a.website = Set(v.website.clone());
-    a.linkedin_url = Set(v.linkedin_url.clone());
-    a.founded_year = Set(v.founded_year);
-    a.field_sources = Set(Some(sources_after(previous.0, source, v)));
-    a.external_ids = Set(Some(external_ids_after(previous.1, source, external_id)));
+    let (v, m) = (w.v, w.mask);
+    if m[0] {
+        a.name = Set(v.name.clone());
+        a.name_key = Set(v.name.to_lowercase());
+    }
+    if m[1] {
+        a.domain = Set(v.domain.as_ref().map(|d| d.as_str().to_owned()));
+    }
+    if m[2] {
+        a.industry = Set(v.industry.clone());
+    }
+    if m[3] {
+        a.employee_count = Set(v.employee_count);
+    }
+    if m[4] {
+        a.annual_revenue_minor = Set(v.revenue.map(|m| m.minor));
+        a.revenue_currency = Set(v
+            .revenue
+            .map(|m| m.currency)
+            .unwrap_or(Currency::USD)
+            .as_str()
+            .to_owned());
+    }
+    if m[5] {
+        a.country = Set(v.country.clone());
+    }
+    if m[6] {
+        a.city = Set(v.city.clone());
+    }
+    if m[7] {
+        a.description = Set(v.description.clone());
+    }
+    if m[8] {
+        a.website = Set(v.website.clone());
+    }
+    if m[9] {
+        a.linkedin_url = Set(v.linkedin_url.clone());
+    }
+    if m[10] {
+        a.founded_year = Set(v.founded_year);
+    }
+    a.field_sources = Set(Some(sources_after(previous.0, w.source, v, m)));
+    a.external_ids = Set(Some(external_ids_after(
+        previous.1,
+        w.source,
+        w.external_id,
+    )));
     a.updated_at = Set(Utc::now());
 }
 
@@ -175,11 +271,13 @@ async fn by_domains(
         .collect())
 }
 
-/// Writes a page of companies from `source` inside `db` (the caller's transaction).
+/// Writes a page of companies from `source` inside `db` (the caller's transaction), taking
+/// the values `owns` allows.
 pub async fn upsert_companies(
     db: &impl ConnectionTrait,
     workspace: WorkspaceId,
     source: &str,
+    owns: Owns,
     page: Vec<Incoming<CompanyInput>>,
 ) -> Result<Written> {
     let links = linked(
@@ -218,6 +316,10 @@ pub async fn upsert_companies(
     let mut domains = by_domains(db, workspace, unlinked_domains).await?;
     let mut written = Written::default();
     let mut new_links = Vec::with_capacity(valid.len());
+    // New companies go in together, one statement per page; two records with one domain
+    // become one company (the later one's values).
+    let mut pending: Vec<(companies::ActiveModel, Vec<LinkTo>)> = Vec::new();
+    let mut pending_by_domain: HashMap<String, usize> = HashMap::new();
     for (r, v) in valid {
         let existing = links
             .get(&r.external_id)
@@ -226,39 +328,67 @@ pub async fn upsert_companies(
                 let d = v.domain.as_ref()?;
                 domains.remove(d.as_str())
             });
-        let row = match existing {
-            Some(m) => {
-                let previous = (m.field_sources.clone(), m.external_ids.clone());
-                let mut a: companies::ActiveModel = m.into();
-                apply_owned(
-                    &mut a,
-                    &v,
-                    source,
-                    &r.external_id,
-                    (previous.0.as_deref(), previous.1.as_deref()),
-                );
-                written.updated += 1;
-                a.update(db).await?
+        if let Some(m) = existing {
+            let write = Write {
+                v: &v,
+                mask: writable(owns, &v, source, Some(&m)),
+                source,
+                external_id: &r.external_id,
+            };
+            let previous = (m.field_sources.clone(), m.external_ids.clone());
+            let mut a: companies::ActiveModel = m.into();
+            apply_owned(
+                &mut a,
+                &write,
+                (previous.0.as_deref(), previous.1.as_deref()),
+            );
+            written.updated += 1;
+            let row = a.update(db).await?;
+            // Two records of the other system with one domain become one company here.
+            if let Some(d) = row.domain.clone() {
+                domains.insert(d, row.clone());
             }
-            None => {
-                let now = Utc::now();
-                let mut a = companies::ActiveModel {
-                    workspace_id: Set(workspace.get()),
-                    source: Set(CompanySource::Integration),
-                    tags: Set(String::new()),
-                    created_at: Set(now),
-                    ..Default::default()
-                };
-                apply_owned(&mut a, &v, source, &r.external_id, (None, None));
-                written.inserted += 1;
-                a.insert(db).await?
-            }
-        };
-        // Two records of the other system with one domain become one company here.
-        if let Some(d) = row.domain.clone() {
-            domains.insert(d, row.clone());
+            new_links.push((r.external_id, row.id, r.modified));
+            continue;
         }
-        new_links.push((r.external_id, row.id, r.modified));
+        let twin = v
+            .domain
+            .as_ref()
+            .and_then(|d| pending_by_domain.get(d.as_str()).copied());
+        let write = Write {
+            v: &v,
+            mask: writable(owns, &v, source, None),
+            source,
+            external_id: &r.external_id,
+        };
+        if let Some(i) = twin {
+            apply_owned(&mut pending[i].0, &write, (None, None));
+            pending[i].1.push((r.external_id, r.modified));
+            written.updated += 1;
+            continue;
+        }
+        let mut a = companies::ActiveModel {
+            workspace_id: Set(workspace.get()),
+            source: Set(CompanySource::Integration),
+            tags: Set(String::new()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        apply_owned(&mut a, &write, (None, None));
+        if let Some(d) = &v.domain {
+            pending_by_domain.insert(d.as_str().to_owned(), pending.len());
+        }
+        pending.push((a, vec![(r.external_id, r.modified)]));
+        written.inserted += 1;
+    }
+    let (models, to_link): (Vec<_>, Vec<_>) = pending.into_iter().unzip();
+    let ids = insert_batched!(db, companies::Entity, models);
+    for (id, links) in ids.into_iter().zip(to_link) {
+        new_links.extend(
+            links
+                .into_iter()
+                .map(|(external_id, modified)| (external_id, id, modified)),
+        );
     }
     link(db, workspace, source, Object::Company, new_links).await?;
     Ok(written)

@@ -8,7 +8,8 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
 
-use super::{link, linked, Incoming, Object, Written};
+use super::{link, linked, Incoming, LinkTo, Object, Written};
+use crate::backend::db::insert_batched;
 use crate::backend::entity::contacts;
 use crate::backend::repo::contacts::{validate_fields, ValidContact};
 use crate::backend::{Result, WorkspaceId};
@@ -109,34 +110,48 @@ pub async fn upsert_contacts(
     };
     let mut written = Written::default();
     let mut new_links = Vec::with_capacity(valid.len());
+    // New contacts go in together; two records with one e-mail become one contact.
+    let mut pending: Vec<(contacts::ActiveModel, Vec<LinkTo>)> = Vec::new();
+    let mut pending_by_email: HashMap<String, usize> = HashMap::new();
     for (external_id, modified, v) in valid {
         let existing = links
             .get(&external_id)
             .and_then(|id| rows.remove(id))
             .or_else(|| by_email.remove(v.email.as_ref()?.as_str()));
-        let row = match existing {
-            Some(m) => {
-                let mut a: contacts::ActiveModel = m.into();
-                apply(&mut a, v);
-                written.updated += 1;
-                a.update(db).await?
+        if let Some(m) = existing {
+            let mut a: contacts::ActiveModel = m.into();
+            apply(&mut a, v);
+            written.updated += 1;
+            let row = a.update(db).await?;
+            if let Some(e) = row.email.clone() {
+                by_email.insert(e, row.clone());
             }
-            None => {
-                let now = Utc::now();
-                let mut a = contacts::ActiveModel {
-                    workspace_id: Set(workspace.get()),
-                    created_at: Set(now),
-                    ..Default::default()
-                };
-                apply(&mut a, v);
-                written.inserted += 1;
-                a.insert(db).await?
-            }
-        };
-        if let Some(e) = row.email.clone() {
-            by_email.insert(e, row.clone());
+            new_links.push((external_id, row.id, modified));
+            continue;
         }
-        new_links.push((external_id, row.id, modified));
+        let email = v.email.as_ref().map(|e| e.as_str().to_owned());
+        if let Some(&i) = email.as_ref().and_then(|e| pending_by_email.get(e)) {
+            apply(&mut pending[i].0, v);
+            pending[i].1.push((external_id, modified));
+            written.updated += 1;
+            continue;
+        }
+        let mut a = contacts::ActiveModel {
+            workspace_id: Set(workspace.get()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        apply(&mut a, v);
+        if let Some(e) = email {
+            pending_by_email.insert(e, pending.len());
+        }
+        pending.push((a, vec![(external_id, modified)]));
+        written.inserted += 1;
+    }
+    let (models, to_link): (Vec<_>, Vec<_>) = pending.into_iter().unzip();
+    let ids = insert_batched!(db, contacts::Entity, models);
+    for (id, links) in ids.into_iter().zip(to_link) {
+        new_links.extend(links.into_iter().map(|(e, m)| (e, id, m)));
     }
     link(db, workspace, source, Object::Contact, new_links).await?;
     Ok(written)

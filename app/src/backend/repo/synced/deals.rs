@@ -12,8 +12,9 @@ use sea_orm::{
     QueryFilter,
 };
 
-use super::{link, linked, Incoming, Object, Written};
-use crate::backend::entity::{deals, pipeline_stages, pipelines};
+use super::{link, linked, Incoming, LinkTo, Object, Written};
+use crate::backend::db::insert_batched;
+use crate::backend::entity::{contacts, deals, pipeline_stages, pipelines};
 use crate::backend::{Result, WorkspaceId};
 use crate::types::{parse_name, Currency, Money, StageKind};
 
@@ -44,6 +45,9 @@ pub struct IncomingDeal {
     pub pipeline_ref: String,
     pub stage_ref: String,
     pub company_ref: Option<String>,
+    /// The deal's contact there: its company here is the deal's when `company_ref` names
+    /// none (GoHighLevel ties opportunities to contacts, not companies).
+    pub contact_ref: Option<String>,
 }
 
 /// The external id of a stage: stage ids are unique only within their pipeline elsewhere.
@@ -218,6 +222,37 @@ async fn upsert_stages(
     link(db, workspace, source, Object::Stage, new_links).await
 }
 
+/// The local company of each linked contact of `contact_refs` that has one.
+async fn companies_of_contacts<'a>(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    source: &str,
+    contact_refs: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, i64>> {
+    use sea_orm::QuerySelect;
+    let contacts_by_ref = linked(db, workspace, source, Object::Contact, contact_refs).await?;
+    if contacts_by_ref.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<i64> = contacts_by_ref.values().copied().collect();
+    let companies: HashMap<i64, i64> = contacts::Entity::find()
+        .select_only()
+        .column(contacts::Column::Id)
+        .column(contacts::Column::CompanyId)
+        .filter(contacts::Column::WorkspaceId.eq(workspace.get()))
+        .filter(contacts::Column::Id.is_in(ids))
+        .into_tuple::<(i64, Option<i64>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(id, company)| Some((id, company?)))
+        .collect();
+    Ok(contacts_by_ref
+        .into_iter()
+        .filter_map(|(r, id)| Some((r, *companies.get(&id)?)))
+        .collect())
+}
+
 /// Writes a page of deals from `source` inside `db` (the caller's transaction).
 pub async fn upsert_deals(
     db: &impl ConnectionTrait,
@@ -253,6 +288,13 @@ pub async fn upsert_deals(
         page.iter().filter_map(|r| r.values.company_ref.as_deref()),
     )
     .await?;
+    let contact_companies = companies_of_contacts(
+        db,
+        workspace,
+        source,
+        page.iter().filter_map(|r| r.values.contact_ref.as_deref()),
+    )
+    .await?;
     let stage_ids: Vec<i64> = stage_links.values().copied().collect();
     let stages: HashMap<i64, pipeline_stages::Model> = if stage_ids.is_empty() {
         HashMap::new()
@@ -281,6 +323,7 @@ pub async fn upsert_deals(
     };
     let mut written = Written::default();
     let mut new_links = Vec::with_capacity(page.len());
+    let mut pending: Vec<(deals::ActiveModel, LinkTo)> = Vec::new();
     for (r, reference) in page.into_iter().zip(stage_refs) {
         let Some(stage) = stage_links.get(&reference).and_then(|id| stages.get(id)) else {
             written.skipped += 1;
@@ -298,11 +341,16 @@ pub async fn upsert_deals(
         let company_id = v
             .company_ref
             .as_deref()
-            .and_then(|c| company_links.get(c).copied());
+            .and_then(|c| company_links.get(c).copied())
+            .or_else(|| {
+                v.contact_ref
+                    .as_deref()
+                    .and_then(|c| contact_companies.get(c).copied())
+            });
         let now = Utc::now();
         let closes = matches!(stage.kind, StageKind::Won | StageKind::Lost);
         let existing = links.get(&r.external_id).and_then(|id| rows.remove(id));
-        let row = match existing {
+        match existing {
             Some(m) => {
                 let moved = m.stage_id != stage.id;
                 let mut a: deals::ActiveModel = m.into();
@@ -321,11 +369,12 @@ pub async fn upsert_deals(
                 a.expected_close = Set(v.close_date);
                 a.updated_at = Set(now);
                 written.updated += 1;
-                a.update(db).await?
+                let row = a.update(db).await?;
+                new_links.push((r.external_id, row.id, r.modified));
             }
             None => {
                 written.inserted += 1;
-                deals::ActiveModel {
+                let a = deals::ActiveModel {
                     workspace_id: Set(workspace.get()),
                     pipeline_id: Set(stage.pipeline_id),
                     stage_id: Set(stage.id),
@@ -342,13 +391,19 @@ pub async fn upsert_deals(
                     created_at: Set(now),
                     updated_at: Set(now),
                     ..Default::default()
-                }
-                .insert(db)
-                .await?
+                };
+                pending.push((a, (r.external_id, r.modified)));
             }
-        };
-        new_links.push((r.external_id, row.id, r.modified));
+        }
     }
+    // New deals go in together, one statement per page.
+    let (models, to_link): (Vec<_>, Vec<LinkTo>) = pending.into_iter().unzip();
+    let ids = insert_batched!(db, deals::Entity, models);
+    new_links.extend(
+        ids.into_iter()
+            .zip(to_link)
+            .map(|(id, (external_id, modified))| (external_id, id, modified)),
+    );
     link(db, workspace, source, Object::Deal, new_links).await?;
     Ok(written)
 }

@@ -23,7 +23,7 @@ use sea_orm::{
 use crate::backend::entity::external_links;
 use crate::backend::{Result, WorkspaceId};
 
-pub use companies::{upsert_companies, COMPANY_FIELDS};
+pub use companies::{upsert_companies, Owns, COMPANY_FIELDS};
 pub use contacts::{upsert_contacts, IncomingContact};
 pub use deals::{
     stage_ref, upsert_deals, upsert_pipelines, IncomingDeal, IncomingPipeline, IncomingStage,
@@ -37,6 +37,10 @@ pub struct Incoming<T> {
     pub modified: Option<DateTime<Utc>>,
     pub values: T,
 }
+
+/// A record of another system waiting for its new local id: its external id and when that
+/// system last changed it.
+pub(crate) type LinkTo = (String, Option<DateTime<Utc>>);
 
 /// What a page did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
