@@ -272,6 +272,29 @@ pub struct Config {
     )]
     pub hubspot_client_secret: Option<String>,
 
+    /// The HubSpot app's client id: with `HUBSPOT_CLIENT_SECRET`, admins may connect HubSpot
+    /// through OAuth (redirect URI `<PUBLIC_URL>/connectors/hubspot/oauth/callback`).
+    #[arg(long, env = "HUBSPOT_CLIENT_ID", global = true)]
+    pub hubspot_client_id: Option<String>,
+
+    /// Where HubSpot asks a person to grant the app access.
+    #[arg(
+        long,
+        env = "HUBSPOT_AUTH_URL",
+        default_value = "https://app.hubspot.com/oauth/authorize",
+        global = true
+    )]
+    pub hubspot_auth_url: String,
+
+    /// Where HubSpot trades codes and refresh tokens for access tokens.
+    #[arg(
+        long,
+        env = "HUBSPOT_TOKEN_URL",
+        default_value = "https://api.hubapi.com/oauth/v1/token",
+        global = true
+    )]
+    pub hubspot_token_url: String,
+
     /// The AI model provider of workspaces that set none: `offline` (the built-in analyst,
     /// no model), `openai` (any OpenAI-compatible endpoint) or `anthropic`. Also writes report
     /// prose when not offline.
@@ -398,8 +421,22 @@ impl Config {
                 .hubspot_client_secret
                 .clone()
                 .filter(|s| !s.trim().is_empty()),
+            hubspot_oauth: self.hubspot_oauth_app(),
             ..Default::default()
         }
+    }
+
+    fn hubspot_oauth_app(&self) -> Option<app::backend::auth::providers::ProviderConfig> {
+        let id = self.hubspot_client_id.as_deref().map(str::trim)?;
+        let secret = self.hubspot_client_secret.as_deref().map(str::trim)?;
+        (!id.is_empty() && !secret.is_empty()).then(|| {
+            app::backend::connectors::oauth::hubspot_app(
+                id,
+                secret,
+                self.hubspot_auth_url.trim(),
+                self.hubspot_token_url.trim(),
+            )
+        })
     }
 
     pub fn imports(&self) -> app::backend::import::ImportSettings {

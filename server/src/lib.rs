@@ -154,11 +154,19 @@ async fn build_state(
     let lists = db::connect_lists(&config.database_url, config.pool(), &conn)
         .await
         .context("opening the pool for lists")?;
+    let mut connectors = config.connectors();
+    // GoHighLevel is connected through the app people sign in with, when there is one.
+    connectors.gohighlevel_oauth = auth
+        .oauth
+        .providers()
+        .iter()
+        .find(|p| p.id == "gohighlevel")
+        .map(app::backend::connectors::oauth::gohighlevel_app);
     let mut state = AppState::new(conn.clone(), events, auth, config.imports())
         .with_list_pool(lists)
         .with_delivery(delivery)
         .with_ai(ai.clone())
-        .with_connectors(config.connectors());
+        .with_connectors(connectors);
     if !ai.is_offline() {
         let provider = app::backend::ai::build_provider(
             &ai.provider,

@@ -111,6 +111,11 @@ pub fn build(state: AppState, options: LeptosOptions, settings: RouterSettings) 
         .route("/api/chat/ask", post(chat::ask))
         .route("/api/openapi.json", get(openapi_json))
         .route("/hooks/hubspot", post(crate::hooks::hubspot))
+        .route("/connectors/{kind}/oauth/start", get(auth::connect_start))
+        .route(
+            "/connectors/{kind}/oauth/callback",
+            get(auth::connect_callback),
+        )
         .with_state(state.clone());
 
     uploads.merge(site).layer(

@@ -12,7 +12,7 @@ pub async fn list_connectors(workspace: String) -> Result<Vec<Connector>, ApiErr
     use crate::backend::auth::can;
     let scope = super::scope(&workspace).await?;
     let auth = scope.authorize::<can::ManageWorkspace>()?;
-    Ok(crate::backend::connectors::list(&super::state()?.db, &auth).await?)
+    Ok(crate::backend::connectors::list(&super::state()?, &auth).await?)
 }
 
 crate::endpoint_doc! {

@@ -64,6 +64,8 @@ fn provenance(c: &Company) -> Option<Vec<String>> {
             .map(|(source, (fields, at))| {
                 let label = match source {
                     "hubspot" => "HubSpot",
+                    "gohighlevel" => "GoHighLevel",
+                    "apollo" => "Apollo",
                     "manual" => "typed here",
                     "import" => "a CSV import",
                     other => other,

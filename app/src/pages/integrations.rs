@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use super::settings::SettingsHeader;
 use super::workspace::use_slug;
@@ -74,6 +75,24 @@ pub fn IntegrationsPage() -> impl IntoView {
         Callback::new(move |_| connectors.refetch()),
         3_000,
     );
+    // Back from a provider's consent page: `?connected=hubspot` or `?error=…`.
+    let query = use_query_map();
+    let returned = move || {
+        query.with(|q| {
+            if let Some(e) = q.get("error") {
+                Some((AlertKind::Error, format!("Connecting failed: {e}")))
+            } else {
+                q.get("connected")
+                    .and_then(|k| ConnectorKind::parse(&k))
+                    .map(|k| {
+                        (
+                            AlertKind::Success,
+                            format!("{} is connected; the first sync has started.", k.label()),
+                        )
+                    })
+            }
+        })
+    };
     let errors = Signal::derive(move || {
         [
             general_error(&sync.value().get()),
@@ -88,6 +107,7 @@ pub fn IntegrationsPage() -> impl IntoView {
         <Title text="Integrations" />
         <SettingsHeader title="Integrations" subtitle="Keep the workspace in step with the systems your team already uses." />
         <div class="mb-3 flex justify-end"><LiveBadge state=live /></div>
+        {move || returned().map(|(kind, m)| view! { <div class="mb-4" data-testid="oauth-notice"><Alert kind>{m}</Alert></div> })}
         {move || errors.get().map(|m| view! { <div class="mb-4"><Alert kind=AlertKind::Error>{m}</Alert></div> })}
         <Transition fallback=|| view! { <Card class="p-6"><Skeleton class="h-24 w-full" /></Card> }>
             {move || Suspend::new(async move {
@@ -191,6 +211,13 @@ fn ConnectorCard(
                 })}
                 {c.last_error.clone().filter(|_| c.attention.is_none()).map(|e| view! {
                     <p class="text-xs text-rose-600 dark:text-rose-400">{format!("Last sync: {e}")}</p>
+                })}
+                {(needs_token && c.oauth).then(|| view! {
+                    <a rel="external" data-testid="connect-oauth" class=button_class(true)
+                        href=move || format!("/connectors/{}/oauth/start?workspace={}", kind.as_str(), slug.get())>
+                        {format!("Connect with {}", kind.label())}
+                    </a>
+                    <p class="text-xs text-zinc-500">"Or paste a token:"</p>
                 })}
                 {needs_token.then(|| view! { <TokenForm kind connect connecting /> })}
                 <div class="flex flex-wrap gap-2">

@@ -94,6 +94,10 @@ impl ConnectorState {
 pub struct Connector {
     pub kind: ConnectorKind,
     pub label: String,
+    /// Whether it can be connected through OAuth here (an app is configured): the browser
+    /// goes to `/connectors/{kind}/oauth/start?workspace=…`.
+    #[serde(default)]
+    pub oauth: bool,
     pub state: ConnectorState,
     /// Who the credential acts as ("HubSpot account 12345"), once connected.
     pub account: Option<String>,

@@ -8,6 +8,7 @@
 //! form endpoints, `oauth` the provider redirect and callback.
 
 mod caller;
+mod connect;
 mod gate;
 mod oauth;
 mod password;
@@ -26,6 +27,7 @@ use app::backend::{
 };
 
 pub use caller::{authenticate, bearer_token, cookie};
+pub use connect::{connect_callback, connect_start};
 pub use gate::{gate_pages, safe_next};
 pub use oauth::{oauth_callback, oauth_start, StartParams};
 pub use password::{login, signup, LoginForm, SignupForm};

@@ -97,11 +97,37 @@ crate::both_backends!(
         );
         assert!(enriched.enriched_at.is_some());
         assert_eq!(enriched.field_sources["employee_count"].source, "apollo");
-        assert!(!enriched.field_sources.contains_key("industry"));
+        assert_eq!(enriched.field_sources["industry"].source, "manual");
         assert_eq!(
             apollo_card(&app, &s, &ws).await.counts.get("credits"),
             Some(&1)
         );
+
+        // A person corrects what Apollo wrote: the field is theirs now, and the next
+        // enrichment leaves it.
+        let edited: Company = s
+            .ok(
+                &app.client,
+                "update_company",
+                json!({"workspace": ws, "id": acme.id, "input": {
+                    "name": "Acme", "domain": "acme.example", "industry": "Rockets",
+                    "employee_count": 999, "country": "US", "founded_year": 2012}}),
+            )
+            .await;
+        assert_eq!(edited.field_sources["employee_count"].source, "manual");
+        assert_eq!(
+            edited.field_sources["country"].source, "apollo",
+            "an unchanged value keeps its source"
+        );
+        let again: Company = s
+            .ok(
+                &app.client,
+                "enrich_company",
+                json!({"workspace": ws, "id": acme.id}),
+            )
+            .await;
+        assert_eq!(again.employee_count, Some(999), "a corrected value is kept");
+        assert_eq!(again.field_sources["employee_count"].source, "manual");
         app.stop().await;
     }
 );

@@ -87,6 +87,30 @@ impl Cursor {
     }
 }
 
+/// How often a sync reports its progress: each report is a write (and, on PostgreSQL, a
+/// commit of its own), where a page takes milliseconds.
+const REPORT_EVERY: std::time::Duration = std::time::Duration::from_millis(750);
+
+/// Says when progress is worth reporting again.
+#[derive(Debug, Default)]
+pub struct Pace {
+    last: Option<std::time::Instant>,
+}
+
+impl Pace {
+    pub fn due(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        if self
+            .last
+            .is_some_and(|t| now.duration_since(t) < REPORT_EVERY)
+        {
+            return false;
+        }
+        self.last = Some(now);
+        true
+    }
+}
+
 /// Percent done over `objects` objects synced in turn.
 pub fn progress(run: &Run, objects: usize) -> i32 {
     let within = if run.total > 0 {
@@ -138,6 +162,13 @@ mod tests {
         };
         assert_eq!(progress_text(&run, "contacts"), "2,400 of 10,000 contacts");
         assert_eq!(progress(&run, 3), 41);
+    }
+
+    #[test]
+    fn progress_is_reported_at_a_pace() {
+        let mut pace = Pace::default();
+        assert!(pace.due());
+        assert!(!pace.due(), "not again at once");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{credential, gohighlevel, http::RemoteError, hubspot};
+use super::{credential, fresh, gohighlevel, http::RemoteError, hubspot};
 use crate::backend::jobs::{JobContext, JobError, JobKind};
 use crate::backend::repo::connectors as repo;
 use crate::backend::{AppState, Error};
@@ -41,21 +41,24 @@ impl JobKind for SyncConnector {
         }
         let secret = credential(&self.state, &row)?;
         let kind = ConnectorKind::parse(&row.kind);
-        let outcome = match kind {
-            Some(ConnectorKind::Hubspot) => {
-                hubspot::sync(&self.state, &ctx, workspace, &row, &secret).await
-            }
-            Some(ConnectorKind::Gohighlevel) => {
-                gohighlevel::sync(&self.state, &ctx, workspace, &row, &secret).await
-            }
-            // Enrichment runs as `apollo_enrich`; a sync job for it has nothing to do.
-            Some(ConnectorKind::Apollo) => return Ok(serde_json::json!({"skipped": "apollo"})),
-            None => {
-                return Err(JobError::Permanent(format!(
-                    "unknown connector {}",
-                    row.kind
-                )))
-            }
+        let outcome = match fresh(&self.state, workspace, &row, secret).await {
+            Err(e) => Err(e),
+            Ok(secret) => match kind {
+                Some(ConnectorKind::Hubspot) => {
+                    hubspot::sync(&self.state, &ctx, workspace, &row, &secret).await
+                }
+                Some(ConnectorKind::Gohighlevel) => {
+                    gohighlevel::sync(&self.state, &ctx, workspace, &row, &secret).await
+                }
+                // Enrichment runs as `apollo_enrich`; a sync job for it has nothing to do.
+                Some(ConnectorKind::Apollo) => return Ok(serde_json::json!({"skipped": "apollo"})),
+                None => {
+                    return Err(JobError::Permanent(format!(
+                        "unknown connector {}",
+                        row.kind
+                    )))
+                }
+            },
         };
         match outcome {
             Ok(summary) => {

@@ -6,17 +6,22 @@
 //! it "needs attention" instead of retrying.
 
 pub mod apollo;
+mod country;
+mod credential;
 pub mod cursor;
 pub mod gohighlevel;
 pub mod http;
 pub mod hubspot;
 mod job;
+pub mod oauth;
 mod push;
 
 use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
+pub(crate) use country::country_code;
+pub use credential::{credential, fresh, Credential};
 pub use job::{Failure, SyncConnector, SyncJob};
 pub use push::{deal_changed, PushDeal, PushJob};
 
@@ -37,6 +42,9 @@ pub struct ConnectorSettings {
     pub reenrich_days: i64,
     /// The HubSpot app's client secret: signs its webhooks (none: webhooks are refused).
     pub hubspot_client_secret: Option<String>,
+    /// The OAuth apps connectors may be connected through (none: a pasted token only).
+    pub hubspot_oauth: Option<crate::backend::auth::providers::ProviderConfig>,
+    pub gohighlevel_oauth: Option<crate::backend::auth::providers::ProviderConfig>,
     pub http: http::HttpSettings,
 }
 
@@ -48,91 +56,19 @@ impl Default for ConnectorSettings {
             apollo_url: "https://api.apollo.io".into(),
             reenrich_days: 90,
             hubspot_client_secret: None,
+            hubspot_oauth: None,
+            gohighlevel_oauth: None,
             http: http::HttpSettings::default(),
         }
     }
 }
 
-/// Other systems keep countries as free text (HubSpot, Apollo); the workspace keeps ISO codes. Two-letter codes
-/// pass; the names of for the commonest markets map; any other
-/// name is left out (and shown as not set) rather than guessed.
-pub(crate) fn country_code(raw: &str) -> Option<String> {
-    let s = raw.trim();
-    if s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic()) {
-        return Some(s.to_uppercase());
-    }
-    const NAMES: &[(&str, &str)] = &[
-        ("united states", "US"),
-        ("united states of america", "US"),
-        ("usa", "US"),
-        ("canada", "CA"),
-        ("mexico", "MX"),
-        ("brazil", "BR"),
-        ("argentina", "AR"),
-        ("united kingdom", "GB"),
-        ("uk", "GB"),
-        ("ireland", "IE"),
-        ("germany", "DE"),
-        ("france", "FR"),
-        ("spain", "ES"),
-        ("portugal", "PT"),
-        ("italy", "IT"),
-        ("netherlands", "NL"),
-        ("belgium", "BE"),
-        ("switzerland", "CH"),
-        ("austria", "AT"),
-        ("sweden", "SE"),
-        ("norway", "NO"),
-        ("denmark", "DK"),
-        ("finland", "FI"),
-        ("poland", "PL"),
-        ("czech republic", "CZ"),
-        ("czechia", "CZ"),
-        ("israel", "IL"),
-        ("india", "IN"),
-        ("china", "CN"),
-        ("japan", "JP"),
-        ("south korea", "KR"),
-        ("singapore", "SG"),
-        ("australia", "AU"),
-        ("new zealand", "NZ"),
-        ("south africa", "ZA"),
-        ("united arab emirates", "AE"),
-    ];
-    let lower = s.to_lowercase();
-    NAMES
-        .iter()
-        .find(|(name, _)| *name == lower)
-        .map(|(_, code)| (*code).to_owned())
-}
-
-/// What is stored, encrypted, in `connectors.secret_enc`.
-#[derive(Clone, serde::Serialize, serde::Deserialize)]
-pub struct Credential {
-    pub access_token: String,
-}
-
-impl std::fmt::Debug for Credential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Credential(..)")
-    }
-}
-
-pub(crate) fn credential(state: &AppState, row: &connectors::Model) -> Result<Credential> {
-    let plain = state
-        .auth()
-        .secrets
-        .decrypt(&row.secret_enc)
-        .map_err(|e| Error::Unavailable(e.to_string()))?;
-    serde_json::from_str(&plain)
-        .map_err(|_| Error::Unavailable("the stored credential could not be read".into()))
-}
-
-fn view(kind: ConnectorKind, row: Option<&connectors::Model>) -> Connector {
+fn view(kind: ConnectorKind, row: Option<&connectors::Model>, oauth: bool) -> Connector {
     let Some(row) = row else {
         return Connector {
             kind,
             label: kind.label().into(),
+            oauth,
             state: ConnectorState::NotConnected,
             account: None,
             attention: None,
@@ -146,6 +82,7 @@ fn view(kind: ConnectorKind, row: Option<&connectors::Model>) -> Connector {
     Connector {
         kind,
         label: kind.label().into(),
+        oauth,
         state: ConnectorState::parse(&row.state).unwrap_or(ConnectorState::NeedsAttention),
         account: Some(row.account.clone()),
         attention: row.attention.clone(),
@@ -159,24 +96,29 @@ fn view(kind: ConnectorKind, row: Option<&connectors::Model>) -> Connector {
 
 /// Every system this build connects to, with this workspace's state of each.
 pub async fn list(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     auth: &Authorized<'_, can::ManageWorkspace>,
 ) -> Result<Vec<Connector>> {
-    let rows = repo::all(db, auth.workspace()).await?;
+    let rows = repo::all(&state.db, auth.workspace()).await?;
     Ok(ConnectorKind::ALL
         .iter()
-        .map(|&k| view(k, rows.iter().find(|r| r.kind == k.as_str())))
+        .map(|&k| {
+            let row = rows.iter().find(|r| r.kind == k.as_str());
+            view(k, row, oauth::provider(state, k).is_some())
+        })
         .collect())
 }
 
 pub async fn get(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     auth: &Authorized<'_, can::ManageWorkspace>,
     kind: ConnectorKind,
 ) -> Result<Connector> {
+    let row = repo::find(&state.db, auth.workspace(), kind).await?;
     Ok(view(
         kind,
-        repo::find(db, auth.workspace(), kind).await?.as_ref(),
+        row.as_ref(),
+        oauth::provider(state, kind).is_some(),
     ))
 }
 
@@ -207,7 +149,7 @@ pub async fn record_links(
 }
 
 /// Who a credential acts as, by asking the system: the account's label and id.
-async fn check(
+pub(crate) async fn check(
     settings: &ConnectorSettings,
     input: &ConnectInput,
     token: &str,
@@ -298,19 +240,33 @@ pub async fn connect(
         ));
     }
     let (account, account_id) = check(state.connectors(), input, token).await?;
-    let secret = serde_json::to_string(&Credential {
-        access_token: token.to_owned(),
-    })
-    .map_err(anyhow::Error::from)?;
+    store(
+        state,
+        auth,
+        input.kind,
+        &Credential::pasted(token),
+        (&account, account_id.as_deref()),
+    )
+    .await
+}
+
+/// Keeps a checked credential (encrypted) as `kind`'s, audited, and starts the first sync.
+pub(crate) async fn store(
+    state: &AppState,
+    auth: &Authorized<'_, can::ManageWorkspace>,
+    kind: ConnectorKind,
+    secret: &Credential,
+    (account, account_id): (&str, Option<&str>),
+) -> Result<Connector> {
     let txn = crate::backend::db::begin_write(&state.db).await?;
     let row = repo::connect(
         &txn,
         auth.workspace(),
         repo::Connection {
-            kind: input.kind,
-            secret_enc: state.auth().secrets.encrypt(&secret),
-            account: &account,
-            account_id: account_id.as_deref(),
+            kind,
+            secret_enc: credential::seal(state, secret)?,
+            account,
+            account_id,
             user_id: auth.user_id(),
         },
     )
@@ -319,15 +275,15 @@ pub async fn connect(
         &txn,
         crate::backend::audit::Entry::in_scope(auth, "connector.connected")
             .target("connector", row.id)
-            .detail(format!("{} as {account}", input.kind.label())),
+            .detail(format!("{} as {account}", kind.label())),
     )
     .await?;
     txn.commit().await?;
     // A CRM's first sync starts at once; enrichment spends credits, so it waits to be asked.
-    if input.kind != ConnectorKind::Apollo {
+    if kind != ConnectorKind::Apollo {
         start_sync(state, auth.workspace(), &row, true).await?;
     }
-    get(&state.db, auth, input.kind).await
+    get(state, auth, kind).await
 }
 
 async fn connected(
@@ -397,7 +353,7 @@ pub async fn sync_now(
         }
     }
     start_sync(state, auth.workspace(), &row, true).await?;
-    get(&state.db, auth, kind).await
+    get(state, auth, kind).await
 }
 
 /// Pauses (`paused = true`) or resumes a connector; a sync running now finishes its page
@@ -434,7 +390,7 @@ pub async fn set_paused(
         .detail(kind.label()),
     )
     .await?;
-    get(&state.db, auth, kind).await
+    get(state, auth, kind).await
 }
 
 /// Forgets the credential and the cursor. The records synced stay, as the workspace's own;
@@ -476,21 +432,5 @@ mod tests {
         assert_eq!(kinds, stored);
         let states: Vec<&str> = ConnectorState::STORED.iter().map(|s| s.as_str()).collect();
         assert_eq!(states, migrations::CONNECTOR_STATES);
-    }
-
-    #[test]
-    fn country_names_become_codes() {
-        assert_eq!(country_code("Germany").as_deref(), Some("DE"));
-        assert_eq!(country_code("de").as_deref(), Some("DE"));
-        assert_eq!(country_code("United States").as_deref(), Some("US"));
-        assert_eq!(country_code("Atlantis"), None);
-    }
-
-    #[test]
-    fn a_credential_never_prints() {
-        let c = Credential {
-            access_token: "pat-secret".into(),
-        };
-        assert!(!format!("{c:?}").contains("pat-secret"));
     }
 }

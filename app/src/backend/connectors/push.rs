@@ -109,6 +109,11 @@ async fn push(state: &AppState, workspace: WorkspaceId, deal_id: i64) -> Result<
     )
     .await?;
     let secret = credential(state, &row)?;
+    let secret = match super::fresh(state, workspace, &row, secret).await {
+        Ok(s) => s,
+        Err(super::Failure::Remote(e)) => return Err(remote_error(e)),
+        Err(super::Failure::Job(e)) => return Err(e.into()),
+    };
     let settings = state.connectors();
     let client = hubspot::Client::new(&settings.hubspot_url, &secret.access_token, &settings.http);
     let remote = client

@@ -211,7 +211,7 @@ async fn write_row(txn: &impl ConnectionTrait, ws: WorkspaceId, row: ValidRow) -
             v,
             existing: Some(cid),
         } => match companies::Entity::find_by_id(cid).one(txn).await? {
-            Some(m) => company_repo::overwrite_row(txn, ws, m, &v)
+            Some(m) => company_repo::overwrite_row(txn, ws, m, &v, CompanySource::Csv)
                 .await
                 .map(updated),
             None => company_repo::insert_row(txn, ws, &v, CompanySource::Csv)

@@ -219,3 +219,30 @@ pub async fn add_counts(db: &impl ConnectionTrait, id: i64, add: &[(&str, i64)])
         .await?;
     Ok(())
 }
+
+/// The connector's row, locked for this transaction on PostgreSQL (SQLite's write
+/// transaction holds the whole database already): one refresh of its tokens at a time.
+pub async fn get_for_update(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    id: i64,
+) -> Result<connectors::Model> {
+    use sea_orm::QuerySelect;
+    let mut q = connectors::Entity::find_by_id(id)
+        .filter(connectors::Column::WorkspaceId.eq(workspace.get()));
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        q = q.lock_exclusive();
+    }
+    q.one(db).await?.ok_or(Error::NotFound("connector"))
+}
+
+/// Replaces the stored (encrypted) credential: new tokens after a refresh.
+pub async fn set_secret(db: &impl ConnectionTrait, id: i64, secret_enc: &str) -> Result<()> {
+    connectors::Entity::update_many()
+        .col_expr(connectors::Column::SecretEnc, Expr::value(secret_enc))
+        .col_expr(connectors::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(connectors::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

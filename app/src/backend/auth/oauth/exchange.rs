@@ -16,14 +16,43 @@ impl OAuth {
         code: String,
         verifier: String,
     ) -> Result<TokenResp, OAuthError> {
+        self.exchange_with(self.client(p)?, code, verifier).await
+    }
+
+    /// As `exchange`, with a client of its own redirect URI (which must be the one the flow
+    /// began with).
+    pub(super) async fn exchange_with(
+        &self,
+        client: super::OAuthClient,
+        code: String,
+        verifier: String,
+    ) -> Result<TokenResp, OAuthError> {
         let http = self.http.clone();
         let send = move |req: oauth2::HttpRequest| {
             let http = http.clone();
             async move { send(&http, req).await }
         };
-        self.client(p)?
+        client
             .exchange_code(AuthorizationCode::new(code))
             .set_pkce_verifier(PkceCodeVerifier::new(verifier))
+            .request_async(&send)
+            .await
+            .map_err(|e| OAuthError::Exchange(describe_token_error(&e)))
+    }
+
+    /// Trades a refresh token for new tokens (`grant_type=refresh_token`).
+    pub(super) async fn exchange_refresh(
+        &self,
+        client: super::OAuthClient,
+        refresh_token: String,
+    ) -> Result<TokenResp, OAuthError> {
+        let http = self.http.clone();
+        let send = move |req: oauth2::HttpRequest| {
+            let http = http.clone();
+            async move { send(&http, req).await }
+        };
+        client
+            .exchange_refresh_token(&oauth2::RefreshToken::new(refresh_token))
             .request_async(&send)
             .await
             .map_err(|e| OAuthError::Exchange(describe_token_error(&e)))

@@ -12,6 +12,7 @@ use subtle::ConstantTimeEq;
 
 use super::link::link;
 use super::{CallbackParams, Caller, OAuth, OAuthError, SignedIn, Started, FLOW_TTL};
+use crate::backend::auth::providers::ProviderConfig;
 use crate::backend::auth::tokens::{hash_token, new_token};
 use crate::backend::entity::oauth_states;
 
@@ -24,6 +25,17 @@ impl OAuth {
     ) -> Result<Started, OAuthError> {
         let p = self.provider(provider_id)?;
         let client = self.client(p)?;
+        self.begin(db, p, client, next).await
+    }
+
+    /// Records a single-use state for `p` and answers where to send the browser.
+    pub(super) async fn begin(
+        &self,
+        db: &impl ConnectionTrait,
+        p: &ProviderConfig,
+        client: super::OAuthClient,
+        next: &str,
+    ) -> Result<Started, OAuthError> {
         let state = new_token();
         let binding = new_token();
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -67,6 +79,27 @@ impl OAuth {
         caller: Caller<'_>,
     ) -> Result<SignedIn, OAuthError> {
         let p = self.provider(provider_id)?;
+        let (row, code, verifier) = self.claim_checked(db, p, params, binding).await?;
+        let token = self.exchange(p, code, verifier).await?;
+        let profile = self.profile(p, &token).await?;
+        let tokens = self.stored_tokens(&token);
+        let (user, created) = link(db, &p.id, &profile, tokens, caller).await?;
+        Ok(SignedIn {
+            user,
+            next: row.next_path,
+            created,
+        })
+    }
+
+    /// Claims the callback's state and checks it belongs to `p`, is unexpired and comes from
+    /// the browser that started the flow: answers it with the code and the PKCE verifier.
+    pub(super) async fn claim_checked(
+        &self,
+        db: &impl ConnectionTrait,
+        p: &ProviderConfig,
+        params: CallbackParams,
+        binding: Option<&str>,
+    ) -> Result<(oauth_states::Model, String, String), OAuthError> {
         // Claim the state first, whatever the callback says (see `claim`): an error callback
         // spends its state too.
         let row = claim(db, params.state.as_deref()).await?;
@@ -99,15 +132,7 @@ impl OAuth {
             .secrets
             .decrypt(&row.pkce_verifier_enc)
             .map_err(|_| OAuthError::InvalidState)?;
-        let token = self.exchange(p, code, verifier).await?;
-        let profile = self.profile(p, &token).await?;
-        let tokens = self.stored_tokens(&token);
-        let (user, created) = link(db, &p.id, &profile, tokens, caller).await?;
-        Ok(SignedIn {
-            user,
-            next: row.next_path,
-            created,
-        })
+        Ok((row, code, verifier))
     }
 }
 

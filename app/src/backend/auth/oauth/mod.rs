@@ -16,6 +16,7 @@
 mod error;
 mod exchange;
 mod flow;
+pub mod grant;
 mod link;
 mod profile;
 
@@ -140,6 +141,15 @@ impl OAuth {
     }
 
     fn client(&self, p: &ProviderConfig) -> Result<OAuthClient, OAuthError> {
+        self.client_to(p, &format!("/auth/oauth/{}/callback", p.id))
+    }
+
+    /// A client whose redirect URI is `callback_path` under the public URL.
+    fn client_to(
+        &self,
+        p: &ProviderConfig,
+        callback_path: &str,
+    ) -> Result<OAuthClient, OAuthError> {
         let bad = |what: &str| {
             OAuthError::Internal(Error::Other(anyhow::anyhow!(
                 "provider {}: bad {what}",
@@ -151,7 +161,7 @@ impl OAuth {
             .set_auth_uri(AuthUrl::new(p.auth_url.clone()).map_err(|_| bad("auth URL"))?)
             .set_token_uri(TokenUrl::new(p.token_url.clone()).map_err(|_| bad("token URL"))?)
             .set_redirect_uri(
-                RedirectUrl::new(format!("{}/auth/oauth/{}/callback", self.public_url, p.id))
+                RedirectUrl::new(format!("{}{callback_path}", self.public_url))
                     .map_err(|_| bad("redirect URL (PUBLIC_URL)"))?,
             ))
     }

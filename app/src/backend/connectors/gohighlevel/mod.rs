@@ -15,7 +15,8 @@ use serde_json::{json, Value};
 
 pub use client::{Client, Location};
 
-use super::cursor::{encode, paused, progress, progress_text, Cursor};
+use super::credential::Keeper;
+use super::cursor::{encode, paused, progress, progress_text, Cursor, Pace};
 use super::{Credential, Failure};
 use crate::backend::entity::connectors;
 use crate::backend::jobs::JobContext;
@@ -55,7 +56,8 @@ pub async fn sync(
     row: &connectors::Model,
     secret: &Credential,
 ) -> Result<Value, Failure> {
-    let client = client_for(state, row, secret);
+    let mut keeper = Keeper::new(state, workspace, row, secret.clone());
+    let mut client = client_for(state, row, secret);
     let mut cursor = Cursor::read(row.cursor.as_deref());
     let mut counts: BTreeMap<String, i64> = serde_json::from_str(&row.counts).unwrap_or_default();
     ctx.step("Reading the pipelines", 0).await?;
@@ -73,6 +75,7 @@ pub async fn sync(
     cursor.begin();
     let full = cursor.run.as_ref().is_some_and(|r| r.full);
     let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut pace = Pace::default();
     while let Some(run) = cursor.run.as_mut().filter(|r| r.object < OBJECTS.len()) {
         let object = OBJECTS[run.object];
         if run.after.is_none() && run.done == 0 {
@@ -87,6 +90,9 @@ pub async fn sync(
             if paused(state, workspace, row.id).await? {
                 return Ok(json!({"paused": true}));
             }
+            if keeper.renew().await? {
+                client = client_for(state, row, &Credential::pasted(keeper.token()));
+            }
             let (next, written, object_done) =
                 page(state, &client, workspace, row.id, object, &cursor, &counts).await?;
             cursor = next;
@@ -95,7 +101,7 @@ pub async fn sync(
             if object_done {
                 break;
             }
-            if let Some(run) = &cursor.run {
+            if let Some(run) = cursor.run.as_ref().filter(|_| pace.due()) {
                 ctx.progress(progress(run, OBJECTS.len()), &progress_text(run, object))
                     .await?;
             }

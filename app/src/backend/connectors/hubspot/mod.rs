@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 pub use client::Client;
 pub use map::modified;
 
-use super::cursor::{encode, paused, progress, progress_text, Cursor, Run};
+use super::credential::Keeper;
+use super::cursor::{encode, paused, progress, progress_text, Cursor, Pace, Run};
 use super::{Credential, Failure};
 use crate::backend::entity::connectors;
 use crate::backend::jobs::JobContext;
@@ -55,7 +56,8 @@ pub async fn sync(
     secret: &Credential,
 ) -> Result<serde_json::Value, Failure> {
     let settings = state.connectors();
-    let client = Client::new(&settings.hubspot_url, &secret.access_token, &settings.http);
+    let mut keeper = Keeper::new(state, workspace, row, secret.clone());
+    let mut client = Client::new(&settings.hubspot_url, keeper.token(), &settings.http);
     let mut cursor = Cursor::read(row.cursor.as_deref());
     let mut counts: BTreeMap<String, i64> = serde_json::from_str(&row.counts).unwrap_or_default();
     ctx.step("Reading the account and pipelines", 0).await?;
@@ -76,16 +78,10 @@ pub async fn sync(
     txn.commit().await?;
     counts.insert("pipelines".into(), written.total() as i64);
 
-    let target = Target {
-        client: &client,
-        state,
-        workspace,
-        connector_id: row.id,
-        currency,
-    };
     cursor.begin();
     let full = cursor.run.as_ref().is_some_and(|r| r.full);
     let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut pace = Pace::default();
     while let Some(run) = cursor.run.as_mut().filter(|r| r.object < OBJECTS.len()) {
         let object = OBJECTS[run.object];
         if run.after.is_none() && run.done == 0 {
@@ -105,6 +101,16 @@ pub async fn sync(
             if paused(state, workspace, row.id).await? {
                 return Ok(serde_json::json!({"paused": true}));
             }
+            if keeper.renew().await? {
+                client = Client::new(&settings.hubspot_url, keeper.token(), &settings.http);
+            }
+            let target = Target {
+                client: &client,
+                state,
+                workspace,
+                connector_id: row.id,
+                currency,
+            };
             let (next, written, object_done) = page(&target, object, &cursor, &counts).await?;
             cursor = next;
             *counts.entry(object.into()).or_default() += written.inserted as i64;
@@ -112,7 +118,7 @@ pub async fn sync(
             if object_done {
                 break;
             }
-            if let Some(run) = &cursor.run {
+            if let Some(run) = cursor.run.as_ref().filter(|_| pace.due()) {
                 ctx.progress(progress(run, OBJECTS.len()), &progress_text(run, object))
                     .await?;
             }

@@ -48,6 +48,7 @@ pub const SIZE_BANDS: &[(&str, i32, Option<i32>)] = &[
 
 pub const MAX_TAGS: usize = 20;
 
+pub mod provenance;
 mod validate;
 mod write;
 

@@ -82,6 +82,12 @@ pub(crate) async fn insert_row(
         ..Default::default()
     };
     apply(&mut active, v);
+    active.field_sources = Set(Some(provenance::after_edit(
+        None,
+        &Default::default(),
+        &provenance::values_of(v),
+        provenance::label(source),
+    )));
     let row = active.insert(db).await.map_err(map_unique)?;
     replace_tags(db, workspace_id, row.id, &v.tags).await?;
     Ok(row)
@@ -105,22 +111,31 @@ pub(crate) async fn insert(
     Ok(row)
 }
 
-/// Overwrites an existing company with validated values, without an audit entry.
+/// Overwrites an existing company with validated values, without an audit entry; the
+/// fields it changes are `source`'s now.
 pub(crate) async fn overwrite_row(
     db: &impl ConnectionTrait,
     workspace_id: WorkspaceId,
     existing: companies::Model,
     v: &ValidCompany,
+    source: CompanySource,
 ) -> Result<companies::Model> {
+    let sources = provenance::after_edit(
+        existing.field_sources.as_deref(),
+        &provenance::values_of_row(&existing),
+        &provenance::values_of(v),
+        provenance::label(source),
+    );
     let mut active: companies::ActiveModel = existing.into();
     apply(&mut active, v);
+    active.field_sources = Set(Some(sources));
     active.updated_at = Set(Utc::now());
     let row = active.update(db).await.map_err(map_unique)?;
     replace_tags(db, workspace_id, row.id, &v.tags).await?;
     Ok(row)
 }
 
-/// Overwrites an existing company with validated values (update, and CSV upserts).
+/// Overwrites an existing company with a person's validated values.
 pub(crate) async fn overwrite(
     db: &impl ConnectionTrait,
     auth: &Authorized<'_, can::Write>,
@@ -128,7 +143,7 @@ pub(crate) async fn overwrite(
     v: &ValidCompany,
 ) -> Result<companies::Model> {
     let before = to_company(existing.clone());
-    let row = overwrite_row(db, auth.workspace(), existing, v).await?;
+    let row = overwrite_row(db, auth.workspace(), existing, v, CompanySource::Manual).await?;
     let after = to_company(row.clone());
     audit::record(
         db,

@@ -11,24 +11,10 @@ use sea_orm::{
 use super::{link, linked, Incoming, LinkTo, Object, Written};
 use crate::backend::db::insert_batched;
 use crate::backend::entity::companies;
+use crate::backend::repo::companies::provenance::{self, FIELDS};
 use crate::backend::repo::companies::{validate, ValidCompany};
 use crate::backend::{Result, WorkspaceId};
 use crate::types::{CompanyInput, CompanySource, Currency, FieldSource};
-
-/// The company fields a connector writes (and records the source of).
-pub const COMPANY_FIELDS: [&str; 11] = [
-    "name",
-    "domain",
-    "industry",
-    "employee_count",
-    "annual_revenue",
-    "country",
-    "city",
-    "description",
-    "website",
-    "linkedin_url",
-    "founded_year",
-];
 
 /// Checks `input` as the form does, leaving out each field that fails; the name falls back
 /// to `fallback_name` when the system sent none usable.
@@ -62,21 +48,9 @@ fn tolerant(mut input: CompanyInput, fallback_name: &str) -> Option<ValidCompany
     None
 }
 
-/// Which owned fields have a value in `v`.
+/// Which fields have a value in `v`.
 fn present(v: &ValidCompany) -> [bool; 11] {
-    [
-        true,
-        v.domain.is_some(),
-        v.industry.is_some(),
-        v.employee_count.is_some(),
-        v.revenue.is_some(),
-        v.country.is_some(),
-        v.city.is_some(),
-        v.description.is_some(),
-        v.website.is_some(),
-        v.linkedin_url.is_some(),
-        v.founded_year.is_some(),
-    ]
+    provenance::values_of(v).map(|f| f.is_some())
 }
 
 /// Which of a system's values a company takes.
@@ -88,23 +62,6 @@ pub enum Owns {
     /// it has (companies known only through a contact's business name and website:
     /// GoHighLevel).
     Gaps,
-}
-
-/// Which fields of `m` hold a value.
-fn filled(m: &companies::Model) -> [bool; 11] {
-    [
-        !m.name.is_empty(),
-        m.domain.is_some(),
-        m.industry.is_some(),
-        m.employee_count.is_some(),
-        m.annual_revenue_minor.is_some(),
-        m.country.is_some(),
-        m.city.is_some(),
-        m.description.is_some(),
-        m.website.is_some(),
-        m.linkedin_url.is_some(),
-        m.founded_year.is_some(),
-    ]
 }
 
 /// The fields `source` writes into `existing` (None: a new company) under `owns`.
@@ -119,14 +76,10 @@ fn writable(
         return [true; 11];
     };
     let sent = present(v);
-    let sources: BTreeMap<String, FieldSource> = m
-        .field_sources
-        .as_deref()
-        .and_then(|j| serde_json::from_str(j).ok())
-        .unwrap_or_default();
-    let has = filled(m);
+    let sources = provenance::read(m.field_sources.as_deref());
+    let has = provenance::values_of_row(m).map(|f| f.is_some());
     let mut out = [false; 11];
-    for (i, field) in COMPANY_FIELDS.iter().enumerate() {
+    for (i, field) in FIELDS.iter().enumerate() {
         let ours = sources.get(*field).is_some_and(|s| s.source == source);
         out[i] = sent[i] && (!has[i] || ours);
     }
@@ -141,11 +94,9 @@ fn sources_after(
     v: &ValidCompany,
     mask: [bool; 11],
 ) -> String {
-    let mut map: BTreeMap<String, FieldSource> = previous
-        .and_then(|j| serde_json::from_str(j).ok())
-        .unwrap_or_default();
+    let mut map = provenance::read(previous);
     let now = Utc::now();
-    for ((field, has), write) in COMPANY_FIELDS.iter().zip(present(v)).zip(mask) {
+    for ((field, has), write) in FIELDS.iter().zip(present(v)).zip(mask) {
         if !write {
             continue;
         }

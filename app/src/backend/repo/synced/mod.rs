@@ -23,7 +23,7 @@ use sea_orm::{
 use crate::backend::entity::external_links;
 use crate::backend::{Result, WorkspaceId};
 
-pub use companies::{upsert_companies, Owns, COMPANY_FIELDS};
+pub use companies::{upsert_companies, Owns};
 pub use contacts::{upsert_contacts, IncomingContact};
 pub use deals::{
     stage_ref, upsert_deals, upsert_pipelines, IncomingDeal, IncomingPipeline, IncomingStage,
@@ -79,15 +79,22 @@ impl Object {
     }
 }
 
-/// Prepares a page's transaction: on PostgreSQL each statement is planned for its own
-/// values. A sync's statements run thousands of times while their tables grow from empty;
-/// the generic plan PostgreSQL settles on after five runs was made for an empty table
-/// (sequential scans) and, at 100,000 companies, took 0.6 s a lookup (see
-/// docs/benchmarks.md, "Connector sync").
+/// Prepares a page's transaction on PostgreSQL:
+///
+/// - Each statement is planned for its own values. A sync's statements run thousands of
+///   times while their tables grow from empty; the generic plan PostgreSQL settles on after
+///   five runs was made for an empty table (sequential scans) and, at 100,000 companies,
+///   took 0.6 s a lookup (see docs/benchmarks.md, "Connector sync").
+/// - The commit does not wait for the disk. A page and the cursor after it commit together,
+///   so a crash of the database that loses the last pages loses their cursor with them: the
+///   sync reads those pages again, and writing a page twice changes nothing. The flush per
+///   page was most of a page's time.
 pub async fn plan_each_page(db: &impl ConnectionTrait) -> Result<()> {
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        db.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
-            .await?;
+        db.execute_unprepared(
+            "SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL synchronous_commit = off",
+        )
+        .await?;
     }
     Ok(())
 }
