@@ -204,6 +204,12 @@ crate::both_backends!(
             "companies",
             fake::company(104, "Umbrella", "umbrella.example", later),
         );
+        // Initech takes a domain another company here holds: it keeps its own, and the page
+        // is written (a unique domain would otherwise fail it on every retry).
+        hubspot.put(
+            "companies",
+            fake::company(103, "Initech", "acme.example", later),
+        );
         let hits_before = hubspot.hits().len();
         let again: Connector = s
             .ok(
@@ -228,6 +234,8 @@ crate::both_backends!(
         let list = companies(&app, &s, &ws).await;
         assert_eq!(list.len(), 4, "{list:?}");
         assert!(list.iter().any(|c| c.name == "Globex Corporation"));
+        let initech = list.iter().find(|c| c.name == "Initech").unwrap();
+        assert_eq!(initech.domain.as_deref(), Some("initech.example"));
         let deals: Page<Deal> = s
             .ok(
                 &app.client,

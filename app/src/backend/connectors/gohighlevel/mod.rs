@@ -76,6 +76,7 @@ pub async fn sync(
     let full = cursor.run.as_ref().is_some_and(|r| r.full);
     let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
     let mut pace = Pace::default();
+    let mut statistics = synced::Statistics::default();
     while let Some(run) = cursor.run.as_mut().filter(|r| r.object < OBJECTS.len()) {
         let object = OBJECTS[run.object];
         if run.after.is_none() && run.done == 0 {
@@ -96,6 +97,7 @@ pub async fn sync(
             let (next, written, object_done) =
                 page(state, &client, workspace, row.id, object, &cursor, &counts).await?;
             cursor = next;
+            statistics.after_page(&state.db, written.inserted).await?;
             *counts.entry(object.into()).or_default() += written.inserted as i64;
             *totals.entry(object).or_default() += written.total();
             if object_done {

@@ -82,6 +82,7 @@ pub async fn sync(
     let full = cursor.run.as_ref().is_some_and(|r| r.full);
     let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
     let mut pace = Pace::default();
+    let mut statistics = synced::Statistics::default();
     while let Some(run) = cursor.run.as_mut().filter(|r| r.object < OBJECTS.len()) {
         let object = OBJECTS[run.object];
         if run.after.is_none() && run.done == 0 {
@@ -113,6 +114,7 @@ pub async fn sync(
             };
             let (next, written, object_done) = page(&target, object, &cursor, &counts).await?;
             cursor = next;
+            statistics.after_page(&state.db, written.inserted).await?;
             *counts.entry(object.into()).or_default() += written.inserted as i64;
             *totals.entry(object).or_default() += written.total();
             if object_done {

@@ -259,12 +259,13 @@ pub async fn upsert_companies(
         })
         .collect();
     let mut rows = by_ids(db, workspace, links.values().copied().collect()).await?;
-    let unlinked_domains = valid
+    // Every domain the page names: an unlinked record matches its company by it, and a
+    // linked one must not take a domain another company holds (domains are unique here).
+    let page_domains = valid
         .iter()
-        .filter(|(r, _)| !links.contains_key(&r.external_id))
         .filter_map(|(_, v)| v.domain.as_ref().map(|d| d.as_str().to_owned()))
         .collect();
-    let mut domains = by_domains(db, workspace, unlinked_domains).await?;
+    let mut domains = by_domains(db, workspace, page_domains).await?;
     let mut written = Written::default();
     let mut new_links = Vec::with_capacity(valid.len());
     // New companies go in together, one statement per page; two records with one domain
@@ -280,9 +281,18 @@ pub async fn upsert_companies(
                 domains.remove(d.as_str())
             });
         if let Some(m) = existing {
+            let mut mask = writable(owns, &v, source, Some(&m));
+            if let Some(d) = v.domain.as_ref().map(|d| d.as_str()) {
+                let held = domains.get(d).is_some_and(|other| other.id != m.id)
+                    || pending_by_domain.contains_key(d);
+                if held {
+                    // Another company here has it: this one keeps its own.
+                    mask[1] = false;
+                }
+            }
             let write = Write {
                 v: &v,
-                mask: writable(owns, &v, source, Some(&m)),
+                mask,
                 source,
                 external_id: &r.external_id,
             };
