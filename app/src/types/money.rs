@@ -32,6 +32,8 @@ impl Currency {
     }
 
     pub fn as_str(&self) -> &str {
+        // Only `parse` and the constants make one, from three ASCII letters: always UTF-8.
+        // Were it not, "XXX" is ISO 4217's own code for "no currency".
         std::str::from_utf8(&self.0).unwrap_or("XXX")
     }
 
