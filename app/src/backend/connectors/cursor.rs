@@ -144,6 +144,71 @@ pub fn encode(cursor: &Cursor, counts: &BTreeMap<String, i64>) -> (String, Strin
     )
 }
 
+/// What a sync keeps between its pages: counts per object (saved with each page), what
+/// it wrote, when it last reported progress, and PostgreSQL's statistics.
+#[derive(Debug)]
+pub struct Tally {
+    pub counts: BTreeMap<String, i64>,
+    totals: BTreeMap<&'static str, u64>,
+    pace: Pace,
+    statistics: crate::backend::repo::synced::Statistics,
+}
+
+impl Tally {
+    /// Starts from the counts saved with the connector.
+    pub fn new(saved: &str) -> Self {
+        Self {
+            counts: serde_json::from_str(saved).unwrap_or_default(),
+            totals: BTreeMap::new(),
+            pace: Pace::default(),
+            statistics: Default::default(),
+        }
+    }
+
+    /// A page of `object` (one of `objects`) was written and `cursor` follows it: counts it,
+    /// keeps the statistics up and, unless the object is done, reports progress when due.
+    pub async fn after_page(
+        &mut self,
+        state: &AppState,
+        ctx: &crate::backend::jobs::JobContext,
+        (cursor, object, objects): (&Cursor, &'static str, usize),
+        written: crate::backend::repo::synced::Written,
+        done: bool,
+    ) -> Result<(), Failure> {
+        self.statistics
+            .after_page(&state.db, written.inserted)
+            .await?;
+        *self.counts.entry(object.into()).or_default() += written.inserted as i64;
+        *self.totals.entry(object).or_default() += written.total();
+        if done {
+            return Ok(());
+        }
+        if let Some(run) = cursor.run.as_ref().filter(|_| self.pace.due()) {
+            ctx.progress(progress(run, objects), &progress_text(run, object))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The sync is done: saves the cursor with what is linked now to `source` (whatever
+    /// earlier syncs and matches did) and answers the job's result.
+    pub async fn finish(
+        self,
+        state: &AppState,
+        workspace: WorkspaceId,
+        (connector_id, source): (i64, &str),
+        mut cursor: Cursor,
+        full: bool,
+    ) -> Result<serde_json::Value, Failure> {
+        cursor.run = None;
+        let counts =
+            crate::backend::repo::synced::link_counts(&state.db, workspace, source).await?;
+        let (cursor, counts) = encode(&cursor, &counts);
+        repo::save_progress(&state.db, connector_id, &cursor, &counts).await?;
+        Ok(serde_json::json!({ "full": full, "written": self.totals }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

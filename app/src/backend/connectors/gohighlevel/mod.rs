@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 pub use client::{Client, Location};
 
 use super::credential::Keeper;
-use super::cursor::{encode, paused, progress, progress_text, Cursor, Pace};
+use super::cursor::{encode, paused, Cursor, Tally};
 use super::{Credential, Failure};
 use crate::backend::entity::connectors;
 use crate::backend::jobs::JobContext;
@@ -59,7 +59,7 @@ pub async fn sync(
     let mut keeper = Keeper::new(state, workspace, row, secret.clone());
     let mut client = client_for(state, row, secret);
     let mut cursor = Cursor::read(row.cursor.as_deref());
-    let mut counts: BTreeMap<String, i64> = serde_json::from_str(&row.counts).unwrap_or_default();
+    let mut tally = Tally::new(&row.counts);
     ctx.step("Reading the pipelines", 0).await?;
     let pipelines: Vec<_> = client
         .pipelines()
@@ -74,9 +74,6 @@ pub async fn sync(
 
     cursor.begin();
     let full = cursor.run.as_ref().is_some_and(|r| r.full);
-    let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut pace = Pace::default();
-    let mut statistics = synced::Statistics::default();
     while let Some(run) = cursor.run.as_mut().filter(|r| r.object < OBJECTS.len()) {
         let object = OBJECTS[run.object];
         if run.after.is_none() && run.done == 0 {
@@ -94,26 +91,34 @@ pub async fn sync(
             if keeper.renew().await? {
                 client = client_for(state, row, &Credential::pasted(keeper.token()));
             }
-            let (next, written, object_done) =
-                page(state, &client, workspace, row.id, object, &cursor, &counts).await?;
+            let (next, written, object_done) = page(
+                state,
+                &client,
+                workspace,
+                row.id,
+                object,
+                &cursor,
+                &tally.counts,
+            )
+            .await?;
             cursor = next;
-            statistics.after_page(&state.db, written.inserted).await?;
-            *counts.entry(object.into()).or_default() += written.inserted as i64;
-            *totals.entry(object).or_default() += written.total();
+            tally
+                .after_page(
+                    state,
+                    ctx,
+                    (&cursor, object, OBJECTS.len()),
+                    written,
+                    object_done,
+                )
+                .await?;
             if object_done {
                 break;
             }
-            if let Some(run) = cursor.run.as_ref().filter(|_| pace.due()) {
-                ctx.progress(progress(run, OBJECTS.len()), &progress_text(run, object))
-                    .await?;
-            }
         }
     }
-    cursor.run = None;
-    let counts = synced::link_counts(&state.db, workspace, SOURCE).await?;
-    let (cursor, counts) = encode(&cursor, &counts);
-    repo::save_progress(&state.db, row.id, &cursor, &counts).await?;
-    Ok(json!({ "full": full, "written": totals }))
+    tally
+        .finish(state, workspace, (row.id, SOURCE), cursor, full)
+        .await
 }
 
 /// Where the page after `last` starts: its `searchAfter`, else its update time and id (the

@@ -17,7 +17,7 @@ pub use client::Client;
 pub use map::modified;
 
 use super::credential::Keeper;
-use super::cursor::{encode, paused, progress, progress_text, Cursor, Pace, Run};
+use super::cursor::{encode, paused, Cursor, Run, Tally};
 use super::{Credential, Failure};
 use crate::backend::entity::connectors;
 use crate::backend::jobs::JobContext;
@@ -59,7 +59,7 @@ pub async fn sync(
     let mut keeper = Keeper::new(state, workspace, row, secret.clone());
     let mut client = Client::new(&settings.hubspot_url, keeper.token(), &settings.http);
     let mut cursor = Cursor::read(row.cursor.as_deref());
-    let mut counts: BTreeMap<String, i64> = serde_json::from_str(&row.counts).unwrap_or_default();
+    let mut tally = Tally::new(&row.counts);
     ctx.step("Reading the account and pipelines", 0).await?;
     let account = client.account().await?;
     let currency = account
@@ -76,13 +76,12 @@ pub async fn sync(
     let txn = crate::backend::db::begin_write(&state.db).await?;
     let written = synced::upsert_pipelines(&txn, workspace, SOURCE, "HubSpot", pipelines).await?;
     txn.commit().await?;
-    counts.insert("pipelines".into(), written.total() as i64);
+    tally
+        .counts
+        .insert("pipelines".into(), written.total() as i64);
 
     cursor.begin();
     let full = cursor.run.as_ref().is_some_and(|r| r.full);
-    let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut pace = Pace::default();
-    let mut statistics = synced::Statistics::default();
     while let Some(run) = cursor.run.as_mut().filter(|r| r.object < OBJECTS.len()) {
         let object = OBJECTS[run.object];
         if run.after.is_none() && run.done == 0 {
@@ -112,26 +111,26 @@ pub async fn sync(
                 connector_id: row.id,
                 currency,
             };
-            let (next, written, object_done) = page(&target, object, &cursor, &counts).await?;
+            let (next, written, object_done) =
+                page(&target, object, &cursor, &tally.counts).await?;
             cursor = next;
-            statistics.after_page(&state.db, written.inserted).await?;
-            *counts.entry(object.into()).or_default() += written.inserted as i64;
-            *totals.entry(object).or_default() += written.total();
+            tally
+                .after_page(
+                    state,
+                    ctx,
+                    (&cursor, object, OBJECTS.len()),
+                    written,
+                    object_done,
+                )
+                .await?;
             if object_done {
                 break;
             }
-            if let Some(run) = cursor.run.as_ref().filter(|_| pace.due()) {
-                ctx.progress(progress(run, OBJECTS.len()), &progress_text(run, object))
-                    .await?;
-            }
         }
     }
-    cursor.run = None;
-    // What is linked now, whatever earlier syncs and matches did.
-    let counts = synced::link_counts(&state.db, workspace, SOURCE).await?;
-    let (cursor, counts) = encode(&cursor, &counts);
-    repo::save_progress(&state.db, row.id, &cursor, &counts).await?;
-    Ok(serde_json::json!({ "full": full, "written": totals }))
+    tally
+        .finish(state, workspace, (row.id, SOURCE), cursor, full)
+        .await
 }
 
 /// Where a sync writes, and how it reads.
